@@ -1,0 +1,570 @@
+//! `Endpoint`: one SCTP socket, one-to-many (SOCK_SEQPACKET) or one-to-one (SOCK_STREAM).
+//! Each method names the syscall it makes; errors say what was attempted.
+
+use crate::addr;
+use crate::error::{Context, Error, Result};
+use crate::hz::KernelHz;
+use crate::info::{AssocStats, PathInfo, Status};
+use crate::message::{self, Received, SendInfo};
+use crate::notification::EventKind;
+use crate::options::{EventSubscriptions, OptionValue, SockOpt};
+use crate::sys::{self, Zeroable, ffi};
+use crate::{AssocId, Scope};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Family {
+    #[default]
+    Ipv4,
+    Ipv6,
+}
+
+/// gen_sctp's `seqpacket` (one-to-many) and `stream` (one-to-one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Style {
+    #[default]
+    OneToMany,
+    OneToOne,
+}
+
+/// The elementary (non-SCTP) socket options applied when an endpoint opens.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SocketOptions {
+    pub sndbuf: Option<u32>,
+    pub rcvbuf: Option<u32>,
+    pub reuseaddr: bool,
+    pub reuseport: bool,
+    /// IP TOS / IPv6 traffic class byte.
+    pub tos: Option<u8>,
+    pub priority: Option<u32>,
+    pub dontroute: bool,
+    /// SO_LINGER seconds (Some(0): close aborts).
+    pub linger: Option<u32>,
+    /// IPV6_V6ONLY, IPv6 endpoints only.
+    pub ipv6_v6only: bool,
+    /// Sends fail with EAGAIN instead of blocking when the send buffer is full.
+    pub nonblocking_send: bool,
+}
+
+/// What to open: the same fields as the window's form and a scenario's `open` step.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointConfig {
+    pub family: Family,
+    pub style: Style,
+    /// Local addresses; empty = the wildcard address. More than one = multi-homed.
+    pub addrs: Vec<IpAddr>,
+    /// 0 = any free port.
+    pub port: u16,
+    /// A named network namespace (`ip netns add NAME`) to open the socket in.
+    pub netns: Option<String>,
+    pub options: SocketOptions,
+}
+
+#[derive(Debug)]
+pub struct Endpoint {
+    fd: OwnedFd,
+    style: Style,
+    family: Family,
+    /// Bytes of a message the kernel has delivered only in part (no MSG_EOR yet).
+    partial: Vec<u8>,
+}
+
+/// Receive buffer per recvmsg call; larger messages arrive in parts and are reassembled.
+const RECV_CHUNK: usize = 65536;
+
+impl AsRawFd for Endpoint {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl AsFd for Endpoint {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// Runs `f` with the calling thread inside network namespace `name`, then returns.
+fn in_netns<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let path = format!("/run/netns/{name}");
+    let target = File::open(&path).context(|| format!("open network namespace {path}"))?;
+    let home = File::open("/proc/thread-self/ns/net").context(|| "open this thread's network namespace".into())?;
+    sys::setns_net(&target).context(|| format!("enter network namespace {name}"))?;
+    let result = f();
+    sys::setns_net(&home).context(|| format!("return from network namespace {name}"))?;
+    result
+}
+
+impl Endpoint {
+    /// socket(2), the elementary options (setsockopt), bind(2) or SCTP_SOCKOPT_BINDX_ADD,
+    /// and SCTP_RECVRCVINFO so every message carries its receive info.
+    pub fn open(cfg: &EndpointConfig) -> Result<Endpoint> {
+        let fd = match &cfg.netns {
+            Some(ns) => in_netns(ns, || Self::socket(cfg))?,
+            None => Self::socket(cfg)?,
+        };
+        let ep = Endpoint { fd, style: cfg.style, family: cfg.family, partial: Vec::new() };
+        ep.apply_socket_options(&cfg.options)?;
+        ep.set_int(ffi::SOL_SCTP, ffi::SCTP_RECVRCVINFO, 1, "enable SCTP_RECVRCVINFO")?;
+        ep.bind_all(&cfg.addrs, cfg.port)?;
+        Ok(ep)
+    }
+
+    fn socket(cfg: &EndpointConfig) -> Result<OwnedFd> {
+        let domain = match cfg.family {
+            Family::Ipv4 => libc::AF_INET,
+            Family::Ipv6 => libc::AF_INET6,
+        };
+        let ty = match cfg.style {
+            Style::OneToMany => libc::SOCK_SEQPACKET,
+            Style::OneToOne => libc::SOCK_STREAM,
+        };
+        sys::socket(domain, ty, ffi::IPPROTO_SCTP).map_err(|e| {
+            let err = Error::os(format!("open {:?} {:?} SCTP socket", cfg.family, cfg.style), &e);
+            if matches!(e.raw_os_error(), Some(libc::ESOCKTNOSUPPORT | libc::EPROTONOSUPPORT)) {
+                err.with_detail(crate::NO_KERNEL_SCTP_HINT)
+            } else {
+                err
+            }
+        })
+    }
+
+    fn set_int(&self, level: i32, name: i32, value: i32, what: &str) -> Result<()> {
+        sys::setsockopt(&self.fd, level, name, &value).context(|| what.to_string())
+    }
+
+    fn apply_socket_options(&self, o: &SocketOptions) -> Result<()> {
+        let sol = libc::SOL_SOCKET;
+        if let Some(v) = o.sndbuf {
+            self.set_int(sol, libc::SO_SNDBUF, v as i32, &format!("set SO_SNDBUF to {v}"))?;
+        }
+        if let Some(v) = o.rcvbuf {
+            self.set_int(sol, libc::SO_RCVBUF, v as i32, &format!("set SO_RCVBUF to {v}"))?;
+        }
+        if o.reuseaddr {
+            self.set_int(sol, libc::SO_REUSEADDR, 1, "set SO_REUSEADDR")?;
+        }
+        if o.reuseport {
+            self.set_int(sol, libc::SO_REUSEPORT, 1, "set SO_REUSEPORT")?;
+        }
+        if let Some(tos) = o.tos {
+            match self.family {
+                Family::Ipv4 => self.set_int(libc::IPPROTO_IP, libc::IP_TOS, tos.into(), &format!("set IP_TOS to {tos}"))?,
+                Family::Ipv6 => {
+                    self.set_int(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, tos.into(), &format!("set IPV6_TCLASS to {tos}"))?
+                }
+            }
+        }
+        if let Some(p) = o.priority {
+            self.set_int(sol, libc::SO_PRIORITY, p as i32, &format!("set SO_PRIORITY to {p}"))?;
+        }
+        if o.dontroute {
+            self.set_int(sol, libc::SO_DONTROUTE, 1, "set SO_DONTROUTE")?;
+        }
+        if let Some(secs) = o.linger {
+            let l = libc::linger { l_onoff: 1, l_linger: secs as i32 };
+            sys::setsockopt(&self.fd, sol, libc::SO_LINGER, &l).context(|| format!("set SO_LINGER to {secs} s"))?;
+        }
+        if o.ipv6_v6only {
+            if self.family != Family::Ipv6 {
+                return Err(Error::invalid("set IPV6_V6ONLY", "only IPv6 endpoints have it"));
+            }
+            self.set_int(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1, "set IPV6_V6ONLY")?;
+        }
+        if o.nonblocking_send {
+            sys::set_nonblocking(&self.fd, true).context(|| "set O_NONBLOCK".into())?;
+        }
+        Ok(())
+    }
+
+    fn bind_all(&self, addrs: &[IpAddr], port: u16) -> Result<()> {
+        match addrs {
+            [] => {
+                let any = match self.family {
+                    Family::Ipv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                    Family::Ipv6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+                };
+                self.bind(SocketAddr::new(any, port))
+            }
+            [one] => self.bind(SocketAddr::new(*one, port)),
+            many => self.bindx_add(&many.iter().map(|ip| SocketAddr::new(*ip, port)).collect::<Vec<_>>()),
+        }
+    }
+
+    /// bind(2) to one address.
+    pub fn bind(&self, addr: SocketAddr) -> Result<()> {
+        let (storage, len) = addr::to_storage(&addr);
+        sys::bind(&self.fd, &storage, len).context(|| format!("bind to {addr}"))
+    }
+
+    /// setsockopt(SCTP_SOCKOPT_BINDX_ADD): add local addresses (same port as the endpoint).
+    pub fn bindx_add(&self, addrs: &[SocketAddr]) -> Result<()> {
+        sys::setsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_BINDX_ADD, &addr::pack(addrs))
+            .map(drop)
+            .context(|| format!("bindx add {}", list(addrs)))
+    }
+
+    /// setsockopt(SCTP_SOCKOPT_BINDX_REM): remove local addresses.
+    pub fn bindx_remove(&self, addrs: &[SocketAddr]) -> Result<()> {
+        sys::setsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_BINDX_REM, &addr::pack(addrs))
+            .map(drop)
+            .context(|| format!("bindx remove {}", list(addrs)))
+    }
+
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// listen(2). One-to-many: `backlog` 0 stops accepting new associations, > 0 starts.
+    /// One-to-one: the accept queue length.
+    pub fn listen(&self, backlog: i32) -> Result<()> {
+        sys::listen(&self.fd, backlog).context(|| format!("listen (backlog {backlog})"))
+    }
+
+    /// accept4(2) on a listening one-to-one endpoint.
+    pub fn accept(&self) -> Result<(Endpoint, Option<SocketAddr>)> {
+        let (fd, from) = sys::accept(&self.fd).context(|| "accept".into())?;
+        let ep = Endpoint { fd, style: Style::OneToOne, family: self.family, partial: Vec::new() };
+        Ok((ep, addr::from_storage(&from)))
+    }
+
+    /// getsockopt(SCTP_SOCKOPT_CONNECTX3), falling back to setsockopt(SCTP_SOCKOPT_CONNECTX)
+    /// on kernels without it. Blocks until the association is up unless the socket is
+    /// non-blocking.
+    fn connectx_raw(&self, addrs: &[SocketAddr]) -> (AssocId, std::io::Result<()>) {
+        let packed = addr::pack(addrs);
+        let (id, res) = sys::connectx3(&self.fd, &packed);
+        match res {
+            Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => {
+                match sys::setsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_CONNECTX, &packed) {
+                    Ok(id) => (AssocId(id), Ok(())),
+                    Err(e) => (AssocId(0), Err(e)),
+                }
+            }
+            res => (AssocId(id), res),
+        }
+    }
+
+    /// Connects to one or more addresses of one peer and waits up to `timeout` for the
+    /// association to come up (SO_SNDTIMEO bounds the kernel's wait).
+    pub fn connect(&self, addrs: &[SocketAddr], timeout: Duration) -> Result<AssocId> {
+        let action = || format!("connect to {}", list(addrs));
+        let tv = libc::timeval { tv_sec: timeout.as_secs() as i64, tv_usec: timeout.subsec_micros() as i64 };
+        sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &tv).context(|| "set SO_SNDTIMEO".into())?;
+        let (id, res) = self.connectx_raw(addrs);
+        let reset = libc::timeval { tv_sec: 0, tv_usec: 0 };
+        sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &reset).context(|| "reset SO_SNDTIMEO".into())?;
+        match res {
+            Ok(()) => Ok(id),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EAGAIN | libc::ETIMEDOUT)) => {
+                Err(Error::os(action(), &e).with_detail(format!("association not up within {} ms", timeout.as_millis())))
+            }
+            Err(e) => Err(Error::os(action(), &e)),
+        }
+    }
+
+    /// Non-blocking connect (gen_sctp connect_init / connectx_init): sends INIT and returns
+    /// the association id at once; COMM_UP or CANT_STR_ASSOC arrives later as a
+    /// notification.
+    pub fn connect_init(&self, addrs: &[SocketAddr]) -> Result<AssocId> {
+        let action = || format!("connect_init to {}", list(addrs));
+        let was_nonblocking = self.is_nonblocking()?;
+        sys::set_nonblocking(&self.fd, true).context(action)?;
+        let (id, res) = self.connectx_raw(addrs);
+        if !was_nonblocking {
+            sys::set_nonblocking(&self.fd, false).context(action)?;
+        }
+        match res {
+            Ok(()) => Ok(id),
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(id),
+            Err(e) => Err(Error::os(action(), &e)),
+        }
+    }
+
+    fn is_nonblocking(&self) -> Result<bool> {
+        sys::is_nonblocking(&self.fd).context(|| "fcntl F_GETFL".into())
+    }
+
+    /// sendmsg(2) with SCTP_SNDINFO (and SCTP_PRINFO for a TTL).
+    pub fn send(&self, data: &[u8], info: &SendInfo) -> Result<usize> {
+        let cmsgs = info.cmsgs();
+        let dest = info.dest.map(|d| addr::to_storage(&d));
+        let res = sys::sendmsg(&self.fd, dest.as_ref().map(|(s, l)| (s, *l)), data, &cmsgs.words(), cmsgs.len(), 0);
+        res.map_err(|e| self.explain_send_error(&e, info))
+    }
+
+    /// The short form: association, stream, bytes (PPID 0, no flags).
+    pub fn send_on(&self, assoc: AssocId, stream: u16, data: &[u8]) -> Result<usize> {
+        self.send(data, &SendInfo { assoc, stream, ..Default::default() })
+    }
+
+    fn explain_send_error(&self, e: &std::io::Error, info: &SendInfo) -> Error {
+        let err = Error::os(format!("send on stream {} of association {}", info.stream, info.assoc.0), e);
+        match e.raw_os_error() {
+            Some(libc::EINVAL) => match self.status(info.assoc) {
+                Ok(s) if info.stream >= s.outbound_streams => err.with_detail(format!(
+                    "{} outbound streams negotiated (0..{})",
+                    s.outbound_streams,
+                    s.outbound_streams.saturating_sub(1)
+                )),
+                _ => err,
+            },
+            Some(libc::EPIPE) => err.with_detail("no such association on this endpoint (closed or never set up)"),
+            Some(libc::EAGAIN) => err.with_detail("send buffer full (non-blocking send)"),
+            _ => err,
+        }
+    }
+
+    /// Graceful shutdown of one association: sendmsg with SCTP_EOF on one-to-many,
+    /// shutdown(2) SHUT_WR on one-to-one.
+    pub fn eof(&self, assoc: AssocId) -> Result<()> {
+        match self.style {
+            Style::OneToMany => {
+                let info = SendInfo { assoc, flags: message::SendFlags { eof: true, ..Default::default() }, ..Default::default() };
+                self.send(&[], &info).map(drop).map_err(|e| Error { action: format!("eof association {}", assoc.0), ..e })
+            }
+            Style::OneToOne => sys::shutdown(&self.fd, libc::SHUT_WR).context(|| "eof (shutdown SHUT_WR)".into()),
+        }
+    }
+
+    /// ABORT one association (sendmsg with SCTP_ABORT; `reason` goes to the peer as the
+    /// user-initiated abort cause). One-to-one: SO_LINGER 0, so the close that follows
+    /// aborts.
+    pub fn abort(&self, assoc: AssocId, reason: &[u8]) -> Result<()> {
+        match self.style {
+            Style::OneToMany => {
+                let info = SendInfo { assoc, flags: message::SendFlags { abort: true, ..Default::default() }, ..Default::default() };
+                self.send(reason, &info).map(drop).map_err(|e| Error { action: format!("abort association {}", assoc.0), ..e })
+            }
+            Style::OneToOne => {
+                let l = libc::linger { l_onoff: 1, l_linger: 0 };
+                sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_LINGER, &l)
+                    .context(|| "abort (SO_LINGER 0 before close)".into())
+            }
+        }
+    }
+
+    /// recvmsg(2) until a whole message or notification is in (MSG_EOR), reassembling
+    /// partial deliveries. Blocks if the socket does; `Ok(None)` on a non-blocking socket
+    /// with nothing (more) to read — bytes read so far are kept for the next call.
+    pub fn recv(&mut self) -> Result<Option<Received>> {
+        self.recv_flags(0)
+    }
+
+    /// Like `recv`, never blocking (MSG_DONTWAIT).
+    pub fn try_recv(&mut self) -> Result<Option<Received>> {
+        self.recv_flags(libc::MSG_DONTWAIT)
+    }
+
+    /// Waits up to `timeout` (poll(2)) for one message or notification.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Received>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(r) = self.try_recv()? {
+                return Ok(Some(r));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            sys::poll_one(&self.fd, libc::POLLIN, left.as_millis().max(1) as i32).context(|| "poll for receive".into())?;
+        }
+    }
+
+    fn recv_flags(&mut self, flags: i32) -> Result<Option<Received>> {
+        let mut buf = vec![0u8; RECV_CHUNK];
+        let mut control = [0u64; 16];
+        loop {
+            let meta = match sys::recvmsg(&self.fd, &mut buf, &mut control, flags) {
+                Ok(m) => m,
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN)) => return Ok(None),
+                Err(e) => return Err(Error::os("receive", &e)),
+            };
+            if meta.len == 0 && meta.flags & libc::MSG_EOR == 0 && self.partial.is_empty() {
+                // One-to-one peer closed (read of 0 bytes).
+                return Err(Error::invalid("receive", "the peer closed the association (end of stream)"));
+            }
+            self.partial.extend_from_slice(&buf[..meta.len]);
+            if meta.flags & libc::MSG_EOR != 0 {
+                let data = std::mem::take(&mut self.partial);
+                let control = crate::cmsg::word_bytes(&control, meta.cmsg_len);
+                let notification = meta.flags & ffi::MSG_NOTIFICATION != 0;
+                return Ok(Some(message::assemble(notification, message::sender(&meta.from), &control, data)));
+            }
+        }
+    }
+
+    /// Reads an option for `scope`: getsockopt(O::OPTNAME).
+    pub fn get_option<O: SockOpt>(&self, scope: Scope) -> Result<O> {
+        self.get_option_with(scope, &O::default())
+    }
+
+    /// Reads an option whose request carries input beyond the scope (peer_addr_params of
+    /// one address): the template's fields go in, the kernel's answer comes out.
+    pub fn get_option_with<O: SockOpt>(&self, scope: Scope, template: &O) -> Result<O> {
+        let mut raw = template.encode(scope.assoc_id());
+        sys::getsockopt(&self.fd, ffi::SOL_SCTP, O::OPTNAME, &mut raw)
+            .context(|| format!("get {} ({})", O::NAME, scope))?;
+        Ok(O::decode(&raw))
+    }
+
+    /// Validates, then setsockopt(O::OPTNAME).
+    pub fn set_option<O: SockOpt>(&self, scope: Scope, value: &O) -> Result<()> {
+        value.validate().map_err(|why| Error::invalid(format!("set {} ({})", O::NAME, scope), why))?;
+        sys::setsockopt(&self.fd, ffi::SOL_SCTP, O::OPTNAME, &value.encode(scope.assoc_id()))
+            .context(|| format!("set {} ({})", O::NAME, scope))
+    }
+
+    /// `get_option_with` for any option, through `OptionValue` (the template picks it).
+    pub fn get_value(&self, scope: Scope, template: &OptionValue) -> Result<OptionValue> {
+        macro_rules! arm {
+            ($v:ident, $t:ty) => {
+                if let OptionValue::$v(t) = template {
+                    return self.get_option_with::<$t>(scope, t).map(OptionValue::$v);
+                }
+            };
+        }
+        crate::for_each_option!(arm);
+        unreachable!("every OptionValue has an arm")
+    }
+
+    /// `set_option` for any option, through `OptionValue`.
+    pub fn set_value(&self, scope: Scope, value: &OptionValue) -> Result<()> {
+        macro_rules! arm {
+            ($v:ident, $t:ty) => {
+                if let OptionValue::$v(v) = value {
+                    return self.set_option::<$t>(scope, v);
+                }
+            };
+        }
+        crate::for_each_option!(arm);
+        unreachable!("every OptionValue has an arm")
+    }
+
+    /// setsockopt(SCTP_EVENT): switch one notification type.
+    pub fn subscribe(&self, scope: Scope, kind: EventKind, on: bool) -> Result<()> {
+        let ev = ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: u8::from(on) };
+        sys::setsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EVENT, &ev)
+            .context(|| format!("{} {} events ({scope})", if on { "subscribe to" } else { "unsubscribe from" }, kind.name()))
+    }
+
+    /// getsockopt(SCTP_EVENT): whether one notification type is on.
+    pub fn subscribed(&self, scope: Scope, kind: EventKind) -> Result<bool> {
+        let mut ev = ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: 0 };
+        sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EVENT, &mut ev).context(|| format!("get {} subscription", kind.name()))?;
+        Ok(ev.se_on != 0)
+    }
+
+    /// Subscribes to every notification type (setsockopt(SCTP_EVENT) once per type).
+    pub fn subscribe_all(&self) -> Result<()> {
+        let all = EventSubscriptions::all();
+        for kind in all.on {
+            self.subscribe(Scope::Future, kind, true)?;
+        }
+        Ok(())
+    }
+
+    /// getsockopt(SCTP_STATUS).
+    pub fn status(&self, assoc: AssocId) -> Result<Status> {
+        let mut raw = ffi::sctp_status::zeroed();
+        raw.sstat_assoc_id = assoc.0;
+        sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_STATUS, &mut raw).context(|| format!("get status of association {}", assoc.0))?;
+        Ok(Status::from_raw(&raw, KernelHz::get()))
+    }
+
+    /// getsockopt(SCTP_GET_PEER_ADDR_INFO) for one path.
+    pub fn path_info(&self, assoc: AssocId, peer: SocketAddr) -> Result<PathInfo> {
+        let mut raw = ffi::sctp_paddrinfo::zeroed();
+        raw.0.spinfo_assoc_id = assoc.0;
+        raw.0.spinfo_address = addr::to_storage(&peer).0;
+        sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_PEER_ADDR_INFO, &mut raw).map_err(|e| {
+            let err = Error::os(format!("get info of path {peer} (association {})", assoc.0), &e);
+            if e.raw_os_error() == Some(libc::EACCES) {
+                err.with_detail("the path is potentially-failed and net.sctp.pf_expose hides such paths")
+            } else {
+                err
+            }
+        })?;
+        Ok(PathInfo::from_raw(&raw, KernelHz::get()))
+    }
+
+    /// Every path of an association: SCTP_GET_PEER_ADDRS, then SCTP_GET_PEER_ADDR_INFO per
+    /// address. One path's failure does not hide the others.
+    pub fn paths(&self, assoc: AssocId) -> Result<Vec<(SocketAddr, Result<PathInfo>)>> {
+        Ok(self.peer_addrs(assoc)?.into_iter().map(|a| (a, self.path_info(assoc, a))).collect())
+    }
+
+    /// getsockopt(SCTP_GET_PEER_ADDRS).
+    pub fn peer_addrs(&self, assoc: AssocId) -> Result<Vec<SocketAddr>> {
+        self.getaddrs(ffi::SCTP_GET_PEER_ADDRS, assoc).context(|| format!("get peer addresses of association {}", assoc.0))
+    }
+
+    /// getsockopt(SCTP_GET_LOCAL_ADDRS); association 0 = the endpoint's bound addresses.
+    pub fn local_addrs(&self, assoc: AssocId) -> Result<Vec<SocketAddr>> {
+        self.getaddrs(ffi::SCTP_GET_LOCAL_ADDRS, assoc).context(|| format!("get local addresses (association {})", assoc.0))
+    }
+
+    fn getaddrs(&self, optname: i32, assoc: AssocId) -> std::io::Result<Vec<SocketAddr>> {
+        let header = std::mem::size_of::<ffi::sctp_getaddrs>();
+        let mut buf = vec![0u8; header + 64 * std::mem::size_of::<libc::sockaddr_in6>()];
+        buf[..4].copy_from_slice(&assoc.0.to_ne_bytes());
+        let len = sys::getsockopt_bytes(&self.fd, ffi::SOL_SCTP, optname, &mut buf)?;
+        let count = u32::from_ne_bytes(buf[4..8].try_into().unwrap_or([0; 4])) as usize;
+        Ok(addr::unpack(&buf[header..len.max(header)], count))
+    }
+
+    /// getsockopt(SCTP_GET_ASSOC_STATS). Reading resets the max-RTO observation.
+    pub fn assoc_stats(&self, assoc: AssocId) -> Result<AssocStats> {
+        let mut raw = ffi::sctp_assoc_stats::zeroed();
+        raw.sas_assoc_id = assoc.0;
+        sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_ASSOC_STATS, &mut raw)
+            .context(|| format!("get stats of association {}", assoc.0))?;
+        Ok(AssocStats::from_raw(&raw))
+    }
+
+    /// getsockopt(SCTP_GET_ASSOC_ID_LIST): the associations of a one-to-many endpoint.
+    pub fn assoc_ids(&self) -> Result<Vec<AssocId>> {
+        let mut buf = vec![0u8; 4 + 4 * 4096];
+        let len = sys::getsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_ASSOC_ID_LIST, &mut buf)
+            .context(|| "list associations".into())?;
+        let n = u32::from_ne_bytes(buf[..4].try_into().unwrap_or([0; 4])) as usize;
+        Ok(buf[4..len.max(4)].chunks_exact(4).take(n).map(|c| AssocId(i32::from_ne_bytes([c[0], c[1], c[2], c[3]]))).collect())
+    }
+
+    /// getsockopt(SCTP_SOCKOPT_PEELOFF): moves one association to a new one-to-one socket.
+    pub fn peeloff(&self, assoc: AssocId) -> Result<Endpoint> {
+        let mut arg = ffi::sctp_peeloff_arg_t { associd: assoc.0, sd: -1 };
+        sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_PEELOFF, &mut arg)
+            .context(|| format!("peeloff association {}", assoc.0))?;
+        let fd = sys::own_fd(arg.sd);
+        Ok(Endpoint { fd, style: Style::OneToOne, family: self.family, partial: Vec::new() })
+    }
+
+    /// setsockopt(SCTP_EXPOSE_POTENTIALLY_FAILED_STATE): report PF paths (value 1) instead
+    /// of hiding them.
+    pub fn expose_potentially_failed(&self, scope: Scope, on: bool) -> Result<()> {
+        let v = ffi::sctp_assoc_value { assoc_id: scope.assoc_id(), assoc_value: u32::from(on) };
+        sys::setsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, &v)
+            .context(|| "set SCTP_EXPOSE_POTENTIALLY_FAILED_STATE".into())
+    }
+
+    /// The endpoint's port (from its bound addresses).
+    pub fn local_port(&self) -> Result<u16> {
+        let addrs = self.local_addrs(AssocId(0))?;
+        addrs.first().map(SocketAddr::port).ok_or_else(|| Error::invalid("get local port", "the endpoint is not bound"))
+    }
+}
+
+fn list(addrs: &[SocketAddr]) -> String {
+    addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}

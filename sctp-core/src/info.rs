@@ -1,0 +1,233 @@
+//! Read-only association state: SCTP_STATUS, SCTP_GET_PEER_ADDR_INFO, SCTP_GET_ASSOC_STATS,
+//! decoded with units made right (srtt comes from the kernel in jiffies).
+
+use crate::addr;
+use crate::hz::KernelHz;
+use crate::sys::ffi;
+use crate::AssocId;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// `sstat_state` (enum sctp_sstat_state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssocState {
+    Empty,
+    Closed,
+    CookieWait,
+    CookieEchoed,
+    Established,
+    ShutdownPending,
+    ShutdownSent,
+    ShutdownReceived,
+    ShutdownAckSent,
+    Other(i32),
+}
+
+impl AssocState {
+    pub fn from_raw(v: i32) -> Self {
+        match v {
+            0 => Self::Empty,
+            1 => Self::Closed,
+            2 => Self::CookieWait,
+            3 => Self::CookieEchoed,
+            4 => Self::Established,
+            5 => Self::ShutdownPending,
+            6 => Self::ShutdownSent,
+            7 => Self::ShutdownReceived,
+            8 => Self::ShutdownAckSent,
+            v => Self::Other(v),
+        }
+    }
+}
+
+/// `spinfo_state` (enum sctp_spinfo_state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PathState {
+    Inactive,
+    PotentiallyFailed,
+    Active,
+    Unconfirmed,
+    Unknown,
+    Other(i32),
+}
+
+impl PathState {
+    pub fn from_raw(v: i32) -> Self {
+        match v {
+            0 => Self::Inactive,
+            1 => Self::PotentiallyFailed,
+            2 => Self::Active,
+            3 => Self::Unconfirmed,
+            0xffff => Self::Unknown,
+            v => Self::Other(v),
+        }
+    }
+
+    /// A number for plotting: inactive 0, potentially-failed 1, active 2, unconfirmed 3.
+    pub fn level(self) -> f64 {
+        match self {
+            PathState::Inactive => 0.0,
+            PathState::PotentiallyFailed => 1.0,
+            PathState::Active => 2.0,
+            PathState::Unconfirmed => 3.0,
+            PathState::Unknown | PathState::Other(_) => -1.0,
+        }
+    }
+}
+
+/// One path (transport) of an association.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PathInfo {
+    pub addr: Option<SocketAddr>,
+    pub state: PathState,
+    /// Congestion window, bytes.
+    pub cwnd: u32,
+    /// Smoothed RTT in ms, converted from the kernel's jiffies with the running kernel's HZ.
+    pub srtt_ms: f64,
+    /// What the kernel reported, in jiffies.
+    pub srtt_jiffies: u32,
+    /// Retransmission timeout, ms (the kernel converts this one itself).
+    pub rto_ms: u32,
+    pub mtu: u32,
+}
+
+impl PathInfo {
+    pub(crate) fn from_raw(raw: &ffi::sctp_paddrinfo, hz: KernelHz) -> Self {
+        let r = raw.0;
+        PathInfo {
+            addr: addr::from_storage(&{ r.spinfo_address }),
+            state: PathState::from_raw(r.spinfo_state),
+            cwnd: r.spinfo_cwnd,
+            srtt_ms: hz.jiffies_to_ms(r.spinfo_srtt),
+            srtt_jiffies: r.spinfo_srtt,
+            rto_ms: r.spinfo_rto,
+            mtu: r.spinfo_mtu,
+        }
+    }
+}
+
+/// SCTP_STATUS: every field.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub assoc: AssocId,
+    pub state: AssocState,
+    /// Peer's advertised receive window, bytes.
+    pub rwnd: u32,
+    /// DATA chunks sent and not yet acknowledged.
+    pub unacked: u16,
+    /// DATA chunks waiting to be sent.
+    pub pending: u16,
+    pub inbound_streams: u16,
+    pub outbound_streams: u16,
+    pub fragmentation_point: u32,
+    pub primary: PathInfo,
+}
+
+impl Status {
+    pub(crate) fn from_raw(r: &ffi::sctp_status, hz: KernelHz) -> Self {
+        Status {
+            assoc: AssocId(r.sstat_assoc_id),
+            state: AssocState::from_raw(r.sstat_state),
+            rwnd: r.sstat_rwnd,
+            unacked: r.sstat_unackdata,
+            pending: r.sstat_penddata,
+            inbound_streams: r.sstat_instrms,
+            outbound_streams: r.sstat_outstrms,
+            fragmentation_point: r.sstat_fragmentation_point,
+            primary: PathInfo::from_raw(&r.sstat_primary, hz),
+        }
+    }
+}
+
+/// SCTP_GET_ASSOC_STATS: counters since the association started (max_rto since last read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AssocStats {
+    pub max_rto_addr: Option<SocketAddr>,
+    pub max_rto_ms: u64,
+    pub sacks_in: u64,
+    pub sacks_out: u64,
+    pub packets_out: u64,
+    pub packets_in: u64,
+    pub retransmitted_chunks: u64,
+    pub out_of_seq_tsns: u64,
+    pub duplicate_chunks_in: u64,
+    pub gap_acks_in: u64,
+    pub unordered_chunks_out: u64,
+    pub unordered_chunks_in: u64,
+    pub ordered_chunks_out: u64,
+    pub ordered_chunks_in: u64,
+    pub control_chunks_out: u64,
+    pub control_chunks_in: u64,
+}
+
+impl AssocStats {
+    pub(crate) fn from_raw(r: &ffi::sctp_assoc_stats) -> Self {
+        AssocStats {
+            max_rto_addr: addr::from_storage(&r.sas_obs_rto_ipaddr),
+            max_rto_ms: r.sas_maxrto,
+            sacks_in: r.sas_isacks,
+            sacks_out: r.sas_osacks,
+            packets_out: r.sas_opackets,
+            packets_in: r.sas_ipackets,
+            retransmitted_chunks: r.sas_rtxchunks,
+            out_of_seq_tsns: r.sas_outofseqtsns,
+            duplicate_chunks_in: r.sas_idupchunks,
+            gap_acks_in: r.sas_gapcnt,
+            unordered_chunks_out: r.sas_ouodchunks,
+            unordered_chunks_in: r.sas_iuodchunks,
+            ordered_chunks_out: r.sas_oodchunks,
+            ordered_chunks_in: r.sas_iodchunks,
+            control_chunks_out: r.sas_octrlchunks,
+            control_chunks_in: r.sas_ictrlchunks,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hz::HzSource;
+    use crate::sys::{Zeroable, read_struct};
+
+    #[test]
+    fn status_decodes_from_c_offsets_and_converts_srtt() {
+        // sctp_status: state 4, rwnd 8, unack 12, pend 14, in 16, out 18, frag 20, primary 24
+        // primary (packed paddrinfo): address +4, state +132, cwnd +136, srtt +140, rto +144, mtu +148
+        let mut b = vec![0u8; 176];
+        b[0..4].copy_from_slice(&7i32.to_ne_bytes());
+        b[4..8].copy_from_slice(&4i32.to_ne_bytes());
+        b[8..12].copy_from_slice(&65536u32.to_ne_bytes());
+        b[12..14].copy_from_slice(&3u16.to_ne_bytes());
+        b[18..20].copy_from_slice(&5u16.to_ne_bytes());
+        let a = addr::to_bytes(&"10.1.1.2:9".parse().unwrap());
+        b[28..28 + a.len()].copy_from_slice(&a);
+        b[156..160].copy_from_slice(&2i32.to_ne_bytes());
+        b[164..168].copy_from_slice(&12u32.to_ne_bytes());
+        b[168..172].copy_from_slice(&360u32.to_ne_bytes());
+        let raw: ffi::sctp_status = read_struct(&b).unwrap();
+        let hz = KernelHz { hz: 100, source: HzSource::Assumed };
+        let s = Status::from_raw(&raw, hz);
+        assert_eq!((s.assoc, s.state, s.rwnd, s.unacked, s.outbound_streams), (AssocId(7), AssocState::Established, 65536, 3, 5));
+        assert_eq!(s.primary.addr, Some("10.1.1.2:9".parse().unwrap()));
+        assert_eq!(s.primary.state, PathState::Active);
+        assert_eq!((s.primary.srtt_jiffies, s.primary.srtt_ms, s.primary.rto_ms), (12, 120.0, 360));
+        let s250 = Status::from_raw(&raw, KernelHz { hz: 250, source: HzSource::Assumed });
+        assert_eq!(s250.primary.srtt_ms, 48.0);
+    }
+
+    #[test]
+    fn stats_decode_all_counters() {
+        let mut raw = ffi::sctp_assoc_stats::zeroed();
+        raw.sas_rtxchunks = 5;
+        raw.sas_gapcnt = 2;
+        let s = AssocStats::from_raw(&raw);
+        assert_eq!((s.retransmitted_chunks, s.gap_acks_in, s.max_rto_addr), (5, 2, None));
+    }
+
+    #[test]
+    fn unknown_states_are_kept() {
+        assert_eq!(AssocState::from_raw(42), AssocState::Other(42));
+        assert_eq!(PathState::from_raw(0xffff), PathState::Unknown);
+        assert_eq!(PathState::from_raw(9), PathState::Other(9));
+    }
+}

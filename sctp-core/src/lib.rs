@@ -1,0 +1,78 @@
+//! sctp-core: the Linux kernel's SCTP sockets (RFC 6458) as safe, typed Rust, modelled on
+//! Erlang/OTP's gen_sctp, and the worker thread that owns them for the inspector window.
+//!
+//! Layers: `sys` (the only `unsafe`: libc calls and `#[repr(C)]` mirrors of
+//! `<linux/sctp.h>`) → pure codecs (`addr`, `cmsg`, `notification`, `options`, `info`,
+//! `message`) → `Endpoint` (one socket, typed methods) → `worker` (owns every endpoint).
+
+pub mod addr;
+pub mod cmsg;
+pub mod endpoint;
+pub mod error;
+pub mod hz;
+pub mod info;
+pub mod message;
+pub mod notification;
+pub mod options;
+pub mod sys;
+
+pub use endpoint::{Endpoint, EndpointConfig, Family, SocketOptions, Style};
+pub use error::{Error, Result};
+pub use hz::KernelHz;
+pub use info::{AssocState, AssocStats, PathInfo, PathState, Status};
+pub use message::{Message, RecvInfo, Received, SendFlags, SendInfo};
+pub use notification::{AssocChangeState, EventKind, Notification, PeerAddrState};
+pub use options::{OptionName, OptionValue, SockOpt};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An association id (`sctp_assoc_t`). On one-to-one sockets the kernel ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AssocId(pub i32);
+
+/// What an option applies to: the endpoint's future, current or all associations, or one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// SCTP_FUTURE_ASSOC: associations set up from now on (the endpoint's defaults).
+    #[default]
+    Future,
+    /// SCTP_CURRENT_ASSOC: every association that exists now.
+    Current,
+    /// SCTP_ALL_ASSOC: both.
+    All,
+    Assoc(AssocId),
+}
+
+impl Scope {
+    pub fn assoc_id(self) -> i32 {
+        match self {
+            Scope::Future => sys::ffi::SCTP_FUTURE_ASSOC,
+            Scope::Current => sys::ffi::SCTP_CURRENT_ASSOC,
+            Scope::All => sys::ffi::SCTP_ALL_ASSOC,
+            Scope::Assoc(id) => id.0,
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Future => write!(f, "future associations"),
+            Scope::Current => write!(f, "current associations"),
+            Scope::All => write!(f, "all associations"),
+            Scope::Assoc(id) => write!(f, "association {}", id.0),
+        }
+    }
+}
+
+/// Said wherever the kernel turns out to have no SCTP.
+pub const NO_KERNEL_SCTP_HINT: &str = "this kernel has no SCTP: load it with `modprobe sctp`, \
+     or run inside the project's rig (tests/rig/rig run -- COMMAND), which boots a kernel that has it";
+
+/// Whether this kernel can open an SCTP socket; `Err` says why not.
+pub fn kernel_sctp_available() -> Result<()> {
+    Endpoint::open(&EndpointConfig::default()).map(drop)
+}

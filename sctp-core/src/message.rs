@@ -1,0 +1,203 @@
+//! Send and receive information (RFC 6458 §5.3: SCTP_SNDINFO, SCTP_PRINFO, SCTP_RCVINFO)
+//! and the messages that carry it.
+//!
+//! PPID: the kernel passes the 32-bit payload protocol identifier through untouched, and
+//! on the wire it is big-endian. Everywhere in this crate a PPID is the number IANA
+//! assigns (46 = Diameter, 3 = M3UA) in host order; conversion to and from network order
+//! happens only here and in `options::DefaultSendParam`.
+
+use crate::addr;
+use crate::cmsg::{self, CmsgBuf};
+use crate::notification::Notification;
+use crate::sys::{bytes_of, ffi, read_struct};
+use crate::AssocId;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SendFlags {
+    /// Deliver without regard to stream order (SCTP_UNORDERED).
+    pub unordered: bool,
+    /// Send to `SendInfo::dest` instead of the primary path (SCTP_ADDR_OVER).
+    pub addr_over: bool,
+    /// Abort the association; the data is the user abort reason (SCTP_ABORT).
+    pub abort: bool,
+    /// Graceful shutdown of the association after queued data (SCTP_EOF).
+    pub eof: bool,
+    /// Ask the peer to SACK at once (SCTP_SACK_IMMEDIATELY).
+    pub sack_immediately: bool,
+    /// Send to every association of a one-to-many socket (SCTP_SENDALL).
+    pub sendall: bool,
+}
+
+impl SendFlags {
+    pub fn bits(&self) -> u16 {
+        [
+            (self.unordered, ffi::SCTP_UNORDERED),
+            (self.addr_over, ffi::SCTP_ADDR_OVER),
+            (self.abort, ffi::SCTP_ABORT),
+            (self.eof, ffi::SCTP_EOF),
+            (self.sack_immediately, ffi::SCTP_SACK_IMMEDIATELY),
+            (self.sendall, ffi::SCTP_SENDALL),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |acc, (_, bit)| acc | bit)
+    }
+}
+
+/// Everything a send can say (gen_sctp's `#sctp_sndrcvinfo{}` plus RFC 6458's PR-SCTP TTL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SendInfo {
+    pub assoc: AssocId,
+    pub stream: u16,
+    /// Host order (see module docs).
+    pub ppid: u32,
+    pub flags: SendFlags,
+    /// Opaque; comes back in send-failed notifications.
+    pub context: u32,
+    /// Partial reliability: give up after this many ms (0 = fully reliable).
+    pub time_to_live_ms: u32,
+    /// The destination: with `addr_over`, the path to use; without an association, the
+    /// peer to set one up with implicitly.
+    pub dest: Option<SocketAddr>,
+}
+
+impl SendInfo {
+    /// The control messages for sendmsg: SCTP_SNDINFO, and SCTP_PRINFO when a TTL is set.
+    pub fn cmsgs(&self) -> CmsgBuf {
+        let mut buf = CmsgBuf::default();
+        let snd = ffi::sctp_sndinfo {
+            snd_sid: self.stream,
+            snd_flags: self.flags.bits(),
+            snd_ppid: self.ppid.to_be(),
+            snd_context: self.context,
+            snd_assoc_id: self.assoc.0,
+        };
+        buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_SNDINFO, bytes_of(&snd));
+        if self.time_to_live_ms > 0 {
+            let pr = ffi::sctp_prinfo { pr_policy: ffi::SCTP_PR_SCTP_TTL, pr_value: self.time_to_live_ms };
+            buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_PRINFO, bytes_of(&pr));
+        }
+        buf
+    }
+}
+
+/// SCTP_RCVINFO of a received message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RecvInfo {
+    pub assoc: AssocId,
+    pub stream: u16,
+    pub ssn: u16,
+    pub unordered: bool,
+    /// Host order.
+    pub ppid: u32,
+    pub tsn: u32,
+    pub cumtsn: u32,
+    pub context: u32,
+}
+
+impl RecvInfo {
+    fn from_raw(r: &ffi::sctp_rcvinfo) -> Self {
+        RecvInfo {
+            assoc: AssocId(r.rcv_assoc_id),
+            stream: r.rcv_sid,
+            ssn: r.rcv_ssn,
+            unordered: r.rcv_flags & ffi::SCTP_UNORDERED != 0,
+            ppid: u32::from_be(r.rcv_ppid),
+            tsn: r.rcv_tsn,
+            cumtsn: r.rcv_cumtsn,
+            context: r.rcv_context,
+        }
+    }
+
+    /// Finds SCTP_RCVINFO among received control messages.
+    pub fn from_cmsgs(control: &[u8]) -> Option<RecvInfo> {
+        cmsg::parse(control)
+            .iter()
+            .find(|c| c.level == ffi::IPPROTO_SCTP && c.ty == ffi::SCTP_RCVINFO)
+            .and_then(|c| read_struct::<ffi::sctp_rcvinfo>(c.data))
+            .map(|r| RecvInfo::from_raw(&r))
+    }
+}
+
+/// A user message, reassembled if the kernel delivered it in parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub from: Option<SocketAddr>,
+    pub info: Option<RecvInfo>,
+    pub data: Vec<u8>,
+}
+
+/// What one receive produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Received {
+    Data(Message),
+    Notification(Notification),
+}
+
+/// Builds a received item from a complete buffer (pure: used by `Endpoint::recv`).
+pub fn assemble(is_notification: bool, from: Option<SocketAddr>, control: &[u8], data: Vec<u8>) -> Received {
+    if is_notification {
+        Received::Notification(Notification::decode(&data))
+    } else {
+        Received::Data(Message { from, info: RecvInfo::from_cmsgs(control), data })
+    }
+}
+
+pub(crate) fn sender(from: &libc::sockaddr_storage) -> Option<SocketAddr> {
+    addr::from_storage(from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_map_to_kernel_bits() {
+        let f = SendFlags { unordered: true, eof: true, sack_immediately: true, ..Default::default() };
+        assert_eq!(f.bits(), 1 | 8 | libc::MSG_FIN as u16);
+        assert_eq!(SendFlags::default().bits(), 0);
+        assert_eq!(SendFlags { addr_over: true, abort: true, sendall: true, ..Default::default() }.bits(), 2 | 4 | 64);
+    }
+
+    #[test]
+    fn sndinfo_cmsg_carries_network_order_ppid_and_prinfo_only_with_ttl() {
+        let info = SendInfo { assoc: AssocId(3), stream: 5, ppid: 46, context: 7, ..Default::default() };
+        let buf = info.cmsgs();
+        let bytes = cmsg::word_bytes(&buf.words(), buf.len());
+        let parsed = cmsg::parse(&bytes);
+        assert_eq!(parsed.len(), 1);
+        assert_eq!((parsed[0].level, parsed[0].ty), (132, ffi::SCTP_SNDINFO));
+        // sctp_sndinfo: sid 0, flags 2, ppid 4, context 8, assoc 12
+        assert_eq!(&parsed[0].data[0..2], &5u16.to_ne_bytes());
+        assert_eq!(&parsed[0].data[4..8], &46u32.to_be_bytes());
+        assert_eq!(&parsed[0].data[12..16], &3i32.to_ne_bytes());
+
+        let ttl = SendInfo { time_to_live_ms: 250, ..info }.cmsgs();
+        let bytes = cmsg::word_bytes(&ttl.words(), ttl.len());
+        let parsed = cmsg::parse(&bytes);
+        assert_eq!(parsed.len(), 2);
+        // sctp_prinfo: policy 0 (u16), value 4
+        assert_eq!(&parsed[1].data[0..2], &ffi::SCTP_PR_SCTP_TTL.to_ne_bytes());
+        assert_eq!(&parsed[1].data[4..8], &250u32.to_ne_bytes());
+    }
+
+    #[test]
+    fn rcvinfo_is_found_in_control_data() {
+        // sctp_rcvinfo: sid 0, ssn 2, flags 4, ppid 8, tsn 12, cumtsn 16, context 20, assoc 24
+        let mut raw = vec![0u8; 28];
+        raw[0..2].copy_from_slice(&3u16.to_ne_bytes());
+        raw[2..4].copy_from_slice(&9u16.to_ne_bytes());
+        raw[4..6].copy_from_slice(&1u16.to_ne_bytes());
+        raw[8..12].copy_from_slice(&46u32.to_be_bytes());
+        raw[12..16].copy_from_slice(&1000u32.to_ne_bytes());
+        raw[24..28].copy_from_slice(&4i32.to_ne_bytes());
+        let mut buf = CmsgBuf::default();
+        buf.push(132, ffi::SCTP_RCVINFO, &raw);
+        let control = cmsg::word_bytes(&buf.words(), buf.len());
+        let info = RecvInfo::from_cmsgs(&control).unwrap();
+        assert_eq!((info.stream, info.ssn, info.unordered, info.ppid, info.tsn, info.assoc), (3, 9, true, 46, 1000, AssocId(4)));
+        assert_eq!(RecvInfo::from_cmsgs(&[]), None);
+    }
+}

@@ -1,0 +1,592 @@
+//! Typed SCTP notifications (RFC 6458 §6.1), decoded from the bytes recvmsg returns with
+//! MSG_NOTIFICATION. Pure: never panics, an unknown or short notification comes back raw.
+
+use crate::AssocId;
+use crate::addr;
+use crate::sys::{ffi, read_struct};
+use serde::{Deserialize, Serialize};
+use std::mem::size_of;
+use std::net::SocketAddr;
+
+/// The notification types one can subscribe to with SCTP_EVENT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    DataIo,
+    AssocChange,
+    PeerAddrChange,
+    SendFailed,
+    RemoteError,
+    Shutdown,
+    PartialDelivery,
+    Adaptation,
+    Authentication,
+    SenderDry,
+    StreamReset,
+    AssocReset,
+    StreamChange,
+    SendFailedEvent,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 14] = [
+        EventKind::DataIo,
+        EventKind::AssocChange,
+        EventKind::PeerAddrChange,
+        EventKind::SendFailed,
+        EventKind::RemoteError,
+        EventKind::Shutdown,
+        EventKind::PartialDelivery,
+        EventKind::Adaptation,
+        EventKind::Authentication,
+        EventKind::SenderDry,
+        EventKind::StreamReset,
+        EventKind::AssocReset,
+        EventKind::StreamChange,
+        EventKind::SendFailedEvent,
+    ];
+
+    /// The `sn_type` / `se_type` value (`enum sctp_sn_type`).
+    pub fn sn_type(self) -> u16 {
+        ffi::SCTP_SN_TYPE_BASE + self as u16
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::DataIo => "data_io",
+            EventKind::AssocChange => "assoc_change",
+            EventKind::PeerAddrChange => "peer_addr_change",
+            EventKind::SendFailed => "send_failed",
+            EventKind::RemoteError => "remote_error",
+            EventKind::Shutdown => "shutdown",
+            EventKind::PartialDelivery => "partial_delivery",
+            EventKind::Adaptation => "adaptation",
+            EventKind::Authentication => "authentication",
+            EventKind::SenderDry => "sender_dry",
+            EventKind::StreamReset => "stream_reset",
+            EventKind::AssocReset => "assoc_reset",
+            EventKind::StreamChange => "stream_change",
+            EventKind::SendFailedEvent => "send_failed_event",
+        }
+    }
+}
+
+/// `sac_state` of an association change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssocChangeState {
+    CommUp,
+    CommLost,
+    Restart,
+    ShutdownComplete,
+    CantStartAssoc,
+    Other(u16),
+}
+
+impl AssocChangeState {
+    fn from_raw(v: u16) -> Self {
+        match v {
+            0 => Self::CommUp,
+            1 => Self::CommLost,
+            2 => Self::Restart,
+            3 => Self::ShutdownComplete,
+            4 => Self::CantStartAssoc,
+            v => Self::Other(v),
+        }
+    }
+}
+
+/// `spc_state` of a peer address change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PeerAddrState {
+    Available,
+    Unreachable,
+    Removed,
+    Added,
+    MadePrimary,
+    Confirmed,
+    PotentiallyFailed,
+    Other(i32),
+}
+
+impl PeerAddrState {
+    fn from_raw(v: i32) -> Self {
+        match v {
+            0 => Self::Available,
+            1 => Self::Unreachable,
+            2 => Self::Removed,
+            3 => Self::Added,
+            4 => Self::MadePrimary,
+            5 => Self::Confirmed,
+            6 => Self::PotentiallyFailed,
+            v => Self::Other(v),
+        }
+    }
+}
+
+/// What a failed message was sent with (from either send-failed form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FailedSendInfo {
+    pub stream: u16,
+    pub flags: u16,
+    /// As it travelled: network byte order, see `message::Ppid`.
+    pub ppid: u32,
+    pub context: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notification {
+    AssocChange {
+        assoc: AssocId,
+        state: AssocChangeState,
+        error: u16,
+        outbound_streams: u16,
+        inbound_streams: u16,
+        /// Trailing `sac_info`: supported features on COMM_UP/RESTART, the ABORT chunk on
+        /// COMM_LOST/CANT_STR_ASSOC.
+        info: Vec<u8>,
+    },
+    PeerAddrChange {
+        assoc: AssocId,
+        addr: Option<SocketAddr>,
+        state: PeerAddrState,
+        error: i32,
+    },
+    RemoteError {
+        assoc: AssocId,
+        /// Error cause code, host order.
+        cause: u16,
+        data: Vec<u8>,
+    },
+    SendFailed {
+        assoc: AssocId,
+        /// True for SCTP_SEND_FAILED_EVENT (RFC 6458), false for the older SCTP_SEND_FAILED.
+        event_form: bool,
+        /// SCTP_DATA_SENT: the data had been put on the wire.
+        was_sent: bool,
+        error: u32,
+        info: FailedSendInfo,
+        data: Vec<u8>,
+    },
+    Shutdown {
+        assoc: AssocId,
+    },
+    Adaptation {
+        assoc: AssocId,
+        indication: u32,
+    },
+    PartialDelivery {
+        assoc: AssocId,
+        indication: u32,
+        stream: u32,
+        seq: u32,
+    },
+    Authentication {
+        assoc: AssocId,
+        key_number: u16,
+        indication: u32,
+    },
+    SenderDry {
+        assoc: AssocId,
+    },
+    StreamReset {
+        assoc: AssocId,
+        flags: u16,
+        streams: Vec<u16>,
+    },
+    AssocReset {
+        assoc: AssocId,
+        flags: u16,
+        local_tsn: u32,
+        remote_tsn: u32,
+    },
+    StreamChange {
+        assoc: AssocId,
+        flags: u16,
+        inbound_streams: u16,
+        outbound_streams: u16,
+    },
+    /// A type this build does not know, or one too short to decode.
+    Unknown {
+        sn_type: u16,
+        bytes: Vec<u8>,
+    },
+}
+
+/// Reads a fixed struct only when all of it is there; a short notification becomes Unknown.
+fn full<T: ffi::Zeroable>(bytes: &[u8]) -> Option<T> {
+    if bytes.len() < size_of::<T>() { None } else { read_struct(bytes) }
+}
+
+/// The bytes after a fixed header, bounded by the notification's own length field.
+fn tail(bytes: &[u8], header: usize, length: u32) -> Vec<u8> {
+    let end = (length as usize).min(bytes.len());
+    bytes.get(header..end).map(<[u8]>::to_vec).unwrap_or_default()
+}
+
+impl Notification {
+    pub fn decode(bytes: &[u8]) -> Notification {
+        let sn_type = bytes.get(0..2).map(|b| u16::from_ne_bytes([b[0], b[1]])).unwrap_or(0);
+        Self::decode_known(sn_type, bytes)
+            .unwrap_or_else(|| Notification::Unknown { sn_type, bytes: bytes.to_vec() })
+    }
+
+    fn decode_known(sn_type: u16, b: &[u8]) -> Option<Notification> {
+        Some(match sn_type {
+            ffi::SCTP_ASSOC_CHANGE => {
+                let n: ffi::sctp_assoc_change = full(b)?;
+                Notification::AssocChange {
+                    assoc: AssocId(n.sac_assoc_id),
+                    state: AssocChangeState::from_raw(n.sac_state),
+                    error: n.sac_error,
+                    outbound_streams: n.sac_outbound_streams,
+                    inbound_streams: n.sac_inbound_streams,
+                    info: tail(b, size_of::<ffi::sctp_assoc_change>(), n.sac_length),
+                }
+            }
+            ffi::SCTP_PEER_ADDR_CHANGE => {
+                let n: ffi::sctp_paddr_change = full(b)?;
+                let n = n.0;
+                Notification::PeerAddrChange {
+                    assoc: AssocId(n.spc_assoc_id),
+                    addr: addr::from_storage(&{ n.spc_aaddr }),
+                    state: PeerAddrState::from_raw(n.spc_state),
+                    error: n.spc_error,
+                }
+            }
+            ffi::SCTP_REMOTE_ERROR => {
+                let n: ffi::sctp_remote_error = full(b)?;
+                // sre_data starts right after sre_assoc_id (offset 12), before the struct's tail padding.
+                Notification::RemoteError {
+                    assoc: AssocId(n.sre_assoc_id),
+                    cause: u16::from_be(n.sre_error),
+                    data: tail(b, std::mem::offset_of!(ffi::sctp_remote_error, sre_assoc_id) + 4, n.sre_length),
+                }
+            }
+            ffi::SCTP_SEND_FAILED => {
+                let n: ffi::sctp_send_failed = full(b)?;
+                Notification::SendFailed {
+                    assoc: AssocId(n.ssf_assoc_id),
+                    event_form: false,
+                    was_sent: n.ssf_flags == 1,
+                    error: n.ssf_error,
+                    info: FailedSendInfo {
+                        stream: n.ssf_info.sinfo_stream,
+                        flags: n.ssf_info.sinfo_flags,
+                        ppid: n.ssf_info.sinfo_ppid,
+                        context: n.ssf_info.sinfo_context,
+                    },
+                    data: tail(b, size_of::<ffi::sctp_send_failed>(), n.ssf_length),
+                }
+            }
+            ffi::SCTP_SEND_FAILED_EVENT => {
+                let n: ffi::sctp_send_failed_event = full(b)?;
+                Notification::SendFailed {
+                    assoc: AssocId(n.ssf_assoc_id),
+                    event_form: true,
+                    was_sent: n.ssf_flags == 1,
+                    error: n.ssf_error,
+                    info: FailedSendInfo {
+                        stream: n.ssfe_info.snd_sid,
+                        flags: n.ssfe_info.snd_flags,
+                        ppid: n.ssfe_info.snd_ppid,
+                        context: n.ssfe_info.snd_context,
+                    },
+                    data: tail(b, size_of::<ffi::sctp_send_failed_event>(), n.ssf_length),
+                }
+            }
+            ffi::SCTP_SHUTDOWN_EVENT => {
+                let n: ffi::sctp_shutdown_event = full(b)?;
+                Notification::Shutdown { assoc: AssocId(n.sse_assoc_id) }
+            }
+            ffi::SCTP_ADAPTATION_INDICATION => {
+                let n: ffi::sctp_adaptation_event = full(b)?;
+                Notification::Adaptation { assoc: AssocId(n.sai_assoc_id), indication: n.sai_adaptation_ind }
+            }
+            ffi::SCTP_PARTIAL_DELIVERY_EVENT => {
+                let n: ffi::sctp_pdapi_event = full(b)?;
+                Notification::PartialDelivery {
+                    assoc: AssocId(n.pdapi_assoc_id),
+                    indication: n.pdapi_indication,
+                    stream: n.pdapi_stream,
+                    seq: n.pdapi_seq,
+                }
+            }
+            ffi::SCTP_AUTHENTICATION_EVENT => {
+                let n: ffi::sctp_authkey_event = full(b)?;
+                Notification::Authentication {
+                    assoc: AssocId(n.auth_assoc_id),
+                    key_number: n.auth_keynumber,
+                    indication: n.auth_indication,
+                }
+            }
+            ffi::SCTP_SENDER_DRY_EVENT => {
+                let n: ffi::sctp_sender_dry_event = full(b)?;
+                Notification::SenderDry { assoc: AssocId(n.sender_dry_assoc_id) }
+            }
+            ffi::SCTP_STREAM_RESET_EVENT => {
+                let n: ffi::sctp_stream_reset_event = full(b)?;
+                let list = tail(b, size_of::<ffi::sctp_stream_reset_event>(), n.strreset_length);
+                Notification::StreamReset {
+                    assoc: AssocId(n.strreset_assoc_id),
+                    flags: n.strreset_flags,
+                    streams: list.chunks_exact(2).map(|c| u16::from_ne_bytes([c[0], c[1]])).collect(),
+                }
+            }
+            ffi::SCTP_ASSOC_RESET_EVENT => {
+                let n: ffi::sctp_assoc_reset_event = full(b)?;
+                Notification::AssocReset {
+                    assoc: AssocId(n.assocreset_assoc_id),
+                    flags: n.assocreset_flags,
+                    local_tsn: n.assocreset_local_tsn,
+                    remote_tsn: n.assocreset_remote_tsn,
+                }
+            }
+            ffi::SCTP_STREAM_CHANGE_EVENT => {
+                let n: ffi::sctp_stream_change_event = full(b)?;
+                Notification::StreamChange {
+                    assoc: AssocId(n.strchange_assoc_id),
+                    flags: n.strchange_flags,
+                    inbound_streams: n.strchange_instrms,
+                    outbound_streams: n.strchange_outstrms,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// The association this notification is about (none for Unknown).
+    pub fn assoc(&self) -> Option<AssocId> {
+        use Notification::*;
+        match self {
+            AssocChange { assoc, .. }
+            | PeerAddrChange { assoc, .. }
+            | RemoteError { assoc, .. }
+            | SendFailed { assoc, .. }
+            | Shutdown { assoc }
+            | Adaptation { assoc, .. }
+            | PartialDelivery { assoc, .. }
+            | Authentication { assoc, .. }
+            | SenderDry { assoc }
+            | StreamReset { assoc, .. }
+            | AssocReset { assoc, .. }
+            | StreamChange { assoc, .. } => Some(*assoc),
+            Unknown { .. } => None,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        use Notification::*;
+        match self {
+            AssocChange { .. } => "assoc_change",
+            PeerAddrChange { .. } => "peer_addr_change",
+            RemoteError { .. } => "remote_error",
+            SendFailed { .. } => "send_failed",
+            Shutdown { .. } => "shutdown",
+            Adaptation { .. } => "adaptation",
+            PartialDelivery { .. } => "partial_delivery",
+            Authentication { .. } => "authentication",
+            SenderDry { .. } => "sender_dry",
+            StreamReset { .. } => "stream_reset",
+            AssocReset { .. } => "assoc_reset",
+            StreamChange { .. } => "stream_change",
+            Unknown { .. } => "unknown",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Bytes are built field by field at the offsets C gives them (see tests/c_layout.rs,
+    //! which checks those offsets against <linux/sctp.h>), not from the Rust structs.
+    use super::*;
+
+    fn put<const N: usize>(b: &mut Vec<u8>, off: usize, v: [u8; N]) {
+        if b.len() < off + N {
+            b.resize(off + N, 0);
+        }
+        b[off..off + N].copy_from_slice(&v);
+    }
+
+    fn header(sn_type: u16, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len];
+        put(&mut b, 0, sn_type.to_ne_bytes());
+        put(&mut b, 4, (len as u32).to_ne_bytes());
+        b
+    }
+
+    #[test]
+    fn assoc_change_comm_lost_with_abort_chunk() {
+        // sctp_assoc_change: type 0, flags 2, length 4, state 8, error 10, out 12, in 14, id 16, info 20
+        let mut b = header(0x8001, 24);
+        put(&mut b, 8, 1u16.to_ne_bytes());
+        put(&mut b, 10, 7u16.to_ne_bytes());
+        put(&mut b, 12, 5u16.to_ne_bytes());
+        put(&mut b, 14, 10u16.to_ne_bytes());
+        put(&mut b, 16, 42i32.to_ne_bytes());
+        put(&mut b, 20, [6, 0, 0, 4]);
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::AssocChange {
+                assoc: AssocId(42),
+                state: AssocChangeState::CommLost,
+                error: 7,
+                outbound_streams: 5,
+                inbound_streams: 10,
+                info: vec![6, 0, 0, 4],
+            }
+        );
+    }
+
+    #[test]
+    fn peer_addr_change_is_packed() {
+        // sctp_paddr_change (packed): aaddr 8..136, state 136, error 140, assoc 144; size 148
+        let mut b = header(0x8002, 148);
+        let a: SocketAddr = "10.1.1.2:6000".parse().unwrap();
+        let ab = addr::to_bytes(&a);
+        b[8..8 + ab.len()].copy_from_slice(&ab);
+        put(&mut b, 136, 6i32.to_ne_bytes());
+        put(&mut b, 140, 0i32.to_ne_bytes());
+        put(&mut b, 144, 3i32.to_ne_bytes());
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::PeerAddrChange {
+                assoc: AssocId(3),
+                addr: Some(a),
+                state: PeerAddrState::PotentiallyFailed,
+                error: 0
+            }
+        );
+    }
+
+    #[test]
+    fn remote_error_cause_is_network_order_and_data_follows_assoc_id() {
+        // sctp_remote_error: error 8 (be16), assoc 12, data 16
+        let mut b = header(0x8004, 20);
+        put(&mut b, 8, 0x000bu16.to_be_bytes());
+        put(&mut b, 12, 9i32.to_ne_bytes());
+        put(&mut b, 16, [0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::RemoteError { assoc: AssocId(9), cause: 11, data: vec![0xde, 0xad, 0xbe, 0xef] }
+        );
+    }
+
+    #[test]
+    fn both_send_failed_forms_carry_the_original_data() {
+        // sctp_send_failed: error 8, sndrcvinfo 12..44 (stream 12, flags 16, ppid 20, context 24), assoc 44, data 48
+        let mut b = header(0x8003, 51);
+        put(&mut b, 2, 1u16.to_ne_bytes());
+        put(&mut b, 8, 99u32.to_ne_bytes());
+        put(&mut b, 12, 4u16.to_ne_bytes());
+        put(&mut b, 20, 46u32.to_be_bytes());
+        put(&mut b, 24, 77u32.to_ne_bytes());
+        put(&mut b, 44, 5i32.to_ne_bytes());
+        put(&mut b, 48, *b"abc");
+        let Notification::SendFailed { assoc, event_form, was_sent, error, info, data } = Notification::decode(&b) else {
+            panic!("not send failed")
+        };
+        assert_eq!((assoc, event_form, was_sent, error), (AssocId(5), false, true, 99));
+        assert_eq!((info.stream, u32::from_be(info.ppid), info.context), (4, 46, 77));
+        assert_eq!(data, b"abc");
+
+        // sctp_send_failed_event: error 8, sndinfo 12..28 (sid 12, flags 14, ppid 16, context 20, assoc 24), assoc 28, data 32
+        let mut b = header(0x800d, 34);
+        put(&mut b, 12, 2u16.to_ne_bytes());
+        put(&mut b, 20, 8u32.to_ne_bytes());
+        put(&mut b, 28, 6i32.to_ne_bytes());
+        put(&mut b, 32, *b"xy");
+        let Notification::SendFailed { assoc, event_form, was_sent, info, data, .. } = Notification::decode(&b) else {
+            panic!("not send failed event")
+        };
+        assert_eq!((assoc, event_form, was_sent, info.stream, info.context), (AssocId(6), true, false, 2, 8));
+        assert_eq!(data, b"xy");
+    }
+
+    #[test]
+    fn small_fixed_notifications() {
+        let mut b = header(0x8005, 12);
+        put(&mut b, 8, 1i32.to_ne_bytes());
+        assert_eq!(Notification::decode(&b), Notification::Shutdown { assoc: AssocId(1) });
+
+        let mut b = header(0x8007, 16);
+        put(&mut b, 8, 0xabcdu32.to_ne_bytes());
+        put(&mut b, 12, 2i32.to_ne_bytes());
+        assert_eq!(Notification::decode(&b), Notification::Adaptation { assoc: AssocId(2), indication: 0xabcd });
+
+        let mut b = header(0x8006, 24);
+        put(&mut b, 12, 3i32.to_ne_bytes());
+        put(&mut b, 16, 4u32.to_ne_bytes());
+        put(&mut b, 20, 5u32.to_ne_bytes());
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::PartialDelivery { assoc: AssocId(3), indication: 0, stream: 4, seq: 5 }
+        );
+
+        let mut b = header(0x8008, 20);
+        put(&mut b, 8, 7u16.to_ne_bytes());
+        put(&mut b, 12, 2u32.to_ne_bytes());
+        put(&mut b, 16, 4i32.to_ne_bytes());
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::Authentication { assoc: AssocId(4), key_number: 7, indication: 2 }
+        );
+
+        let mut b = header(0x8009, 12);
+        put(&mut b, 8, 8i32.to_ne_bytes());
+        assert_eq!(Notification::decode(&b), Notification::SenderDry { assoc: AssocId(8) });
+    }
+
+    #[test]
+    fn stream_and_assoc_reconfiguration_events() {
+        let mut b = header(0x800a, 16);
+        put(&mut b, 2, 2u16.to_ne_bytes());
+        put(&mut b, 8, 1i32.to_ne_bytes());
+        put(&mut b, 12, 3u16.to_ne_bytes());
+        put(&mut b, 14, 4u16.to_ne_bytes());
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::StreamReset { assoc: AssocId(1), flags: 2, streams: vec![3, 4] }
+        );
+
+        let mut b = header(0x800b, 20);
+        put(&mut b, 8, 1i32.to_ne_bytes());
+        put(&mut b, 12, 100u32.to_ne_bytes());
+        put(&mut b, 16, 200u32.to_ne_bytes());
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::AssocReset { assoc: AssocId(1), flags: 0, local_tsn: 100, remote_tsn: 200 }
+        );
+
+        let mut b = header(0x800c, 16);
+        put(&mut b, 8, 1i32.to_ne_bytes());
+        put(&mut b, 12, 10u16.to_ne_bytes());
+        put(&mut b, 14, 20u16.to_ne_bytes());
+        assert_eq!(
+            Notification::decode(&b),
+            Notification::StreamChange { assoc: AssocId(1), flags: 0, inbound_streams: 10, outbound_streams: 20 }
+        );
+    }
+
+    #[test]
+    fn unknown_and_short_come_back_raw() {
+        let b = header(0x8100, 8);
+        assert_eq!(Notification::decode(&b), Notification::Unknown { sn_type: 0x8100, bytes: b.clone() });
+        let short = &header(0x8001, 24)[..10];
+        assert!(matches!(Notification::decode(short), Notification::Unknown { sn_type: 0x8001, .. }));
+        assert!(matches!(Notification::decode(&[]), Notification::Unknown { sn_type: 0, .. }));
+    }
+
+    #[test]
+    fn length_field_larger_than_buffer_is_bounded() {
+        let mut b = header(0x8001, 20);
+        put(&mut b, 4, 10_000u32.to_ne_bytes());
+        let Notification::AssocChange { info, .. } = Notification::decode(&b) else { panic!() };
+        assert!(info.is_empty());
+    }
+
+    #[test]
+    fn event_kinds_match_sn_types() {
+        assert_eq!(EventKind::DataIo.sn_type(), 0x8000);
+        assert_eq!(EventKind::AssocChange.sn_type(), ffi::SCTP_ASSOC_CHANGE);
+        assert_eq!(EventKind::SendFailedEvent.sn_type(), ffi::SCTP_SEND_FAILED_EVENT);
+    }
+}

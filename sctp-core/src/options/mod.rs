@@ -1,0 +1,185 @@
+//! Every record socket option of gen_sctp, typed: one record per kernel struct, with its
+//! encode/decode and the checks made before the syscall. `Endpoint::get_option` /
+//! `Endpoint::set_option` move them through getsockopt/setsockopt.
+
+mod paddrparams;
+mod records;
+
+pub use paddrparams::{PeerAddrParams, Toggle};
+pub use records::*;
+
+use crate::sys::{Zeroable, bytes_of, read_struct};
+use serde::{Deserialize, Serialize};
+
+/// One socket option as a typed record.
+pub trait SockOpt: Sized + Default {
+    /// gen_sctp's name for it.
+    const NAME: &'static str;
+    /// SCTP_* option number.
+    const OPTNAME: i32;
+    type Raw: Zeroable;
+    /// Fills the C struct; `assoc_id` is the scope (an association id or
+    /// SCTP_FUTURE/CURRENT/ALL_ASSOC) for options that have one.
+    fn encode(&self, assoc_id: i32) -> Self::Raw;
+    fn decode(raw: &Self::Raw) -> Self;
+    /// Checks made before the syscall; the message says which field and why.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Which options exist, for forms and scenario files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionName {
+    Rtoinfo,
+    Associnfo,
+    Initmsg,
+    Nodelay,
+    Autoclose,
+    DisableFragments,
+    IWantMappedV4Addr,
+    Maxseg,
+    PrimaryAddr,
+    SetPeerPrimaryAddr,
+    AdaptationLayer,
+    PeerAddrParams,
+    DefaultSendParam,
+    Events,
+    DelayedAckTime,
+}
+
+/// A value of any option, for code that handles them uniformly (UI forms, scenarios).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "option", rename_all = "snake_case")]
+pub enum OptionValue {
+    Rtoinfo(RtoInfo),
+    Associnfo(AssocInfo),
+    Initmsg(InitMsg),
+    Nodelay(NoDelay),
+    Autoclose(AutoClose),
+    DisableFragments(DisableFragments),
+    IWantMappedV4Addr(MappedV4),
+    Maxseg(MaxSeg),
+    PrimaryAddr(PrimaryAddr),
+    SetPeerPrimaryAddr(SetPeerPrimaryAddr),
+    AdaptationLayer(AdaptationLayer),
+    PeerAddrParams(PeerAddrParams),
+    DefaultSendParam(DefaultSendParam),
+    Events(EventSubscriptions),
+    DelayedAckTime(DelayedAck),
+}
+
+/// Calls `$m!(Variant, Type)` for every option, so the uniform code has one list.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_option {
+    ($m:ident) => {
+        $m!(Rtoinfo, $crate::options::RtoInfo);
+        $m!(Associnfo, $crate::options::AssocInfo);
+        $m!(Initmsg, $crate::options::InitMsg);
+        $m!(Nodelay, $crate::options::NoDelay);
+        $m!(Autoclose, $crate::options::AutoClose);
+        $m!(DisableFragments, $crate::options::DisableFragments);
+        $m!(IWantMappedV4Addr, $crate::options::MappedV4);
+        $m!(Maxseg, $crate::options::MaxSeg);
+        $m!(PrimaryAddr, $crate::options::PrimaryAddr);
+        $m!(SetPeerPrimaryAddr, $crate::options::SetPeerPrimaryAddr);
+        $m!(AdaptationLayer, $crate::options::AdaptationLayer);
+        $m!(PeerAddrParams, $crate::options::PeerAddrParams);
+        $m!(DefaultSendParam, $crate::options::DefaultSendParam);
+        $m!(Events, $crate::options::EventSubscriptions);
+        $m!(DelayedAckTime, $crate::options::DelayedAck);
+    };
+}
+
+impl OptionName {
+    pub const ALL: [OptionName; 15] = [
+        OptionName::Rtoinfo,
+        OptionName::Associnfo,
+        OptionName::Initmsg,
+        OptionName::Nodelay,
+        OptionName::Autoclose,
+        OptionName::DisableFragments,
+        OptionName::IWantMappedV4Addr,
+        OptionName::Maxseg,
+        OptionName::PrimaryAddr,
+        OptionName::SetPeerPrimaryAddr,
+        OptionName::AdaptationLayer,
+        OptionName::PeerAddrParams,
+        OptionName::DefaultSendParam,
+        OptionName::Events,
+        OptionName::DelayedAckTime,
+    ];
+
+    /// gen_sctp's name.
+    pub fn as_str(self) -> &'static str {
+        self.default_value().name()
+    }
+
+    /// The option's record with default (zero = "keep") fields.
+    pub fn default_value(self) -> OptionValue {
+        macro_rules! arm {
+            ($v:ident, $t:ty) => {
+                if self == OptionName::$v {
+                    return OptionValue::$v(<$t>::default());
+                }
+            };
+        }
+        for_each_option!(arm);
+        unreachable!("every OptionName has an arm")
+    }
+
+    /// Options the kernel only accepts in setsockopt.
+    pub fn is_write_only(self) -> bool {
+        self == OptionName::SetPeerPrimaryAddr
+    }
+}
+
+impl OptionValue {
+    pub fn option_name(&self) -> OptionName {
+        macro_rules! arm {
+            ($v:ident, $t:ty) => {
+                if let OptionValue::$v(_) = self {
+                    return OptionName::$v;
+                }
+            };
+        }
+        for_each_option!(arm);
+        unreachable!("every OptionValue has an arm")
+    }
+
+    pub fn name(&self) -> &'static str {
+        macro_rules! arm {
+            ($v:ident, $t:ty) => {
+                if let OptionValue::$v(_) = self {
+                    return <$t as SockOpt>::NAME;
+                }
+            };
+        }
+        for_each_option!(arm);
+        unreachable!("every OptionValue has an arm")
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        macro_rules! arm {
+            ($v:ident, $t:ty) => {
+                if let OptionValue::$v(r) = self {
+                    return r.validate();
+                }
+            };
+        }
+        for_each_option!(arm);
+        unreachable!("every OptionValue has an arm")
+    }
+}
+
+/// Encodes a record to the bytes setsockopt takes.
+pub fn encode_bytes<O: SockOpt>(opt: &O, assoc_id: i32) -> Vec<u8> {
+    bytes_of(&opt.encode(assoc_id)).to_vec()
+}
+
+/// Decodes the bytes getsockopt returned.
+pub fn decode_bytes<O: SockOpt>(bytes: &[u8]) -> Option<O> {
+    read_struct::<O::Raw>(bytes).map(|raw| O::decode(&raw))
+}

@@ -1,0 +1,517 @@
+//! `#[repr(C)]` mirrors of `<linux/sctp.h>` (Linux 6.1 UAPI).
+//!
+//! Field and type names are the C names on purpose: `tests/c_layout.rs` compiles a C
+//! program against the real header and compares every size, alignment, field offset
+//! and constant listed here. Several kernel structs are `packed, aligned(4)`; they are
+//! mirrored as a `#[repr(C, packed)]` body inside an `Aligned4` wrapper, which gives the
+//! same offsets, size and alignment as C.
+#![allow(non_camel_case_types)]
+
+use libc::sockaddr_storage;
+
+pub type sctp_assoc_t = i32;
+
+pub const IPPROTO_SCTP: i32 = 132;
+pub const SOL_SCTP: i32 = 132;
+pub const MSG_NOTIFICATION: i32 = 0x8000;
+
+pub const SCTP_FUTURE_ASSOC: i32 = 0;
+pub const SCTP_CURRENT_ASSOC: i32 = 1;
+pub const SCTP_ALL_ASSOC: i32 = 2;
+
+// Socket options.
+pub const SCTP_RTOINFO: i32 = 0;
+pub const SCTP_ASSOCINFO: i32 = 1;
+pub const SCTP_INITMSG: i32 = 2;
+pub const SCTP_NODELAY: i32 = 3;
+pub const SCTP_AUTOCLOSE: i32 = 4;
+pub const SCTP_SET_PEER_PRIMARY_ADDR: i32 = 5;
+pub const SCTP_PRIMARY_ADDR: i32 = 6;
+pub const SCTP_ADAPTATION_LAYER: i32 = 7;
+pub const SCTP_DISABLE_FRAGMENTS: i32 = 8;
+pub const SCTP_PEER_ADDR_PARAMS: i32 = 9;
+pub const SCTP_DEFAULT_SEND_PARAM: i32 = 10;
+pub const SCTP_EVENTS: i32 = 11;
+pub const SCTP_I_WANT_MAPPED_V4_ADDR: i32 = 12;
+pub const SCTP_MAXSEG: i32 = 13;
+pub const SCTP_STATUS: i32 = 14;
+pub const SCTP_GET_PEER_ADDR_INFO: i32 = 15;
+pub const SCTP_DELAYED_ACK_TIME: i32 = 16;
+pub const SCTP_GET_ASSOC_ID_LIST: i32 = 29;
+pub const SCTP_RECVRCVINFO: i32 = 32;
+pub const SCTP_DEFAULT_SNDINFO: i32 = 34;
+pub const SCTP_SOCKOPT_BINDX_ADD: i32 = 100;
+pub const SCTP_SOCKOPT_BINDX_REM: i32 = 101;
+pub const SCTP_SOCKOPT_PEELOFF: i32 = 102;
+pub const SCTP_GET_PEER_ADDRS: i32 = 108;
+pub const SCTP_GET_LOCAL_ADDRS: i32 = 109;
+pub const SCTP_SOCKOPT_CONNECTX: i32 = 110;
+pub const SCTP_SOCKOPT_CONNECTX3: i32 = 111;
+pub const SCTP_GET_ASSOC_STATS: i32 = 112;
+pub const SCTP_EVENT: i32 = 127;
+pub const SCTP_EXPOSE_POTENTIALLY_FAILED_STATE: i32 = 131;
+
+// cmsg types (enum sctp_cmsg_type).
+pub const SCTP_SNDINFO: i32 = 2;
+pub const SCTP_RCVINFO: i32 = 3;
+pub const SCTP_PRINFO: i32 = 5;
+
+// sinfo_flags / snd_flags.
+pub const SCTP_UNORDERED: u16 = 1 << 0;
+pub const SCTP_ADDR_OVER: u16 = 1 << 1;
+pub const SCTP_ABORT: u16 = 1 << 2;
+pub const SCTP_SACK_IMMEDIATELY: u16 = 1 << 3;
+pub const SCTP_SENDALL: u16 = 1 << 6;
+pub const SCTP_EOF: u16 = libc::MSG_FIN as u16;
+
+pub const SCTP_PR_SCTP_NONE: u16 = 0x0000;
+pub const SCTP_PR_SCTP_TTL: u16 = 0x0010;
+
+// spp_flags.
+pub const SPP_HB_ENABLE: u32 = 1 << 0;
+pub const SPP_HB_DISABLE: u32 = 1 << 1;
+pub const SPP_HB_DEMAND: u32 = 1 << 2;
+pub const SPP_PMTUD_ENABLE: u32 = 1 << 3;
+pub const SPP_PMTUD_DISABLE: u32 = 1 << 4;
+pub const SPP_SACKDELAY_ENABLE: u32 = 1 << 5;
+pub const SPP_SACKDELAY_DISABLE: u32 = 1 << 6;
+pub const SPP_HB_TIME_IS_ZERO: u32 = 1 << 7;
+
+// Notification types (enum sctp_sn_type).
+pub const SCTP_SN_TYPE_BASE: u16 = 1 << 15;
+pub const SCTP_ASSOC_CHANGE: u16 = SCTP_SN_TYPE_BASE + 1;
+pub const SCTP_PEER_ADDR_CHANGE: u16 = SCTP_SN_TYPE_BASE + 2;
+pub const SCTP_SEND_FAILED: u16 = SCTP_SN_TYPE_BASE + 3;
+pub const SCTP_REMOTE_ERROR: u16 = SCTP_SN_TYPE_BASE + 4;
+pub const SCTP_SHUTDOWN_EVENT: u16 = SCTP_SN_TYPE_BASE + 5;
+pub const SCTP_PARTIAL_DELIVERY_EVENT: u16 = SCTP_SN_TYPE_BASE + 6;
+pub const SCTP_ADAPTATION_INDICATION: u16 = SCTP_SN_TYPE_BASE + 7;
+pub const SCTP_AUTHENTICATION_EVENT: u16 = SCTP_SN_TYPE_BASE + 8;
+pub const SCTP_SENDER_DRY_EVENT: u16 = SCTP_SN_TYPE_BASE + 9;
+pub const SCTP_STREAM_RESET_EVENT: u16 = SCTP_SN_TYPE_BASE + 10;
+pub const SCTP_ASSOC_RESET_EVENT: u16 = SCTP_SN_TYPE_BASE + 11;
+pub const SCTP_STREAM_CHANGE_EVENT: u16 = SCTP_SN_TYPE_BASE + 12;
+pub const SCTP_SEND_FAILED_EVENT: u16 = SCTP_SN_TYPE_BASE + 13;
+
+/// Gives a `#[repr(C, packed)]` body the `aligned(4)` of the C declaration.
+#[repr(C, align(4))]
+#[derive(Clone, Copy)]
+pub struct Aligned4<T>(pub T);
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_initmsg {
+    pub sinit_num_ostreams: u16,
+    pub sinit_max_instreams: u16,
+    pub sinit_max_attempts: u16,
+    pub sinit_max_init_timeo: u16,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_sndrcvinfo {
+    pub sinfo_stream: u16,
+    pub sinfo_ssn: u16,
+    pub sinfo_flags: u16,
+    pub sinfo_ppid: u32,
+    pub sinfo_context: u32,
+    pub sinfo_timetolive: u32,
+    pub sinfo_tsn: u32,
+    pub sinfo_cumtsn: u32,
+    pub sinfo_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_sndinfo {
+    pub snd_sid: u16,
+    pub snd_flags: u16,
+    pub snd_ppid: u32,
+    pub snd_context: u32,
+    pub snd_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_rcvinfo {
+    pub rcv_sid: u16,
+    pub rcv_ssn: u16,
+    pub rcv_flags: u16,
+    pub rcv_ppid: u32,
+    pub rcv_tsn: u32,
+    pub rcv_cumtsn: u32,
+    pub rcv_context: u32,
+    pub rcv_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_prinfo {
+    pub pr_policy: u16,
+    pub pr_value: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_assoc_change {
+    pub sac_type: u16,
+    pub sac_flags: u16,
+    pub sac_length: u32,
+    pub sac_state: u16,
+    pub sac_error: u16,
+    pub sac_outbound_streams: u16,
+    pub sac_inbound_streams: u16,
+    pub sac_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_paddr_change_body {
+    pub spc_type: u16,
+    pub spc_flags: u16,
+    pub spc_length: u32,
+    pub spc_aaddr: sockaddr_storage,
+    pub spc_state: i32,
+    pub spc_error: i32,
+    pub spc_assoc_id: sctp_assoc_t,
+}
+pub type sctp_paddr_change = Aligned4<sctp_paddr_change_body>;
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_remote_error {
+    pub sre_type: u16,
+    pub sre_flags: u16,
+    pub sre_length: u32,
+    pub sre_error: u16,
+    pub sre_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_send_failed {
+    pub ssf_type: u16,
+    pub ssf_flags: u16,
+    pub ssf_length: u32,
+    pub ssf_error: u32,
+    pub ssf_info: sctp_sndrcvinfo,
+    pub ssf_assoc_id: sctp_assoc_t,
+}
+
+/// C names this struct's info field `ssfe_info`; the other fields match `sctp_send_failed`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_send_failed_event {
+    pub ssf_type: u16,
+    pub ssf_flags: u16,
+    pub ssf_length: u32,
+    pub ssf_error: u32,
+    pub ssfe_info: sctp_sndinfo,
+    pub ssf_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_shutdown_event {
+    pub sse_type: u16,
+    pub sse_flags: u16,
+    pub sse_length: u32,
+    pub sse_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_adaptation_event {
+    pub sai_type: u16,
+    pub sai_flags: u16,
+    pub sai_length: u32,
+    pub sai_adaptation_ind: u32,
+    pub sai_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_pdapi_event {
+    pub pdapi_type: u16,
+    pub pdapi_flags: u16,
+    pub pdapi_length: u32,
+    pub pdapi_indication: u32,
+    pub pdapi_assoc_id: sctp_assoc_t,
+    pub pdapi_stream: u32,
+    pub pdapi_seq: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_authkey_event {
+    pub auth_type: u16,
+    pub auth_flags: u16,
+    pub auth_length: u32,
+    pub auth_keynumber: u16,
+    pub auth_altkeynumber: u16,
+    pub auth_indication: u32,
+    pub auth_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_sender_dry_event {
+    pub sender_dry_type: u16,
+    pub sender_dry_flags: u16,
+    pub sender_dry_length: u32,
+    pub sender_dry_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_stream_reset_event {
+    pub strreset_type: u16,
+    pub strreset_flags: u16,
+    pub strreset_length: u32,
+    pub strreset_assoc_id: sctp_assoc_t,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_assoc_reset_event {
+    pub assocreset_type: u16,
+    pub assocreset_flags: u16,
+    pub assocreset_length: u32,
+    pub assocreset_assoc_id: sctp_assoc_t,
+    pub assocreset_local_tsn: u32,
+    pub assocreset_remote_tsn: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_stream_change_event {
+    pub strchange_type: u16,
+    pub strchange_flags: u16,
+    pub strchange_length: u32,
+    pub strchange_assoc_id: sctp_assoc_t,
+    pub strchange_instrms: u16,
+    pub strchange_outstrms: u16,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_rtoinfo {
+    pub srto_assoc_id: sctp_assoc_t,
+    pub srto_initial: u32,
+    pub srto_max: u32,
+    pub srto_min: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_assocparams {
+    pub sasoc_assoc_id: sctp_assoc_t,
+    pub sasoc_asocmaxrxt: u16,
+    pub sasoc_number_peer_destinations: u16,
+    pub sasoc_peer_rwnd: u32,
+    pub sasoc_local_rwnd: u32,
+    pub sasoc_cookie_life: u32,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_setpeerprim_body {
+    pub sspp_assoc_id: sctp_assoc_t,
+    pub sspp_addr: sockaddr_storage,
+}
+pub type sctp_setpeerprim = Aligned4<sctp_setpeerprim_body>;
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_prim_body {
+    pub ssp_assoc_id: sctp_assoc_t,
+    pub ssp_addr: sockaddr_storage,
+}
+pub type sctp_prim = Aligned4<sctp_prim_body>;
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_setadaptation {
+    pub ssb_adaptation_ind: u32,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_paddrparams_body {
+    pub spp_assoc_id: sctp_assoc_t,
+    pub spp_address: sockaddr_storage,
+    pub spp_hbinterval: u32,
+    pub spp_pathmaxrxt: u16,
+    pub spp_pathmtu: u32,
+    pub spp_sackdelay: u32,
+    pub spp_flags: u32,
+    pub spp_ipv6_flowlabel: u32,
+    pub spp_dscp: u8,
+}
+pub type sctp_paddrparams = Aligned4<sctp_paddrparams_body>;
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_sack_info {
+    pub sack_assoc_id: sctp_assoc_t,
+    pub sack_delay: u32,
+    pub sack_freq: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_assoc_value {
+    pub assoc_id: sctp_assoc_t,
+    pub assoc_value: u32,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct sctp_paddrinfo_body {
+    pub spinfo_assoc_id: sctp_assoc_t,
+    pub spinfo_address: sockaddr_storage,
+    pub spinfo_state: i32,
+    pub spinfo_cwnd: u32,
+    pub spinfo_srtt: u32,
+    pub spinfo_rto: u32,
+    pub spinfo_mtu: u32,
+}
+pub type sctp_paddrinfo = Aligned4<sctp_paddrinfo_body>;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_status {
+    pub sstat_assoc_id: sctp_assoc_t,
+    pub sstat_state: i32,
+    pub sstat_rwnd: u32,
+    pub sstat_unackdata: u16,
+    pub sstat_penddata: u16,
+    pub sstat_instrms: u16,
+    pub sstat_outstrms: u16,
+    pub sstat_fragmentation_point: u32,
+    pub sstat_primary: sctp_paddrinfo,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_event_subscribe {
+    pub sctp_data_io_event: u8,
+    pub sctp_association_event: u8,
+    pub sctp_address_event: u8,
+    pub sctp_send_failure_event: u8,
+    pub sctp_peer_error_event: u8,
+    pub sctp_shutdown_event: u8,
+    pub sctp_partial_delivery_event: u8,
+    pub sctp_adaptation_layer_event: u8,
+    pub sctp_authentication_event: u8,
+    pub sctp_sender_dry_event: u8,
+    pub sctp_stream_reset_event: u8,
+    pub sctp_assoc_reset_event: u8,
+    pub sctp_stream_change_event: u8,
+    pub sctp_send_failure_event_event: u8,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_event {
+    pub se_assoc_id: sctp_assoc_t,
+    pub se_type: u16,
+    pub se_on: u8,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_assoc_stats {
+    pub sas_assoc_id: sctp_assoc_t,
+    pub sas_obs_rto_ipaddr: sockaddr_storage,
+    pub sas_maxrto: u64,
+    pub sas_isacks: u64,
+    pub sas_osacks: u64,
+    pub sas_opackets: u64,
+    pub sas_ipackets: u64,
+    pub sas_rtxchunks: u64,
+    pub sas_outofseqtsns: u64,
+    pub sas_idupchunks: u64,
+    pub sas_gapcnt: u64,
+    pub sas_ouodchunks: u64,
+    pub sas_iuodchunks: u64,
+    pub sas_oodchunks: u64,
+    pub sas_iodchunks: u64,
+    pub sas_octrlchunks: u64,
+    pub sas_ictrlchunks: u64,
+}
+
+/// Header of the variable-length `struct sctp_getaddrs`; packed addresses follow.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_getaddrs {
+    pub assoc_id: sctp_assoc_t,
+    pub addr_num: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_peeloff_arg_t {
+    pub associd: sctp_assoc_t,
+    pub sd: i32,
+}
+
+/// Header of `struct sctp_assoc_ids`; `gaids_number_of_ids` ids follow.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_assoc_ids {
+    pub gaids_number_of_ids: u32,
+}
+
+/// Every field of these structs may be all-zero bytes (integers and `sockaddr_storage`).
+pub trait Zeroable: Copy {
+    fn zeroed() -> Self {
+        // SAFETY: implemented only for plain C structs made of integers and byte arrays,
+        // for which the all-zero bit pattern is a valid value.
+        unsafe { std::mem::zeroed() }
+    }
+}
+
+macro_rules! zeroable {
+    ($($t:ty),* $(,)?) => { $(impl Zeroable for $t {})* };
+}
+zeroable!(
+    sctp_initmsg,
+    sctp_sndrcvinfo,
+    sctp_sndinfo,
+    sctp_rcvinfo,
+    sctp_prinfo,
+    sctp_rtoinfo,
+    sctp_assocparams,
+    sctp_setpeerprim,
+    sctp_prim,
+    sctp_setadaptation,
+    sctp_paddrparams,
+    sctp_sack_info,
+    sctp_assoc_value,
+    sctp_paddrinfo,
+    sctp_status,
+    sctp_event_subscribe,
+    sctp_event,
+    sctp_assoc_stats,
+    sctp_getaddrs,
+    sctp_peeloff_arg_t,
+    sctp_assoc_change,
+    sctp_paddr_change,
+    sctp_remote_error,
+    sctp_send_failed,
+    sctp_send_failed_event,
+    sctp_shutdown_event,
+    sctp_adaptation_event,
+    sctp_pdapi_event,
+    sctp_authkey_event,
+    sctp_sender_dry_event,
+    sctp_stream_reset_event,
+    sctp_assoc_reset_event,
+    sctp_stream_change_event,
+    libc::sockaddr_storage,
+    libc::linger,
+    libc::timeval,
+    i32,
+    u32,
+);

@@ -1,0 +1,262 @@
+//! The only module with `unsafe`: thin wrappers over the libc calls sctp-core makes.
+//!
+//! Each function names the syscall it makes and maps `-1` to `io::Error::last_os_error()`.
+//! Everything above this module is safe, typed Rust.
+
+pub mod ffi;
+
+use std::io;
+use std::mem::size_of;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+pub use ffi::Zeroable;
+
+/// Runs a libc call and turns its `-1` into the thread's errno.
+macro_rules! syscall {
+    ($call:expr) => {{
+        let res = $call;
+        if res == -1 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(res)
+        }
+    }};
+}
+
+/// The bytes of a plain C struct, as the kernel reads them.
+pub fn bytes_of<T: Zeroable>(value: &T) -> &[u8] {
+    // SAFETY: `T: Zeroable` is a plain C struct with no references; viewing its memory as
+    // `size_of::<T>()` bytes for the lifetime of the borrow is sound. Padding bytes may be
+    // uninitialised in principle, but every value here starts from `zeroed()`.
+    unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
+}
+
+/// The bytes of a plain C struct, writable (for getsockopt).
+fn bytes_of_mut<T: Zeroable>(value: &mut T) -> &mut [u8] {
+    // SAFETY: as in `bytes_of`; any byte pattern the kernel writes is a valid `T` because
+    // `T: Zeroable` holds only integers and byte arrays.
+    unsafe { std::slice::from_raw_parts_mut((value as *mut T).cast::<u8>(), size_of::<T>()) }
+}
+
+/// Reads a plain C struct from the start of `bytes` (any alignment). Missing trailing bytes
+/// (a shorter struct from an older kernel) read as zero; `None` if `bytes` is empty.
+pub fn read_struct<T: Zeroable>(bytes: &[u8]) -> Option<T> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let mut value = T::zeroed();
+    let n = bytes.len().min(size_of::<T>());
+    bytes_of_mut(&mut value)[..n].copy_from_slice(&bytes[..n]);
+    Some(value)
+}
+
+/// socket(2) with SOCK_CLOEXEC.
+pub fn socket(domain: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall with integer arguments.
+    let fd = syscall!(unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, protocol) })?;
+    // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// setsockopt(2) with a byte buffer; returns the call's non-negative result (SCTP's old
+/// CONNECTX returns the association id there).
+pub fn setsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, value: &[u8]) -> io::Result<i32> {
+    // SAFETY: `value` is valid for reads of `value.len()` bytes for the call's duration.
+    syscall!(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            value.as_ptr().cast(),
+            value.len() as libc::socklen_t,
+        )
+    })
+}
+
+/// setsockopt(2) with a plain C struct or integer.
+pub fn setsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
+    setsockopt_bytes(fd, level, name, bytes_of(value)).map(drop)
+}
+
+/// getsockopt(SCTP_SOCKOPT_CONNECTX3): starts an association to the packed `addrs` and
+/// returns its id. With O_NONBLOCK the result is EINPROGRESS and the id is still valid.
+pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Result<()>) {
+    #[repr(C)]
+    struct GetaddrsOld {
+        assoc_id: ffi::sctp_assoc_t,
+        addr_num: i32,
+        addrs: *const u8,
+    }
+    let mut param = GetaddrsOld { assoc_id: 0, addr_num: addrs.len() as i32, addrs: addrs.as_ptr() };
+    let mut len = size_of::<GetaddrsOld>() as libc::socklen_t;
+    // SAFETY: `param` is a valid in/out buffer of `len` bytes; the kernel reads `addr_num`
+    // bytes through `param.addrs`, which points into the live `addrs` slice.
+    let res = syscall!(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            ffi::SOL_SCTP,
+            ffi::SCTP_SOCKOPT_CONNECTX3,
+            (&mut param as *mut GetaddrsOld).cast(),
+            &mut len,
+        )
+    });
+    // The kernel writes the id over the first field, also when it says EINPROGRESS.
+    (param.assoc_id, res.map(drop))
+}
+
+/// getsockopt(2) into a byte buffer that also carries input (SCTP passes assoc ids and
+/// addresses in); returns the length the kernel wrote back.
+pub fn getsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, buf: &mut [u8]) -> io::Result<usize> {
+    let mut len = buf.len() as libc::socklen_t;
+    // SAFETY: `buf` is valid for writes of `len` bytes; `len` is a valid in/out pointer.
+    syscall!(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) })?;
+    Ok(len as usize)
+}
+
+/// getsockopt(2) into a plain C struct that carries its input fields in.
+pub fn getsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &mut T) -> io::Result<usize> {
+    getsockopt_bytes(fd, level, name, bytes_of_mut(value))
+}
+
+/// bind(2).
+pub fn bind(fd: &impl AsRawFd, addr: &libc::sockaddr_storage, len: usize) -> io::Result<()> {
+    // SAFETY: `addr` points to a sockaddr of at least `len` bytes (len <= size of storage).
+    syscall!(unsafe { libc::bind(fd.as_raw_fd(), (addr as *const libc::sockaddr_storage).cast(), len as libc::socklen_t) })?;
+    Ok(())
+}
+
+/// listen(2).
+pub fn listen(fd: &impl AsRawFd, backlog: i32) -> io::Result<()> {
+    // SAFETY: plain syscall with integer arguments.
+    syscall!(unsafe { libc::listen(fd.as_raw_fd(), backlog) })?;
+    Ok(())
+}
+
+/// accept4(2) with SOCK_CLOEXEC; returns the new socket and the peer's address bytes.
+pub fn accept(fd: &impl AsRawFd) -> io::Result<(OwnedFd, libc::sockaddr_storage)> {
+    let mut addr = libc::sockaddr_storage::zeroed();
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `addr`/`len` are valid for writes and describe a full sockaddr_storage.
+    let new = syscall!(unsafe {
+        libc::accept4(fd.as_raw_fd(), (&mut addr as *mut libc::sockaddr_storage).cast(), &mut len, libc::SOCK_CLOEXEC)
+    })?;
+    // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
+    Ok((unsafe { OwnedFd::from_raw_fd(new) }, addr))
+}
+
+/// shutdown(2).
+pub fn shutdown(fd: &impl AsRawFd, how: i32) -> io::Result<()> {
+    // SAFETY: plain syscall with integer arguments.
+    syscall!(unsafe { libc::shutdown(fd.as_raw_fd(), how) })?;
+    Ok(())
+}
+
+/// fcntl(2) F_GETFL/F_SETFL to switch O_NONBLOCK.
+pub fn set_nonblocking(fd: &impl AsRawFd, on: bool) -> io::Result<()> {
+    // SAFETY: plain syscall with integer arguments.
+    let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    let flags = if on { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+    // SAFETY: plain syscall with integer arguments.
+    syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags) })?;
+    Ok(())
+}
+
+/// Takes ownership of a descriptor the kernel handed back inside a getsockopt result
+/// (SCTP_SOCKOPT_PEELOFF).
+pub fn own_fd(raw: RawFd) -> OwnedFd {
+    // SAFETY: called only with a descriptor the kernel just created for this process.
+    unsafe { OwnedFd::from_raw_fd(raw) }
+}
+
+/// What recvmsg(2) returned besides the payload.
+pub struct RecvMeta {
+    pub len: usize,
+    pub flags: i32,
+    pub from: libc::sockaddr_storage,
+    pub cmsg_len: usize,
+}
+
+/// recvmsg(2) into `buf`, with ancillary data into `cmsg` (8-byte aligned by the caller).
+pub fn recvmsg(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u64], flags: i32) -> io::Result<RecvMeta> {
+    let mut from = libc::sockaddr_storage::zeroed();
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = (&mut from as *mut libc::sockaddr_storage).cast();
+    msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(cmsg);
+    // SAFETY: every pointer in `msg` refers to a live buffer of the stated length.
+    let n = syscall!(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) })?;
+    Ok(RecvMeta { len: n as usize, flags: msg.msg_flags, from, cmsg_len: msg.msg_controllen })
+}
+
+/// sendmsg(2) of one buffer, optionally to `dest`, with prebuilt ancillary data.
+pub fn sendmsg(
+    fd: &impl AsRawFd,
+    dest: Option<(&libc::sockaddr_storage, usize)>,
+    data: &[u8],
+    cmsg: &[u64],
+    cmsg_len: usize,
+    flags: i32,
+) -> io::Result<usize> {
+    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
+    // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    if let Some((addr, len)) = dest {
+        msg.msg_name = (addr as *const libc::sockaddr_storage) as *mut libc::c_void;
+        msg.msg_namelen = len as libc::socklen_t;
+    }
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    if cmsg_len > 0 {
+        msg.msg_control = cmsg.as_ptr() as *mut libc::c_void;
+        msg.msg_controllen = cmsg_len;
+    }
+    // SAFETY: every pointer in `msg` refers to a live buffer of the stated length; the
+    // kernel only reads through them for sendmsg.
+    let n = syscall!(unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags | libc::MSG_NOSIGNAL) })?;
+    Ok(n as usize)
+}
+
+/// poll(2) on one descriptor for `events`; true if any requested event is ready.
+pub fn poll_one(fd: &impl AsRawFd, events: i16, timeout_ms: i32) -> io::Result<bool> {
+    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
+    // SAFETY: `pfd` is one valid pollfd.
+    let n = syscall!(unsafe { libc::poll(&mut pfd, 1, timeout_ms) })?;
+    Ok(n > 0)
+}
+
+/// poll(2) on many descriptors; fills each `revents`.
+pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
+    // SAFETY: `fds` is a valid slice of pollfd for the call's duration.
+    let n = syscall!(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) })?;
+    Ok(n as usize)
+}
+
+/// setns(2) into the network namespace behind `ns` (an nsfs file) for the calling thread.
+pub fn setns_net(ns: &impl AsRawFd) -> io::Result<()> {
+    // SAFETY: plain syscall with integer arguments.
+    syscall!(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) })?;
+    Ok(())
+}
+
+/// sysconf(3) is not enough for the kernel's HZ (it reports USER_HZ); uname(2) for the
+/// release string that finds /boot/config-RELEASE.
+pub fn kernel_release() -> io::Result<String> {
+    // SAFETY: utsname is a plain C struct of byte arrays; all-zero is valid.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `uts` is valid for writes.
+    syscall!(unsafe { libc::uname(&mut uts) })?;
+    let bytes: Vec<u8> = uts.release.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// fcntl(2) F_GETFL: whether O_NONBLOCK is set.
+pub fn is_nonblocking(fd: &impl AsRawFd) -> io::Result<bool> {
+    // SAFETY: plain syscall with integer arguments.
+    let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    Ok(flags & libc::O_NONBLOCK != 0)
+}
