@@ -37,11 +37,14 @@ impl CmsgBuf {
 
     /// The buffer as aligned words, as msghdr.msg_control wants it.
     pub fn words(&self) -> Vec<u64> {
-        self.bytes.chunks(8).map(|c| {
-            let mut w = [0u8; 8];
-            w[..c.len()].copy_from_slice(c);
-            u64::from_ne_bytes(w)
-        }).collect()
+        self.bytes
+            .chunks(8)
+            .map(|c| {
+                let mut w = [0u8; 8];
+                w[..c.len()].copy_from_slice(c);
+                u64::from_ne_bytes(w)
+            })
+            .collect()
     }
 }
 
@@ -63,9 +66,21 @@ pub fn parse(buf: &[u8]) -> Vec<Cmsg<'_>> {
         if len < HEADER || off + len > buf.len() {
             break;
         }
-        let level = i32::from_ne_bytes(buf[off + ALIGN..off + ALIGN + 4].try_into().unwrap_or([0; 4]));
-        let ty = i32::from_ne_bytes(buf[off + ALIGN + 4..off + HEADER].try_into().unwrap_or([0; 4]));
-        out.push(Cmsg { level, ty, data: &buf[off + HEADER..off + len] });
+        let level = i32::from_ne_bytes(
+            buf[off + ALIGN..off + ALIGN + 4]
+                .try_into()
+                .unwrap_or([0; 4]),
+        );
+        let ty = i32::from_ne_bytes(
+            buf[off + ALIGN + 4..off + HEADER]
+                .try_into()
+                .unwrap_or([0; 4]),
+        );
+        out.push(Cmsg {
+            level,
+            ty,
+            data: &buf[off + HEADER..off + len],
+        });
         off += align(len);
     }
     out
@@ -73,7 +88,11 @@ pub fn parse(buf: &[u8]) -> Vec<Cmsg<'_>> {
 
 /// The bytes of an aligned word buffer.
 pub fn word_bytes(words: &[u64], len: usize) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_ne_bytes()).take(len).collect()
+    words
+        .iter()
+        .flat_map(|w| w.to_ne_bytes())
+        .take(len)
+        .collect()
 }
 
 #[cfg(test)]
@@ -98,7 +117,21 @@ mod tests {
         b.push(132, 5, &[7; 8]);
         let bytes = word_bytes(&b.words(), b.len());
         let parsed = parse(&bytes);
-        assert_eq!(parsed, vec![Cmsg { level: 132, ty: 2, data: &[9; 16] }, Cmsg { level: 132, ty: 5, data: &[7; 8] }]);
+        assert_eq!(
+            parsed,
+            vec![
+                Cmsg {
+                    level: 132,
+                    ty: 2,
+                    data: &[9; 16]
+                },
+                Cmsg {
+                    level: 132,
+                    ty: 5,
+                    data: &[7; 8]
+                }
+            ]
+        );
     }
 
     #[test]

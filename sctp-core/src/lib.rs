@@ -20,7 +20,7 @@ pub use endpoint::{Endpoint, EndpointConfig, Family, SocketOptions, Style};
 pub use error::{Error, Result};
 pub use hz::KernelHz;
 pub use info::{AssocState, AssocStats, PathInfo, PathState, Status};
-pub use message::{Message, RecvInfo, Received, SendFlags, SendInfo};
+pub use message::{Message, Received, RecvInfo, SendFlags, SendInfo};
 pub use notification::{AssocChangeState, EventKind, Notification, PeerAddrState};
 pub use options::{OptionName, OptionValue, SockOpt};
 
@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An association id (`sctp_assoc_t`). On one-to-one sockets the kernel ignores it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct AssocId(pub i32);
 

@@ -6,11 +6,11 @@
 //! assigns (46 = Diameter, 3 = M3UA) in host order; conversion to and from network order
 //! happens only here and in `options::DefaultSendParam`.
 
+use crate::AssocId;
 use crate::addr;
 use crate::cmsg::{self, CmsgBuf};
 use crate::notification::Notification;
 use crate::sys::{bytes_of, ffi, read_struct};
-use crate::AssocId;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -76,7 +76,10 @@ impl SendInfo {
         };
         buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_SNDINFO, bytes_of(&snd));
         if self.time_to_live_ms > 0 {
-            let pr = ffi::sctp_prinfo { pr_policy: ffi::SCTP_PR_SCTP_TTL, pr_value: self.time_to_live_ms };
+            let pr = ffi::sctp_prinfo {
+                pr_policy: ffi::SCTP_PR_SCTP_TTL,
+                pr_value: self.time_to_live_ms,
+            };
             buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_PRINFO, bytes_of(&pr));
         }
         buf
@@ -137,11 +140,20 @@ pub enum Received {
 }
 
 /// Builds a received item from a complete buffer (pure: used by `Endpoint::recv`).
-pub fn assemble(is_notification: bool, from: Option<SocketAddr>, control: &[u8], data: Vec<u8>) -> Received {
+pub fn assemble(
+    is_notification: bool,
+    from: Option<SocketAddr>,
+    control: &[u8],
+    data: Vec<u8>,
+) -> Received {
     if is_notification {
         Received::Notification(Notification::decode(&data))
     } else {
-        Received::Data(Message { from, info: RecvInfo::from_cmsgs(control), data })
+        Received::Data(Message {
+            from,
+            info: RecvInfo::from_cmsgs(control),
+            data,
+        })
     }
 }
 
@@ -155,15 +167,35 @@ mod tests {
 
     #[test]
     fn flags_map_to_kernel_bits() {
-        let f = SendFlags { unordered: true, eof: true, sack_immediately: true, ..Default::default() };
+        let f = SendFlags {
+            unordered: true,
+            eof: true,
+            sack_immediately: true,
+            ..Default::default()
+        };
         assert_eq!(f.bits(), 1 | 8 | libc::MSG_FIN as u16);
         assert_eq!(SendFlags::default().bits(), 0);
-        assert_eq!(SendFlags { addr_over: true, abort: true, sendall: true, ..Default::default() }.bits(), 2 | 4 | 64);
+        assert_eq!(
+            SendFlags {
+                addr_over: true,
+                abort: true,
+                sendall: true,
+                ..Default::default()
+            }
+            .bits(),
+            2 | 4 | 64
+        );
     }
 
     #[test]
     fn sndinfo_cmsg_carries_network_order_ppid_and_prinfo_only_with_ttl() {
-        let info = SendInfo { assoc: AssocId(3), stream: 5, ppid: 46, context: 7, ..Default::default() };
+        let info = SendInfo {
+            assoc: AssocId(3),
+            stream: 5,
+            ppid: 46,
+            context: 7,
+            ..Default::default()
+        };
         let buf = info.cmsgs();
         let bytes = cmsg::word_bytes(&buf.words(), buf.len());
         let parsed = cmsg::parse(&bytes);
@@ -174,7 +206,11 @@ mod tests {
         assert_eq!(&parsed[0].data[4..8], &46u32.to_be_bytes());
         assert_eq!(&parsed[0].data[12..16], &3i32.to_ne_bytes());
 
-        let ttl = SendInfo { time_to_live_ms: 250, ..info }.cmsgs();
+        let ttl = SendInfo {
+            time_to_live_ms: 250,
+            ..info
+        }
+        .cmsgs();
         let bytes = cmsg::word_bytes(&ttl.words(), ttl.len());
         let parsed = cmsg::parse(&bytes);
         assert_eq!(parsed.len(), 2);
@@ -197,7 +233,17 @@ mod tests {
         buf.push(132, ffi::SCTP_RCVINFO, &raw);
         let control = cmsg::word_bytes(&buf.words(), buf.len());
         let info = RecvInfo::from_cmsgs(&control).unwrap();
-        assert_eq!((info.stream, info.ssn, info.unordered, info.ppid, info.tsn, info.assoc), (3, 9, true, 46, 1000, AssocId(4)));
+        assert_eq!(
+            (
+                info.stream,
+                info.ssn,
+                info.unordered,
+                info.ppid,
+                info.tsn,
+                info.assoc
+            ),
+            (3, 9, true, 46, 1000, AssocId(4))
+        );
         assert_eq!(RecvInfo::from_cmsgs(&[]), None);
     }
 }

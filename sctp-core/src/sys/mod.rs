@@ -74,7 +74,12 @@ pub fn setsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, value: &[u8]) 
 }
 
 /// setsockopt(2) with a plain C struct or integer.
-pub fn setsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
+pub fn setsockopt<T: Zeroable>(
+    fd: &impl AsRawFd,
+    level: i32,
+    name: i32,
+    value: &T,
+) -> io::Result<()> {
     setsockopt_bytes(fd, level, name, bytes_of(value)).map(drop)
 }
 
@@ -87,7 +92,11 @@ pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Res
         addr_num: i32,
         addrs: *const u8,
     }
-    let mut param = GetaddrsOld { assoc_id: 0, addr_num: addrs.len() as i32, addrs: addrs.as_ptr() };
+    let mut param = GetaddrsOld {
+        assoc_id: 0,
+        addr_num: addrs.len() as i32,
+        addrs: addrs.as_ptr(),
+    };
     let mut len = size_of::<GetaddrsOld>() as libc::socklen_t;
     // SAFETY: `param` is a valid in/out buffer of `len` bytes; the kernel reads `addr_num`
     // bytes through `param.addrs`, which points into the live `addrs` slice.
@@ -106,22 +115,46 @@ pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Res
 
 /// getsockopt(2) into a byte buffer that also carries input (SCTP passes assoc ids and
 /// addresses in); returns the length the kernel wrote back.
-pub fn getsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, buf: &mut [u8]) -> io::Result<usize> {
+pub fn getsockopt_bytes(
+    fd: &impl AsRawFd,
+    level: i32,
+    name: i32,
+    buf: &mut [u8],
+) -> io::Result<usize> {
     let mut len = buf.len() as libc::socklen_t;
     // SAFETY: `buf` is valid for writes of `len` bytes; `len` is a valid in/out pointer.
-    syscall!(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) })?;
+    syscall!(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            buf.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })?;
     Ok(len as usize)
 }
 
 /// getsockopt(2) into a plain C struct that carries its input fields in.
-pub fn getsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &mut T) -> io::Result<usize> {
+pub fn getsockopt<T: Zeroable>(
+    fd: &impl AsRawFd,
+    level: i32,
+    name: i32,
+    value: &mut T,
+) -> io::Result<usize> {
     getsockopt_bytes(fd, level, name, bytes_of_mut(value))
 }
 
 /// bind(2).
 pub fn bind(fd: &impl AsRawFd, addr: &libc::sockaddr_storage, len: usize) -> io::Result<()> {
     // SAFETY: `addr` points to a sockaddr of at least `len` bytes (len <= size of storage).
-    syscall!(unsafe { libc::bind(fd.as_raw_fd(), (addr as *const libc::sockaddr_storage).cast(), len as libc::socklen_t) })?;
+    syscall!(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (addr as *const libc::sockaddr_storage).cast(),
+            len as libc::socklen_t,
+        )
+    })?;
     Ok(())
 }
 
@@ -138,7 +171,12 @@ pub fn accept(fd: &impl AsRawFd) -> io::Result<(OwnedFd, libc::sockaddr_storage)
     let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     // SAFETY: `addr`/`len` are valid for writes and describe a full sockaddr_storage.
     let new = syscall!(unsafe {
-        libc::accept4(fd.as_raw_fd(), (&mut addr as *mut libc::sockaddr_storage).cast(), &mut len, libc::SOCK_CLOEXEC)
+        libc::accept4(
+            fd.as_raw_fd(),
+            (&mut addr as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+            libc::SOCK_CLOEXEC,
+        )
     })?;
     // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
     Ok((unsafe { OwnedFd::from_raw_fd(new) }, addr))
@@ -155,7 +193,11 @@ pub fn shutdown(fd: &impl AsRawFd, how: i32) -> io::Result<()> {
 pub fn set_nonblocking(fd: &impl AsRawFd, on: bool) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
     let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
-    let flags = if on { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+    let flags = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
     // SAFETY: plain syscall with integer arguments.
     syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags) })?;
     Ok(())
@@ -177,9 +219,17 @@ pub struct RecvMeta {
 }
 
 /// recvmsg(2) into `buf`, with ancillary data into `cmsg` (8-byte aligned by the caller).
-pub fn recvmsg(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u64], flags: i32) -> io::Result<RecvMeta> {
+pub fn recvmsg(
+    fd: &impl AsRawFd,
+    buf: &mut [u8],
+    cmsg: &mut [u64],
+    flags: i32,
+) -> io::Result<RecvMeta> {
     let mut from = libc::sockaddr_storage::zeroed();
-    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
     // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_name = (&mut from as *mut libc::sockaddr_storage).cast();
@@ -190,7 +240,12 @@ pub fn recvmsg(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u64], flags: i32) 
     msg.msg_controllen = std::mem::size_of_val(cmsg);
     // SAFETY: every pointer in `msg` refers to a live buffer of the stated length.
     let n = syscall!(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) })?;
-    Ok(RecvMeta { len: n as usize, flags: msg.msg_flags, from, cmsg_len: msg.msg_controllen })
+    Ok(RecvMeta {
+        len: n as usize,
+        flags: msg.msg_flags,
+        from,
+        cmsg_len: msg.msg_controllen,
+    })
 }
 
 /// sendmsg(2) of one buffer, optionally to `dest`, with prebuilt ancillary data.
@@ -202,7 +257,10 @@ pub fn sendmsg(
     cmsg_len: usize,
     flags: i32,
 ) -> io::Result<usize> {
-    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
     // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     if let Some((addr, len)) = dest {
@@ -223,7 +281,11 @@ pub fn sendmsg(
 
 /// poll(2) on one descriptor for `events`; true if any requested event is ready.
 pub fn poll_one(fd: &impl AsRawFd, events: i16, timeout_ms: i32) -> io::Result<bool> {
-    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events,
+        revents: 0,
+    };
     // SAFETY: `pfd` is one valid pollfd.
     let n = syscall!(unsafe { libc::poll(&mut pfd, 1, timeout_ms) })?;
     Ok(n > 0)
@@ -232,7 +294,8 @@ pub fn poll_one(fd: &impl AsRawFd, events: i16, timeout_ms: i32) -> io::Result<b
 /// poll(2) on many descriptors; fills each `revents`.
 pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
     // SAFETY: `fds` is a valid slice of pollfd for the call's duration.
-    let n = syscall!(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) })?;
+    let n =
+        syscall!(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) })?;
     Ok(n as usize)
 }
 
@@ -250,7 +313,12 @@ pub fn kernel_release() -> io::Result<String> {
     let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `uts` is valid for writes.
     syscall!(unsafe { libc::uname(&mut uts) })?;
-    let bytes: Vec<u8> = uts.release.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    let bytes: Vec<u8> = uts
+        .release
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

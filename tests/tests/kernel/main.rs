@@ -1,0 +1,26 @@
+//! sctp-core on the real kernel (run inside the rig: `tests/rig/rig`).
+
+mod messaging;
+mod multihoming;
+mod options;
+mod seed;
+
+use sctp_core::{EndpointConfig, Family, Style};
+use std::net::{IpAddr, SocketAddr};
+
+pub const LOCALHOST: [u8; 4] = [127, 0, 0, 1];
+
+pub fn cfg(style: Style, addrs: Vec<IpAddr>, port: u16, netns: Option<&str>) -> EndpointConfig {
+    EndpointConfig {
+        family: Family::Ipv4,
+        style,
+        addrs,
+        port,
+        netns: netns.map(str::to_string),
+        ..Default::default()
+    }
+}
+
+pub fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from((LOCALHOST, port))
+}
