@@ -49,19 +49,13 @@ pub fn from_bytes(bytes: &[u8]) -> Option<(SocketAddr, usize)> {
     match family {
         libc::AF_INET if bytes.len() >= SIN_LEN => {
             let ip: [u8; 4] = bytes[4..8].try_into().ok()?;
-            Some((
-                SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(ip), port)),
-                SIN_LEN,
-            ))
+            Some((SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(ip), port)), SIN_LEN))
         }
         libc::AF_INET6 if bytes.len() >= SIN6_LEN => {
             let flow = u32::from_be_bytes(bytes[4..8].try_into().ok()?);
             let ip: [u8; 16] = bytes[8..24].try_into().ok()?;
             let scope = u32::from_ne_bytes(bytes[24..28].try_into().ok()?);
-            Some((
-                SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, flow, scope)),
-                SIN6_LEN,
-            ))
+            Some((SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, flow, scope)), SIN6_LEN))
         }
         _ => None,
     }
@@ -112,11 +106,8 @@ mod tests {
 
     #[test]
     fn packed_lists_mix_families() {
-        let list: Vec<SocketAddr> = vec![
-            "10.1.1.1:1".parse().unwrap(),
-            "[::1]:2".parse().unwrap(),
-            "10.2.2.1:3".parse().unwrap(),
-        ];
+        let list: Vec<SocketAddr> =
+            vec!["10.1.1.1:1".parse().unwrap(), "[::1]:2".parse().unwrap(), "10.2.2.1:3".parse().unwrap()];
         let packed = pack(&list);
         assert_eq!(packed.len(), 16 + 28 + 16);
         assert_eq!(unpack(&packed, 3), list);

@@ -66,21 +66,9 @@ pub fn parse(buf: &[u8]) -> Vec<Cmsg<'_>> {
         if len < HEADER || off + len > buf.len() {
             break;
         }
-        let level = i32::from_ne_bytes(
-            buf[off + ALIGN..off + ALIGN + 4]
-                .try_into()
-                .unwrap_or([0; 4]),
-        );
-        let ty = i32::from_ne_bytes(
-            buf[off + ALIGN + 4..off + HEADER]
-                .try_into()
-                .unwrap_or([0; 4]),
-        );
-        out.push(Cmsg {
-            level,
-            ty,
-            data: &buf[off + HEADER..off + len],
-        });
+        let level = i32::from_ne_bytes(buf[off + ALIGN..off + ALIGN + 4].try_into().unwrap_or([0; 4]));
+        let ty = i32::from_ne_bytes(buf[off + ALIGN + 4..off + HEADER].try_into().unwrap_or([0; 4]));
+        out.push(Cmsg { level, ty, data: &buf[off + HEADER..off + len] });
         off += align(len);
     }
     out
@@ -88,11 +76,7 @@ pub fn parse(buf: &[u8]) -> Vec<Cmsg<'_>> {
 
 /// The bytes of an aligned word buffer.
 pub fn word_bytes(words: &[u64], len: usize) -> Vec<u8> {
-    words
-        .iter()
-        .flat_map(|w| w.to_ne_bytes())
-        .take(len)
-        .collect()
+    words.iter().flat_map(|w| w.to_ne_bytes()).take(len).collect()
 }
 
 #[cfg(test)]
@@ -117,21 +101,7 @@ mod tests {
         b.push(132, 5, &[7; 8]);
         let bytes = word_bytes(&b.words(), b.len());
         let parsed = parse(&bytes);
-        assert_eq!(
-            parsed,
-            vec![
-                Cmsg {
-                    level: 132,
-                    ty: 2,
-                    data: &[9; 16]
-                },
-                Cmsg {
-                    level: 132,
-                    ty: 5,
-                    data: &[7; 8]
-                }
-            ]
-        );
+        assert_eq!(parsed, vec![Cmsg { level: 132, ty: 2, data: &[9; 16] }, Cmsg { level: 132, ty: 5, data: &[7; 8] }]);
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Endpoint {
     fd: OwnedFd,
     style: Style,
     family: Family,
+    /// The named network namespace the socket lives in (peeloff must run there too).
+    netns: Option<String>,
     /// Bytes of a message the kernel has delivered only in part (no MSG_EOR yet).
     partial: Vec<u8>,
 }
@@ -94,8 +96,7 @@ impl AsFd for Endpoint {
 fn in_netns<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let path = format!("/run/netns/{name}");
     let target = File::open(&path).context(|| format!("open network namespace {path}"))?;
-    let home = File::open("/proc/thread-self/ns/net")
-        .context(|| "open this thread's network namespace".into())?;
+    let home = File::open("/proc/thread-self/ns/net").context(|| "open this thread's network namespace".into())?;
     sys::setns_net(&target).context(|| format!("enter network namespace {name}"))?;
     let result = f();
     sys::setns_net(&home).context(|| format!("return from network namespace {name}"))?;
@@ -110,19 +111,9 @@ impl Endpoint {
             Some(ns) => in_netns(ns, || Self::socket(cfg))?,
             None => Self::socket(cfg)?,
         };
-        let ep = Endpoint {
-            fd,
-            style: cfg.style,
-            family: cfg.family,
-            partial: Vec::new(),
-        };
+        let ep = Endpoint { fd, style: cfg.style, family: cfg.family, netns: cfg.netns.clone(), partial: Vec::new() };
         ep.apply_socket_options(&cfg.options)?;
-        ep.set_int(
-            ffi::SOL_SCTP,
-            ffi::SCTP_RECVRCVINFO,
-            1,
-            "enable SCTP_RECVRCVINFO",
-        )?;
+        ep.set_int(ffi::SOL_SCTP, ffi::SCTP_RECVRCVINFO, 1, "enable SCTP_RECVRCVINFO")?;
         ep.bind_all(&cfg.addrs, cfg.port)?;
         Ok(ep)
     }
@@ -137,14 +128,8 @@ impl Endpoint {
             Style::OneToOne => libc::SOCK_STREAM,
         };
         sys::socket(domain, ty, ffi::IPPROTO_SCTP).map_err(|e| {
-            let err = Error::os(
-                format!("open {:?} {:?} SCTP socket", cfg.family, cfg.style),
-                &e,
-            );
-            if matches!(
-                e.raw_os_error(),
-                Some(libc::ESOCKTNOSUPPORT | libc::EPROTONOSUPPORT)
-            ) {
+            let err = Error::os(format!("open {:?} {:?} SCTP socket", cfg.family, cfg.style), &e);
+            if matches!(e.raw_os_error(), Some(libc::ESOCKTNOSUPPORT | libc::EPROTONOSUPPORT)) {
                 err.with_detail(crate::NO_KERNEL_SCTP_HINT)
             } else {
                 err
@@ -159,20 +144,10 @@ impl Endpoint {
     fn apply_socket_options(&self, o: &SocketOptions) -> Result<()> {
         let sol = libc::SOL_SOCKET;
         if let Some(v) = o.sndbuf {
-            self.set_int(
-                sol,
-                libc::SO_SNDBUF,
-                v as i32,
-                &format!("set SO_SNDBUF to {v}"),
-            )?;
+            self.set_int(sol, libc::SO_SNDBUF, v as i32, &format!("set SO_SNDBUF to {v}"))?;
         }
         if let Some(v) = o.rcvbuf {
-            self.set_int(
-                sol,
-                libc::SO_RCVBUF,
-                v as i32,
-                &format!("set SO_RCVBUF to {v}"),
-            )?;
+            self.set_int(sol, libc::SO_RCVBUF, v as i32, &format!("set SO_RCVBUF to {v}"))?;
         }
         if o.reuseaddr {
             self.set_int(sol, libc::SO_REUSEADDR, 1, "set SO_REUSEADDR")?;
@@ -182,12 +157,9 @@ impl Endpoint {
         }
         if let Some(tos) = o.tos {
             match self.family {
-                Family::Ipv4 => self.set_int(
-                    libc::IPPROTO_IP,
-                    libc::IP_TOS,
-                    tos.into(),
-                    &format!("set IP_TOS to {tos}"),
-                )?,
+                Family::Ipv4 => {
+                    self.set_int(libc::IPPROTO_IP, libc::IP_TOS, tos.into(), &format!("set IP_TOS to {tos}"))?
+                }
                 Family::Ipv6 => self.set_int(
                     libc::IPPROTO_IPV6,
                     libc::IPV6_TCLASS,
@@ -197,30 +169,18 @@ impl Endpoint {
             }
         }
         if let Some(p) = o.priority {
-            self.set_int(
-                sol,
-                libc::SO_PRIORITY,
-                p as i32,
-                &format!("set SO_PRIORITY to {p}"),
-            )?;
+            self.set_int(sol, libc::SO_PRIORITY, p as i32, &format!("set SO_PRIORITY to {p}"))?;
         }
         if o.dontroute {
             self.set_int(sol, libc::SO_DONTROUTE, 1, "set SO_DONTROUTE")?;
         }
         if let Some(secs) = o.linger {
-            let l = libc::linger {
-                l_onoff: 1,
-                l_linger: secs as i32,
-            };
-            sys::setsockopt(&self.fd, sol, libc::SO_LINGER, &l)
-                .context(|| format!("set SO_LINGER to {secs} s"))?;
+            let l = libc::linger { l_onoff: 1, l_linger: secs as i32 };
+            sys::setsockopt(&self.fd, sol, libc::SO_LINGER, &l).context(|| format!("set SO_LINGER to {secs} s"))?;
         }
         if o.ipv6_v6only {
             if self.family != Family::Ipv6 {
-                return Err(Error::invalid(
-                    "set IPV6_V6ONLY",
-                    "only IPv6 endpoints have it",
-                ));
+                return Err(Error::invalid("set IPV6_V6ONLY", "only IPv6 endpoints have it"));
             }
             self.set_int(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1, "set IPV6_V6ONLY")?;
         }
@@ -240,12 +200,7 @@ impl Endpoint {
                 self.bind(SocketAddr::new(any, port))
             }
             [one] => self.bind(SocketAddr::new(*one, port)),
-            many => self.bindx_add(
-                &many
-                    .iter()
-                    .map(|ip| SocketAddr::new(*ip, port))
-                    .collect::<Vec<_>>(),
-            ),
+            many => self.bindx_add(&many.iter().map(|ip| SocketAddr::new(*ip, port)).collect::<Vec<_>>()),
         }
     }
 
@@ -257,26 +212,16 @@ impl Endpoint {
 
     /// setsockopt(SCTP_SOCKOPT_BINDX_ADD): add local addresses (same port as the endpoint).
     pub fn bindx_add(&self, addrs: &[SocketAddr]) -> Result<()> {
-        sys::setsockopt_bytes(
-            &self.fd,
-            ffi::SOL_SCTP,
-            ffi::SCTP_SOCKOPT_BINDX_ADD,
-            &addr::pack(addrs),
-        )
-        .map(drop)
-        .context(|| format!("bindx add {}", list(addrs)))
+        sys::setsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_BINDX_ADD, &addr::pack(addrs))
+            .map(drop)
+            .context(|| format!("bindx add {}", list(addrs)))
     }
 
     /// setsockopt(SCTP_SOCKOPT_BINDX_REM): remove local addresses.
     pub fn bindx_remove(&self, addrs: &[SocketAddr]) -> Result<()> {
-        sys::setsockopt_bytes(
-            &self.fd,
-            ffi::SOL_SCTP,
-            ffi::SCTP_SOCKOPT_BINDX_REM,
-            &addr::pack(addrs),
-        )
-        .map(drop)
-        .context(|| format!("bindx remove {}", list(addrs)))
+        sys::setsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_BINDX_REM, &addr::pack(addrs))
+            .map(drop)
+            .context(|| format!("bindx remove {}", list(addrs)))
     }
 
     pub fn style(&self) -> Style {
@@ -296,12 +241,7 @@ impl Endpoint {
     /// accept4(2) on a listening one-to-one endpoint.
     pub fn accept(&self) -> Result<(Endpoint, Option<SocketAddr>)> {
         let (fd, from) = sys::accept(&self.fd).context(|| "accept".into())?;
-        let ep = Endpoint {
-            fd,
-            style: Style::OneToOne,
-            family: self.family,
-            partial: Vec::new(),
-        };
+        let ep = self.sibling(fd);
         Ok((ep, addr::from_storage(&from)))
     }
 
@@ -313,12 +253,7 @@ impl Endpoint {
         let (id, res) = sys::connectx3(&self.fd, &packed);
         match res {
             Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => {
-                match sys::setsockopt_bytes(
-                    &self.fd,
-                    ffi::SOL_SCTP,
-                    ffi::SCTP_SOCKOPT_CONNECTX,
-                    &packed,
-                ) {
+                match sys::setsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_CONNECTX, &packed) {
                     Ok(id) => (AssocId(id), Ok(())),
                     Err(e) => (AssocId(0), Err(e)),
                 }
@@ -331,31 +266,17 @@ impl Endpoint {
     /// association to come up (SO_SNDTIMEO bounds the kernel's wait).
     pub fn connect(&self, addrs: &[SocketAddr], timeout: Duration) -> Result<AssocId> {
         let action = || format!("connect to {}", list(addrs));
-        let tv = libc::timeval {
-            tv_sec: timeout.as_secs() as i64,
-            tv_usec: timeout.subsec_micros() as i64,
-        };
-        sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &tv)
-            .context(|| "set SO_SNDTIMEO".into())?;
+        let tv = libc::timeval { tv_sec: timeout.as_secs() as i64, tv_usec: timeout.subsec_micros() as i64 };
+        sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &tv).context(|| "set SO_SNDTIMEO".into())?;
         let (id, res) = self.connectx_raw(addrs);
-        let reset = libc::timeval {
-            tv_sec: 0,
-            tv_usec: 0,
-        };
+        let reset = libc::timeval { tv_sec: 0, tv_usec: 0 };
         sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &reset)
             .context(|| "reset SO_SNDTIMEO".into())?;
         match res {
             Ok(()) => Ok(id),
-            Err(e)
-                if matches!(
-                    e.raw_os_error(),
-                    Some(libc::EINPROGRESS | libc::EAGAIN | libc::ETIMEDOUT)
-                ) =>
-            {
-                Err(Error::os(action(), &e).with_detail(format!(
-                    "association not up within {} ms",
-                    timeout.as_millis()
-                )))
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EAGAIN | libc::ETIMEDOUT)) => {
+                Err(Error::os(action(), &e)
+                    .with_detail(format!("association not up within {} ms", timeout.as_millis())))
             }
             Err(e) => Err(Error::os(action(), &e)),
         }
@@ -387,37 +308,17 @@ impl Endpoint {
     pub fn send(&self, data: &[u8], info: &SendInfo) -> Result<usize> {
         let cmsgs = info.cmsgs();
         let dest = info.dest.map(|d| addr::to_storage(&d));
-        let res = sys::sendmsg(
-            &self.fd,
-            dest.as_ref().map(|(s, l)| (s, *l)),
-            data,
-            &cmsgs.words(),
-            cmsgs.len(),
-            0,
-        );
+        let res = sys::sendmsg(&self.fd, dest.as_ref().map(|(s, l)| (s, *l)), data, &cmsgs.words(), cmsgs.len(), 0);
         res.map_err(|e| self.explain_send_error(&e, info))
     }
 
     /// The short form: association, stream, bytes (PPID 0, no flags).
     pub fn send_on(&self, assoc: AssocId, stream: u16, data: &[u8]) -> Result<usize> {
-        self.send(
-            data,
-            &SendInfo {
-                assoc,
-                stream,
-                ..Default::default()
-            },
-        )
+        self.send(data, &SendInfo { assoc, stream, ..Default::default() })
     }
 
     fn explain_send_error(&self, e: &std::io::Error, info: &SendInfo) -> Error {
-        let err = Error::os(
-            format!(
-                "send on stream {} of association {}",
-                info.stream, info.assoc.0
-            ),
-            e,
-        );
+        let err = Error::os(format!("send on stream {} of association {}", info.stream, info.assoc.0), e);
         match e.raw_os_error() {
             Some(libc::EINVAL) => match self.status(info.assoc) {
                 Ok(s) if info.stream >= s.outbound_streams => err.with_detail(format!(
@@ -427,9 +328,7 @@ impl Endpoint {
                 )),
                 _ => err,
             },
-            Some(libc::EPIPE) => {
-                err.with_detail("no such association on this endpoint (closed or never set up)")
-            }
+            Some(libc::EPIPE) => err.with_detail("no such association on this endpoint (closed or never set up)"),
             Some(libc::EAGAIN) => err.with_detail("send buffer full (non-blocking send)"),
             _ => err,
         }
@@ -442,20 +341,14 @@ impl Endpoint {
             Style::OneToMany => {
                 let info = SendInfo {
                     assoc,
-                    flags: message::SendFlags {
-                        eof: true,
-                        ..Default::default()
-                    },
+                    flags: message::SendFlags { eof: true, ..Default::default() },
                     ..Default::default()
                 };
-                self.send(&[], &info).map(drop).map_err(|e| Error {
-                    action: format!("eof association {}", assoc.0),
-                    ..e
-                })
+                self.send(&[], &info)
+                    .map(drop)
+                    .map_err(|e| Error { action: format!("eof association {}", assoc.0), ..e })
             }
-            Style::OneToOne => {
-                sys::shutdown(&self.fd, libc::SHUT_WR).context(|| "eof (shutdown SHUT_WR)".into())
-            }
+            Style::OneToOne => sys::shutdown(&self.fd, libc::SHUT_WR).context(|| "eof (shutdown SHUT_WR)".into()),
         }
     }
 
@@ -467,22 +360,15 @@ impl Endpoint {
             Style::OneToMany => {
                 let info = SendInfo {
                     assoc,
-                    flags: message::SendFlags {
-                        abort: true,
-                        ..Default::default()
-                    },
+                    flags: message::SendFlags { abort: true, ..Default::default() },
                     ..Default::default()
                 };
-                self.send(reason, &info).map(drop).map_err(|e| Error {
-                    action: format!("abort association {}", assoc.0),
-                    ..e
-                })
+                self.send(reason, &info)
+                    .map(drop)
+                    .map_err(|e| Error { action: format!("abort association {}", assoc.0), ..e })
             }
             Style::OneToOne => {
-                let l = libc::linger {
-                    l_onoff: 1,
-                    l_linger: 0,
-                };
+                let l = libc::linger { l_onoff: 1, l_linger: 0 };
                 sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_LINGER, &l)
                     .context(|| "abort (SO_LINGER 0 before close)".into())
             }
@@ -528,22 +414,14 @@ impl Endpoint {
             };
             if meta.len == 0 && meta.flags & libc::MSG_EOR == 0 && self.partial.is_empty() {
                 // One-to-one peer closed (read of 0 bytes).
-                return Err(Error::invalid(
-                    "receive",
-                    "the peer closed the association (end of stream)",
-                ));
+                return Err(Error::invalid("receive", "the peer closed the association (end of stream)"));
             }
             self.partial.extend_from_slice(&buf[..meta.len]);
             if meta.flags & libc::MSG_EOR != 0 {
                 let data = std::mem::take(&mut self.partial);
                 let control = crate::cmsg::word_bytes(&control, meta.cmsg_len);
                 let notification = meta.flags & ffi::MSG_NOTIFICATION != 0;
-                return Ok(Some(message::assemble(
-                    notification,
-                    message::sender(&meta.from),
-                    &control,
-                    data,
-                )));
+                return Ok(Some(message::assemble(notification, message::sender(&meta.from), &control, data)));
             }
         }
     }
@@ -564,16 +442,9 @@ impl Endpoint {
 
     /// Validates, then setsockopt(O::OPTNAME).
     pub fn set_option<O: SockOpt>(&self, scope: Scope, value: &O) -> Result<()> {
-        value
-            .validate()
-            .map_err(|why| Error::invalid(format!("set {} ({})", O::NAME, scope), why))?;
-        sys::setsockopt(
-            &self.fd,
-            ffi::SOL_SCTP,
-            O::OPTNAME,
-            &value.encode(scope.assoc_id()),
-        )
-        .context(|| format!("set {} ({})", O::NAME, scope))
+        value.validate().map_err(|why| Error::invalid(format!("set {} ({})", O::NAME, scope), why))?;
+        sys::setsockopt(&self.fd, ffi::SOL_SCTP, O::OPTNAME, &value.encode(scope.assoc_id()))
+            .context(|| format!("set {} ({})", O::NAME, scope))
     }
 
     /// `get_option_with` for any option, through `OptionValue` (the template picks it).
@@ -604,31 +475,15 @@ impl Endpoint {
 
     /// setsockopt(SCTP_EVENT): switch one notification type.
     pub fn subscribe(&self, scope: Scope, kind: EventKind, on: bool) -> Result<()> {
-        let ev = ffi::sctp_event {
-            se_assoc_id: scope.assoc_id(),
-            se_type: kind.sn_type(),
-            se_on: u8::from(on),
-        };
+        let ev = ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: u8::from(on) };
         sys::setsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EVENT, &ev).context(|| {
-            format!(
-                "{} {} events ({scope})",
-                if on {
-                    "subscribe to"
-                } else {
-                    "unsubscribe from"
-                },
-                kind.name()
-            )
+            format!("{} {} events ({scope})", if on { "subscribe to" } else { "unsubscribe from" }, kind.name())
         })
     }
 
     /// getsockopt(SCTP_EVENT): whether one notification type is on.
     pub fn subscribed(&self, scope: Scope, kind: EventKind) -> Result<bool> {
-        let mut ev = ffi::sctp_event {
-            se_assoc_id: scope.assoc_id(),
-            se_type: kind.sn_type(),
-            se_on: 0,
-        };
+        let mut ev = ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: 0 };
         sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EVENT, &mut ev)
             .context(|| format!("get {} subscription", kind.name()))?;
         Ok(ev.se_on != 0)
@@ -657,21 +512,10 @@ impl Endpoint {
         let mut raw = ffi::sctp_paddrinfo::zeroed();
         raw.0.spinfo_assoc_id = assoc.0;
         raw.0.spinfo_address = addr::to_storage(&peer).0;
-        sys::getsockopt(
-            &self.fd,
-            ffi::SOL_SCTP,
-            ffi::SCTP_GET_PEER_ADDR_INFO,
-            &mut raw,
-        )
-        .map_err(|e| {
-            let err = Error::os(
-                format!("get info of path {peer} (association {})", assoc.0),
-                &e,
-            );
+        sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_PEER_ADDR_INFO, &mut raw).map_err(|e| {
+            let err = Error::os(format!("get info of path {peer} (association {})", assoc.0), &e);
             if e.raw_os_error() == Some(libc::EACCES) {
-                err.with_detail(
-                    "the path is potentially-failed and net.sctp.pf_expose hides such paths",
-                )
+                err.with_detail("the path is potentially-failed and net.sctp.pf_expose hides such paths")
             } else {
                 err
             }
@@ -682,11 +526,7 @@ impl Endpoint {
     /// Every path of an association: SCTP_GET_PEER_ADDRS, then SCTP_GET_PEER_ADDR_INFO per
     /// address. One path's failure does not hide the others.
     pub fn paths(&self, assoc: AssocId) -> Result<Vec<(SocketAddr, Result<PathInfo>)>> {
-        Ok(self
-            .peer_addrs(assoc)?
-            .into_iter()
-            .map(|a| (a, self.path_info(assoc, a)))
-            .collect())
+        Ok(self.peer_addrs(assoc)?.into_iter().map(|a| (a, self.path_info(assoc, a))).collect())
     }
 
     /// getsockopt(SCTP_GET_PEER_ADDRS).
@@ -724,13 +564,8 @@ impl Endpoint {
     /// getsockopt(SCTP_GET_ASSOC_ID_LIST): the associations of a one-to-many endpoint.
     pub fn assoc_ids(&self) -> Result<Vec<AssocId>> {
         let mut buf = vec![0u8; 4 + 4 * 4096];
-        let len = sys::getsockopt_bytes(
-            &self.fd,
-            ffi::SOL_SCTP,
-            ffi::SCTP_GET_ASSOC_ID_LIST,
-            &mut buf,
-        )
-        .context(|| "list associations".into())?;
+        let len = sys::getsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_ASSOC_ID_LIST, &mut buf)
+            .context(|| "list associations".into())?;
         let n = u32::from_ne_bytes(buf[..4].try_into().unwrap_or([0; 4])) as usize;
         Ok(buf[4..len.max(4)]
             .chunks_exact(4)
@@ -740,52 +575,42 @@ impl Endpoint {
     }
 
     /// getsockopt(SCTP_SOCKOPT_PEELOFF): moves one association to a new one-to-one socket.
+    /// The kernel creates that socket in the calling thread's network namespace and
+    /// refuses (EINVAL) if it is not the endpoint's, so the call runs inside it.
     pub fn peeloff(&self, assoc: AssocId) -> Result<Endpoint> {
-        let mut arg = ffi::sctp_peeloff_arg_t {
-            associd: assoc.0,
-            sd: -1,
+        let peel = || {
+            let mut arg = ffi::sctp_peeloff_arg_t { associd: assoc.0, sd: -1 };
+            sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_PEELOFF, &mut arg)
+                .context(|| format!("peeloff association {}", assoc.0))?;
+            Ok(sys::own_fd(arg.sd))
         };
-        sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_PEELOFF, &mut arg)
-            .context(|| format!("peeloff association {}", assoc.0))?;
-        let fd = sys::own_fd(arg.sd);
-        Ok(Endpoint {
-            fd,
-            style: Style::OneToOne,
-            family: self.family,
-            partial: Vec::new(),
-        })
+        let fd = match &self.netns {
+            Some(ns) => in_netns(ns, peel)?,
+            None => peel()?,
+        };
+        Ok(self.sibling(fd))
+    }
+
+    /// A one-to-one endpoint made from this one (accept, peeloff).
+    fn sibling(&self, fd: OwnedFd) -> Endpoint {
+        Endpoint { fd, style: Style::OneToOne, family: self.family, netns: self.netns.clone(), partial: Vec::new() }
     }
 
     /// setsockopt(SCTP_EXPOSE_POTENTIALLY_FAILED_STATE): report PF paths (value 1) instead
     /// of hiding them.
     pub fn expose_potentially_failed(&self, scope: Scope, on: bool) -> Result<()> {
-        let v = ffi::sctp_assoc_value {
-            assoc_id: scope.assoc_id(),
-            assoc_value: u32::from(on),
-        };
-        sys::setsockopt(
-            &self.fd,
-            ffi::SOL_SCTP,
-            ffi::SCTP_EXPOSE_POTENTIALLY_FAILED_STATE,
-            &v,
-        )
-        .context(|| "set SCTP_EXPOSE_POTENTIALLY_FAILED_STATE".into())
+        let v = ffi::sctp_assoc_value { assoc_id: scope.assoc_id(), assoc_value: u32::from(on) };
+        sys::setsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, &v)
+            .context(|| "set SCTP_EXPOSE_POTENTIALLY_FAILED_STATE".into())
     }
 
     /// The endpoint's port (from its bound addresses).
     pub fn local_port(&self) -> Result<u16> {
         let addrs = self.local_addrs(AssocId(0))?;
-        addrs
-            .first()
-            .map(SocketAddr::port)
-            .ok_or_else(|| Error::invalid("get local port", "the endpoint is not bound"))
+        addrs.first().map(SocketAddr::port).ok_or_else(|| Error::invalid("get local port", "the endpoint is not bound"))
     }
 }
 
 fn list(addrs: &[SocketAddr]) -> String {
-    addrs
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
     /// What was being attempted, e.g. "send on stream 5".
     pub action: String,
@@ -19,20 +19,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// A failure that did not come from the kernel (bad input, unexpected reply).
     pub fn invalid(action: impl Into<String>, detail: impl Into<String>) -> Self {
-        Error {
-            action: action.into(),
-            errno: None,
-            detail: Some(detail.into()),
-        }
+        Error { action: action.into(), errno: None, detail: Some(detail.into()) }
     }
 
     /// A syscall failure.
     pub fn os(action: impl Into<String>, err: &io::Error) -> Self {
-        Error {
-            action: action.into(),
-            errno: err.raw_os_error(),
-            detail: None,
-        }
+        Error { action: action.into(), errno: err.raw_os_error(), detail: None }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -132,15 +124,9 @@ mod tests {
 
     #[test]
     fn display_names_action_errno_and_detail() {
-        let e = Error::os(
-            "send on stream 5",
-            &io::Error::from_raw_os_error(libc::EINVAL),
-        )
-        .with_detail("5 outbound streams negotiated (0..4)");
-        assert_eq!(
-            e.to_string(),
-            "send on stream 5: EINVAL (Invalid argument) — 5 outbound streams negotiated (0..4)"
-        );
+        let e = Error::os("send on stream 5", &io::Error::from_raw_os_error(libc::EINVAL))
+            .with_detail("5 outbound streams negotiated (0..4)");
+        assert_eq!(e.to_string(), "send on stream 5: EINVAL (Invalid argument) — 5 outbound streams negotiated (0..4)");
     }
 
     #[test]

@@ -41,58 +41,31 @@ impl KernelHz {
 }
 
 fn detect() -> KernelHz {
-    if let Some(hz) = std::env::var("SCTP_INSPECTOR_HZ")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&h| h > 0)
-    {
-        return KernelHz {
-            hz,
-            source: HzSource::Environment,
-        };
+    if let Some(hz) = std::env::var("SCTP_INSPECTOR_HZ").ok().and_then(|v| v.parse().ok()).filter(|&h| h > 0) {
+        return KernelHz { hz, source: HzSource::Environment };
     }
     if let Some(hz) = crate::sys::kernel_release()
         .ok()
         .and_then(|rel| std::fs::read_to_string(format!("/boot/config-{rel}")).ok())
         .and_then(|text| config_hz(&text))
     {
-        return KernelHz {
-            hz,
-            source: HzSource::BootConfig,
-        };
+        return KernelHz { hz, source: HzSource::BootConfig };
     }
     if let Some(hz) = measure_timer_list() {
-        return KernelHz {
-            hz,
-            source: HzSource::Measured,
-        };
+        return KernelHz { hz, source: HzSource::Measured };
     }
-    KernelHz {
-        hz: ASSUMED_HZ,
-        source: HzSource::Assumed,
-    }
+    KernelHz { hz: ASSUMED_HZ, source: HzSource::Assumed }
 }
 
 /// CONFIG_HZ=N from a kernel config file.
 pub fn config_hz(config: &str) -> Option<u32> {
-    config
-        .lines()
-        .find_map(|l| l.strip_prefix("CONFIG_HZ="))
-        .and_then(|v| v.trim().parse().ok())
+    config.lines().find_map(|l| l.strip_prefix("CONFIG_HZ=")).and_then(|v| v.trim().parse().ok())
 }
 
 /// (`now at` ns, `jiffies`) from /proc/timer_list text.
 pub fn timer_list_sample(text: &str) -> Option<(u64, u64)> {
-    let now = text.lines().find_map(|l| {
-        l.strip_prefix("now at ")?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    })?;
-    let jiffies = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("jiffies:")?.trim().parse().ok())?;
+    let now = text.lines().find_map(|l| l.strip_prefix("now at ")?.split_whitespace().next()?.parse().ok())?;
+    let jiffies = text.lines().find_map(|l| l.trim().strip_prefix("jiffies:")?.trim().parse().ok())?;
     Some((now, jiffies))
 }
 
@@ -102,19 +75,11 @@ pub fn nearest_standard_hz(delta_jiffies: u64, delta_ns: u64) -> Option<u32> {
         return None;
     }
     let rate = delta_jiffies as f64 * 1e9 / delta_ns as f64;
-    STANDARD_HZ.iter().copied().min_by(|a, b| {
-        (f64::from(*a) - rate)
-            .abs()
-            .total_cmp(&(f64::from(*b) - rate).abs())
-    })
+    STANDARD_HZ.iter().copied().min_by(|a, b| (f64::from(*a) - rate).abs().total_cmp(&(f64::from(*b) - rate).abs()))
 }
 
 fn measure_timer_list() -> Option<u32> {
-    let read = || {
-        std::fs::read_to_string("/proc/timer_list")
-            .ok()
-            .and_then(|t| timer_list_sample(&t))
-    };
+    let read = || std::fs::read_to_string("/proc/timer_list").ok().and_then(|t| timer_list_sample(&t));
     let (t0, j0) = read()?;
     std::thread::sleep(Duration::from_millis(200));
     let (t1, j1) = read()?;
@@ -127,10 +92,7 @@ mod tests {
 
     #[test]
     fn config_hz_is_read() {
-        assert_eq!(
-            config_hz("CONFIG_X=y\nCONFIG_HZ_250=y\nCONFIG_HZ=250\n"),
-            Some(250)
-        );
+        assert_eq!(config_hz("CONFIG_X=y\nCONFIG_HZ_250=y\nCONFIG_HZ=250\n"), Some(250));
         assert_eq!(config_hz("CONFIG_HZ_100=y\n"), None);
     }
 
@@ -152,10 +114,7 @@ mod tests {
 
     #[test]
     fn conversion_uses_hz() {
-        let k = KernelHz {
-            hz: 250,
-            source: HzSource::Assumed,
-        };
+        let k = KernelHz { hz: 250, source: HzSource::Assumed };
         assert_eq!(k.jiffies_to_ms(25), 100.0);
     }
 }

@@ -205,10 +205,7 @@ mod tests {
         b[164..168].copy_from_slice(&12u32.to_ne_bytes());
         b[168..172].copy_from_slice(&360u32.to_ne_bytes());
         let raw: ffi::sctp_status = read_struct(&b).unwrap();
-        let hz = KernelHz {
-            hz: 100,
-            source: HzSource::Assumed,
-        };
+        let hz = KernelHz { hz: 100, source: HzSource::Assumed };
         let s = Status::from_raw(&raw, hz);
         assert_eq!(
             (s.assoc, s.state, s.rwnd, s.unacked, s.outbound_streams),
@@ -216,17 +213,8 @@ mod tests {
         );
         assert_eq!(s.primary.addr, Some("10.1.1.2:9".parse().unwrap()));
         assert_eq!(s.primary.state, PathState::Active);
-        assert_eq!(
-            (s.primary.srtt_jiffies, s.primary.srtt_ms, s.primary.rto_ms),
-            (12, 120.0, 360)
-        );
-        let s250 = Status::from_raw(
-            &raw,
-            KernelHz {
-                hz: 250,
-                source: HzSource::Assumed,
-            },
-        );
+        assert_eq!((s.primary.srtt_jiffies, s.primary.srtt_ms, s.primary.rto_ms), (12, 120.0, 360));
+        let s250 = Status::from_raw(&raw, KernelHz { hz: 250, source: HzSource::Assumed });
         assert_eq!(s250.primary.srtt_ms, 48.0);
     }
 
@@ -236,10 +224,7 @@ mod tests {
         raw.sas_rtxchunks = 5;
         raw.sas_gapcnt = 2;
         let s = AssocStats::from_raw(&raw);
-        assert_eq!(
-            (s.retransmitted_chunks, s.gap_acks_in, s.max_rto_addr),
-            (5, 2, None)
-        );
+        assert_eq!((s.retransmitted_chunks, s.gap_acks_in, s.max_rto_addr), (5, 2, None));
     }
 
     #[test]

@@ -12,9 +12,12 @@ pub mod error;
 pub mod hz;
 pub mod info;
 pub mod message;
+pub mod model;
 pub mod notification;
 pub mod options;
+pub mod ring;
 pub mod sys;
+pub mod worker;
 
 pub use endpoint::{Endpoint, EndpointConfig, Family, SocketOptions, Style};
 pub use error::{Error, Result};
@@ -28,9 +31,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An association id (`sctp_assoc_t`). On one-to-one sockets the kernel ignores it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AssocId(pub i32);
 

@@ -76,10 +76,7 @@ impl SendInfo {
         };
         buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_SNDINFO, bytes_of(&snd));
         if self.time_to_live_ms > 0 {
-            let pr = ffi::sctp_prinfo {
-                pr_policy: ffi::SCTP_PR_SCTP_TTL,
-                pr_value: self.time_to_live_ms,
-            };
+            let pr = ffi::sctp_prinfo { pr_policy: ffi::SCTP_PR_SCTP_TTL, pr_value: self.time_to_live_ms };
             buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_PRINFO, bytes_of(&pr));
         }
         buf
@@ -140,20 +137,11 @@ pub enum Received {
 }
 
 /// Builds a received item from a complete buffer (pure: used by `Endpoint::recv`).
-pub fn assemble(
-    is_notification: bool,
-    from: Option<SocketAddr>,
-    control: &[u8],
-    data: Vec<u8>,
-) -> Received {
+pub fn assemble(is_notification: bool, from: Option<SocketAddr>, control: &[u8], data: Vec<u8>) -> Received {
     if is_notification {
         Received::Notification(Notification::decode(&data))
     } else {
-        Received::Data(Message {
-            from,
-            info: RecvInfo::from_cmsgs(control),
-            data,
-        })
+        Received::Data(Message { from, info: RecvInfo::from_cmsgs(control), data })
     }
 }
 
@@ -167,35 +155,15 @@ mod tests {
 
     #[test]
     fn flags_map_to_kernel_bits() {
-        let f = SendFlags {
-            unordered: true,
-            eof: true,
-            sack_immediately: true,
-            ..Default::default()
-        };
+        let f = SendFlags { unordered: true, eof: true, sack_immediately: true, ..Default::default() };
         assert_eq!(f.bits(), 1 | 8 | libc::MSG_FIN as u16);
         assert_eq!(SendFlags::default().bits(), 0);
-        assert_eq!(
-            SendFlags {
-                addr_over: true,
-                abort: true,
-                sendall: true,
-                ..Default::default()
-            }
-            .bits(),
-            2 | 4 | 64
-        );
+        assert_eq!(SendFlags { addr_over: true, abort: true, sendall: true, ..Default::default() }.bits(), 2 | 4 | 64);
     }
 
     #[test]
     fn sndinfo_cmsg_carries_network_order_ppid_and_prinfo_only_with_ttl() {
-        let info = SendInfo {
-            assoc: AssocId(3),
-            stream: 5,
-            ppid: 46,
-            context: 7,
-            ..Default::default()
-        };
+        let info = SendInfo { assoc: AssocId(3), stream: 5, ppid: 46, context: 7, ..Default::default() };
         let buf = info.cmsgs();
         let bytes = cmsg::word_bytes(&buf.words(), buf.len());
         let parsed = cmsg::parse(&bytes);
@@ -206,11 +174,7 @@ mod tests {
         assert_eq!(&parsed[0].data[4..8], &46u32.to_be_bytes());
         assert_eq!(&parsed[0].data[12..16], &3i32.to_ne_bytes());
 
-        let ttl = SendInfo {
-            time_to_live_ms: 250,
-            ..info
-        }
-        .cmsgs();
+        let ttl = SendInfo { time_to_live_ms: 250, ..info }.cmsgs();
         let bytes = cmsg::word_bytes(&ttl.words(), ttl.len());
         let parsed = cmsg::parse(&bytes);
         assert_eq!(parsed.len(), 2);
@@ -234,14 +198,7 @@ mod tests {
         let control = cmsg::word_bytes(&buf.words(), buf.len());
         let info = RecvInfo::from_cmsgs(&control).unwrap();
         assert_eq!(
-            (
-                info.stream,
-                info.ssn,
-                info.unordered,
-                info.ppid,
-                info.tsn,
-                info.assoc
-            ),
+            (info.stream, info.ssn, info.unordered, info.ppid, info.tsn, info.assoc),
             (3, 9, true, 46, 1000, AssocId(4))
         );
         assert_eq!(RecvInfo::from_cmsgs(&[]), None);

@@ -213,32 +213,19 @@ pub enum Notification {
 
 /// Reads a fixed struct only when all of it is there; a short notification becomes Unknown.
 fn full<T: ffi::Zeroable>(bytes: &[u8]) -> Option<T> {
-    if bytes.len() < size_of::<T>() {
-        None
-    } else {
-        read_struct(bytes)
-    }
+    if bytes.len() < size_of::<T>() { None } else { read_struct(bytes) }
 }
 
 /// The bytes after a fixed header, bounded by the notification's own length field.
 fn tail(bytes: &[u8], header: usize, length: u32) -> Vec<u8> {
     let end = (length as usize).min(bytes.len());
-    bytes
-        .get(header..end)
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default()
+    bytes.get(header..end).map(<[u8]>::to_vec).unwrap_or_default()
 }
 
 impl Notification {
     pub fn decode(bytes: &[u8]) -> Notification {
-        let sn_type = bytes
-            .get(0..2)
-            .map(|b| u16::from_ne_bytes([b[0], b[1]]))
-            .unwrap_or(0);
-        Self::decode_known(sn_type, bytes).unwrap_or_else(|| Notification::Unknown {
-            sn_type,
-            bytes: bytes.to_vec(),
-        })
+        let sn_type = bytes.get(0..2).map(|b| u16::from_ne_bytes([b[0], b[1]])).unwrap_or(0);
+        Self::decode_known(sn_type, bytes).unwrap_or_else(|| Notification::Unknown { sn_type, bytes: bytes.to_vec() })
     }
 
     fn decode_known(sn_type: u16, b: &[u8]) -> Option<Notification> {
@@ -270,11 +257,7 @@ impl Notification {
                 Notification::RemoteError {
                     assoc: AssocId(n.sre_assoc_id),
                     cause: u16::from_be(n.sre_error),
-                    data: tail(
-                        b,
-                        std::mem::offset_of!(ffi::sctp_remote_error, sre_assoc_id) + 4,
-                        n.sre_length,
-                    ),
+                    data: tail(b, std::mem::offset_of!(ffi::sctp_remote_error, sre_assoc_id) + 4, n.sre_length),
                 }
             }
             ffi::SCTP_SEND_FAILED => {
@@ -311,16 +294,11 @@ impl Notification {
             }
             ffi::SCTP_SHUTDOWN_EVENT => {
                 let n: ffi::sctp_shutdown_event = full(b)?;
-                Notification::Shutdown {
-                    assoc: AssocId(n.sse_assoc_id),
-                }
+                Notification::Shutdown { assoc: AssocId(n.sse_assoc_id) }
             }
             ffi::SCTP_ADAPTATION_INDICATION => {
                 let n: ffi::sctp_adaptation_event = full(b)?;
-                Notification::Adaptation {
-                    assoc: AssocId(n.sai_assoc_id),
-                    indication: n.sai_adaptation_ind,
-                }
+                Notification::Adaptation { assoc: AssocId(n.sai_assoc_id), indication: n.sai_adaptation_ind }
             }
             ffi::SCTP_PARTIAL_DELIVERY_EVENT => {
                 let n: ffi::sctp_pdapi_event = full(b)?;
@@ -341,24 +319,15 @@ impl Notification {
             }
             ffi::SCTP_SENDER_DRY_EVENT => {
                 let n: ffi::sctp_sender_dry_event = full(b)?;
-                Notification::SenderDry {
-                    assoc: AssocId(n.sender_dry_assoc_id),
-                }
+                Notification::SenderDry { assoc: AssocId(n.sender_dry_assoc_id) }
             }
             ffi::SCTP_STREAM_RESET_EVENT => {
                 let n: ffi::sctp_stream_reset_event = full(b)?;
-                let list = tail(
-                    b,
-                    size_of::<ffi::sctp_stream_reset_event>(),
-                    n.strreset_length,
-                );
+                let list = tail(b, size_of::<ffi::sctp_stream_reset_event>(), n.strreset_length);
                 Notification::StreamReset {
                     assoc: AssocId(n.strreset_assoc_id),
                     flags: n.strreset_flags,
-                    streams: list
-                        .chunks_exact(2)
-                        .map(|c| u16::from_ne_bytes([c[0], c[1]]))
-                        .collect(),
+                    streams: list.chunks_exact(2).map(|c| u16::from_ne_bytes([c[0], c[1]])).collect(),
                 }
             }
             ffi::SCTP_ASSOC_RESET_EVENT => {
@@ -496,11 +465,7 @@ mod tests {
         put(&mut b, 16, [0xde, 0xad, 0xbe, 0xef]);
         assert_eq!(
             Notification::decode(&b),
-            Notification::RemoteError {
-                assoc: AssocId(9),
-                cause: 11,
-                data: vec![0xde, 0xad, 0xbe, 0xef]
-            }
+            Notification::RemoteError { assoc: AssocId(9), cause: 11, data: vec![0xde, 0xad, 0xbe, 0xef] }
         );
     }
 
@@ -515,25 +480,12 @@ mod tests {
         put(&mut b, 24, 77u32.to_ne_bytes());
         put(&mut b, 44, 5i32.to_ne_bytes());
         put(&mut b, 48, *b"abc");
-        let Notification::SendFailed {
-            assoc,
-            event_form,
-            was_sent,
-            error,
-            info,
-            data,
-        } = Notification::decode(&b)
+        let Notification::SendFailed { assoc, event_form, was_sent, error, info, data } = Notification::decode(&b)
         else {
             panic!("not send failed")
         };
-        assert_eq!(
-            (assoc, event_form, was_sent, error),
-            (AssocId(5), false, true, 99)
-        );
-        assert_eq!(
-            (info.stream, u32::from_be(info.ppid), info.context),
-            (4, 46, 77)
-        );
+        assert_eq!((assoc, event_form, was_sent, error), (AssocId(5), false, true, 99));
+        assert_eq!((info.stream, u32::from_be(info.ppid), info.context), (4, 46, 77));
         assert_eq!(data, b"abc");
 
         // sctp_send_failed_event: error 8, sndinfo 12..28 (sid 12, flags 14, ppid 16, context 20, assoc 24), assoc 28, data 32
@@ -542,21 +494,10 @@ mod tests {
         put(&mut b, 20, 8u32.to_ne_bytes());
         put(&mut b, 28, 6i32.to_ne_bytes());
         put(&mut b, 32, *b"xy");
-        let Notification::SendFailed {
-            assoc,
-            event_form,
-            was_sent,
-            info,
-            data,
-            ..
-        } = Notification::decode(&b)
-        else {
+        let Notification::SendFailed { assoc, event_form, was_sent, info, data, .. } = Notification::decode(&b) else {
             panic!("not send failed event")
         };
-        assert_eq!(
-            (assoc, event_form, was_sent, info.stream, info.context),
-            (AssocId(6), true, false, 2, 8)
-        );
+        assert_eq!((assoc, event_form, was_sent, info.stream, info.context), (AssocId(6), true, false, 2, 8));
         assert_eq!(data, b"xy");
     }
 
@@ -564,21 +505,12 @@ mod tests {
     fn small_fixed_notifications() {
         let mut b = header(0x8005, 12);
         put(&mut b, 8, 1i32.to_ne_bytes());
-        assert_eq!(
-            Notification::decode(&b),
-            Notification::Shutdown { assoc: AssocId(1) }
-        );
+        assert_eq!(Notification::decode(&b), Notification::Shutdown { assoc: AssocId(1) });
 
         let mut b = header(0x8007, 16);
         put(&mut b, 8, 0xabcdu32.to_ne_bytes());
         put(&mut b, 12, 2i32.to_ne_bytes());
-        assert_eq!(
-            Notification::decode(&b),
-            Notification::Adaptation {
-                assoc: AssocId(2),
-                indication: 0xabcd
-            }
-        );
+        assert_eq!(Notification::decode(&b), Notification::Adaptation { assoc: AssocId(2), indication: 0xabcd });
 
         let mut b = header(0x8006, 24);
         put(&mut b, 12, 3i32.to_ne_bytes());
@@ -586,12 +518,7 @@ mod tests {
         put(&mut b, 20, 5u32.to_ne_bytes());
         assert_eq!(
             Notification::decode(&b),
-            Notification::PartialDelivery {
-                assoc: AssocId(3),
-                indication: 0,
-                stream: 4,
-                seq: 5
-            }
+            Notification::PartialDelivery { assoc: AssocId(3), indication: 0, stream: 4, seq: 5 }
         );
 
         let mut b = header(0x8008, 20);
@@ -600,19 +527,12 @@ mod tests {
         put(&mut b, 16, 4i32.to_ne_bytes());
         assert_eq!(
             Notification::decode(&b),
-            Notification::Authentication {
-                assoc: AssocId(4),
-                key_number: 7,
-                indication: 2
-            }
+            Notification::Authentication { assoc: AssocId(4), key_number: 7, indication: 2 }
         );
 
         let mut b = header(0x8009, 12);
         put(&mut b, 8, 8i32.to_ne_bytes());
-        assert_eq!(
-            Notification::decode(&b),
-            Notification::SenderDry { assoc: AssocId(8) }
-        );
+        assert_eq!(Notification::decode(&b), Notification::SenderDry { assoc: AssocId(8) });
     }
 
     #[test]
@@ -624,11 +544,7 @@ mod tests {
         put(&mut b, 14, 4u16.to_ne_bytes());
         assert_eq!(
             Notification::decode(&b),
-            Notification::StreamReset {
-                assoc: AssocId(1),
-                flags: 2,
-                streams: vec![3, 4]
-            }
+            Notification::StreamReset { assoc: AssocId(1), flags: 2, streams: vec![3, 4] }
         );
 
         let mut b = header(0x800b, 20);
@@ -637,12 +553,7 @@ mod tests {
         put(&mut b, 16, 200u32.to_ne_bytes());
         assert_eq!(
             Notification::decode(&b),
-            Notification::AssocReset {
-                assoc: AssocId(1),
-                flags: 0,
-                local_tsn: 100,
-                remote_tsn: 200
-            }
+            Notification::AssocReset { assoc: AssocId(1), flags: 0, local_tsn: 100, remote_tsn: 200 }
         );
 
         let mut b = header(0x800c, 16);
@@ -651,46 +562,24 @@ mod tests {
         put(&mut b, 14, 20u16.to_ne_bytes());
         assert_eq!(
             Notification::decode(&b),
-            Notification::StreamChange {
-                assoc: AssocId(1),
-                flags: 0,
-                inbound_streams: 10,
-                outbound_streams: 20
-            }
+            Notification::StreamChange { assoc: AssocId(1), flags: 0, inbound_streams: 10, outbound_streams: 20 }
         );
     }
 
     #[test]
     fn unknown_and_short_come_back_raw() {
         let b = header(0x8100, 8);
-        assert_eq!(
-            Notification::decode(&b),
-            Notification::Unknown {
-                sn_type: 0x8100,
-                bytes: b.clone()
-            }
-        );
+        assert_eq!(Notification::decode(&b), Notification::Unknown { sn_type: 0x8100, bytes: b.clone() });
         let short = &header(0x8001, 24)[..10];
-        assert!(matches!(
-            Notification::decode(short),
-            Notification::Unknown {
-                sn_type: 0x8001,
-                ..
-            }
-        ));
-        assert!(matches!(
-            Notification::decode(&[]),
-            Notification::Unknown { sn_type: 0, .. }
-        ));
+        assert!(matches!(Notification::decode(short), Notification::Unknown { sn_type: 0x8001, .. }));
+        assert!(matches!(Notification::decode(&[]), Notification::Unknown { sn_type: 0, .. }));
     }
 
     #[test]
     fn length_field_larger_than_buffer_is_bounded() {
         let mut b = header(0x8001, 20);
         put(&mut b, 4, 10_000u32.to_ne_bytes());
-        let Notification::AssocChange { info, .. } = Notification::decode(&b) else {
-            panic!()
-        };
+        let Notification::AssocChange { info, .. } = Notification::decode(&b) else { panic!() };
         assert!(info.is_empty());
     }
 
@@ -698,9 +587,6 @@ mod tests {
     fn event_kinds_match_sn_types() {
         assert_eq!(EventKind::DataIo.sn_type(), 0x8000);
         assert_eq!(EventKind::AssocChange.sn_type(), ffi::SCTP_ASSOC_CHANGE);
-        assert_eq!(
-            EventKind::SendFailedEvent.sn_type(),
-            ffi::SCTP_SEND_FAILED_EVENT
-        );
+        assert_eq!(EventKind::SendFailedEvent.sn_type(), ffi::SCTP_SEND_FAILED_EVENT);
     }
 }

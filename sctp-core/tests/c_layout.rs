@@ -14,11 +14,7 @@ struct Checks {
 
 impl Checks {
     fn line(&mut self, key: &str, c_expr: &str, rust_value: i128) {
-        writeln!(
-            self.c_body,
-            "    printf(\"{key} %lld\\n\", (long long)({c_expr}));"
-        )
-        .unwrap();
+        writeln!(self.c_body, "    printf(\"{key} %lld\\n\", (long long)({c_expr}));").unwrap();
         writeln!(self.rust, "{key} {rust_value}").unwrap();
     }
 }
@@ -46,19 +42,11 @@ macro_rules! consts {
 }
 
 fn all_checks() -> Checks {
-    let mut c = Checks {
-        c_body: String::new(),
-        rust: String::new(),
-    };
+    let mut c = Checks { c_body: String::new(), rust: String::new() };
     strukt!(
         c,
         "struct sctp_initmsg",
-        sctp_initmsg {
-            sinit_num_ostreams,
-            sinit_max_instreams,
-            sinit_max_attempts,
-            sinit_max_init_timeo
-        }
+        sctp_initmsg { sinit_num_ostreams, sinit_max_instreams, sinit_max_attempts, sinit_max_init_timeo }
     );
     strukt!(
         c,
@@ -75,39 +63,13 @@ fn all_checks() -> Checks {
             sinfo_assoc_id
         }
     );
-    strukt!(
-        c,
-        "struct sctp_sndinfo",
-        sctp_sndinfo {
-            snd_sid,
-            snd_flags,
-            snd_ppid,
-            snd_context,
-            snd_assoc_id
-        }
-    );
+    strukt!(c, "struct sctp_sndinfo", sctp_sndinfo { snd_sid, snd_flags, snd_ppid, snd_context, snd_assoc_id });
     strukt!(
         c,
         "struct sctp_rcvinfo",
-        sctp_rcvinfo {
-            rcv_sid,
-            rcv_ssn,
-            rcv_flags,
-            rcv_ppid,
-            rcv_tsn,
-            rcv_cumtsn,
-            rcv_context,
-            rcv_assoc_id
-        }
+        sctp_rcvinfo { rcv_sid, rcv_ssn, rcv_flags, rcv_ppid, rcv_tsn, rcv_cumtsn, rcv_context, rcv_assoc_id }
     );
-    strukt!(
-        c,
-        "struct sctp_prinfo",
-        sctp_prinfo {
-            pr_policy,
-            pr_value
-        }
-    );
+    strukt!(c, "struct sctp_prinfo", sctp_prinfo { pr_policy, pr_value });
     strukt!(
         c,
         "struct sctp_assoc_change",
@@ -126,71 +88,28 @@ fn all_checks() -> Checks {
         c,
         "struct sctp_paddr_change",
         sctp_paddr_change,
-        sctp_paddr_change_body {
-            spc_type,
-            spc_flags,
-            spc_length,
-            spc_aaddr,
-            spc_state,
-            spc_error,
-            spc_assoc_id
-        }
+        sctp_paddr_change_body { spc_type, spc_flags, spc_length, spc_aaddr, spc_state, spc_error, spc_assoc_id }
     );
     strukt!(
         c,
         "struct sctp_remote_error",
-        sctp_remote_error {
-            sre_type,
-            sre_flags,
-            sre_length,
-            sre_error,
-            sre_assoc_id
-        }
+        sctp_remote_error { sre_type, sre_flags, sre_length, sre_error, sre_assoc_id }
     );
     strukt!(
         c,
         "struct sctp_send_failed",
-        sctp_send_failed {
-            ssf_type,
-            ssf_flags,
-            ssf_length,
-            ssf_error,
-            ssf_info,
-            ssf_assoc_id
-        }
+        sctp_send_failed { ssf_type, ssf_flags, ssf_length, ssf_error, ssf_info, ssf_assoc_id }
     );
     strukt!(
         c,
         "struct sctp_send_failed_event",
-        sctp_send_failed_event {
-            ssf_type,
-            ssf_flags,
-            ssf_length,
-            ssf_error,
-            ssfe_info,
-            ssf_assoc_id
-        }
+        sctp_send_failed_event { ssf_type, ssf_flags, ssf_length, ssf_error, ssfe_info, ssf_assoc_id }
     );
-    strukt!(
-        c,
-        "struct sctp_shutdown_event",
-        sctp_shutdown_event {
-            sse_type,
-            sse_flags,
-            sse_length,
-            sse_assoc_id
-        }
-    );
+    strukt!(c, "struct sctp_shutdown_event", sctp_shutdown_event { sse_type, sse_flags, sse_length, sse_assoc_id });
     strukt!(
         c,
         "struct sctp_adaptation_event",
-        sctp_adaptation_event {
-            sai_type,
-            sai_flags,
-            sai_length,
-            sai_adaptation_ind,
-            sai_assoc_id
-        }
+        sctp_adaptation_event { sai_type, sai_flags, sai_length, sai_adaptation_ind, sai_assoc_id }
     );
     strukt!(
         c,
@@ -221,22 +140,12 @@ fn all_checks() -> Checks {
     strukt!(
         c,
         "struct sctp_sender_dry_event",
-        sctp_sender_dry_event {
-            sender_dry_type,
-            sender_dry_flags,
-            sender_dry_length,
-            sender_dry_assoc_id
-        }
+        sctp_sender_dry_event { sender_dry_type, sender_dry_flags, sender_dry_length, sender_dry_assoc_id }
     );
     strukt!(
         c,
         "struct sctp_stream_reset_event",
-        sctp_stream_reset_event {
-            strreset_type,
-            strreset_flags,
-            strreset_length,
-            strreset_assoc_id
-        }
+        sctp_stream_reset_event { strreset_type, strreset_flags, strreset_length, strreset_assoc_id }
     );
     strukt!(
         c,
@@ -262,16 +171,7 @@ fn all_checks() -> Checks {
             strchange_outstrms
         }
     );
-    strukt!(
-        c,
-        "struct sctp_rtoinfo",
-        sctp_rtoinfo {
-            srto_assoc_id,
-            srto_initial,
-            srto_max,
-            srto_min
-        }
-    );
+    strukt!(c, "struct sctp_rtoinfo", sctp_rtoinfo { srto_assoc_id, srto_initial, srto_max, srto_min });
     strukt!(
         c,
         "struct sctp_assocparams",
@@ -284,29 +184,9 @@ fn all_checks() -> Checks {
             sasoc_cookie_life
         }
     );
-    strukt!(
-        c,
-        "struct sctp_setpeerprim",
-        sctp_setpeerprim,
-        sctp_setpeerprim_body {
-            sspp_assoc_id,
-            sspp_addr
-        }
-    );
-    strukt!(
-        c,
-        "struct sctp_prim",
-        sctp_prim,
-        sctp_prim_body {
-            ssp_assoc_id,
-            ssp_addr
-        }
-    );
-    strukt!(
-        c,
-        "struct sctp_setadaptation",
-        sctp_setadaptation { ssb_adaptation_ind }
-    );
+    strukt!(c, "struct sctp_setpeerprim", sctp_setpeerprim, sctp_setpeerprim_body { sspp_assoc_id, sspp_addr });
+    strukt!(c, "struct sctp_prim", sctp_prim, sctp_prim_body { ssp_assoc_id, ssp_addr });
+    strukt!(c, "struct sctp_setadaptation", sctp_setadaptation { ssb_adaptation_ind });
     strukt!(
         c,
         "struct sctp_paddrparams",
@@ -323,23 +203,8 @@ fn all_checks() -> Checks {
             spp_dscp
         }
     );
-    strukt!(
-        c,
-        "struct sctp_sack_info",
-        sctp_sack_info {
-            sack_assoc_id,
-            sack_delay,
-            sack_freq
-        }
-    );
-    strukt!(
-        c,
-        "struct sctp_assoc_value",
-        sctp_assoc_value {
-            assoc_id,
-            assoc_value
-        }
-    );
+    strukt!(c, "struct sctp_sack_info", sctp_sack_info { sack_assoc_id, sack_delay, sack_freq });
+    strukt!(c, "struct sctp_assoc_value", sctp_assoc_value { assoc_id, assoc_value });
     strukt!(
         c,
         "struct sctp_paddrinfo",
@@ -389,15 +254,7 @@ fn all_checks() -> Checks {
             sctp_send_failure_event_event
         }
     );
-    strukt!(
-        c,
-        "struct sctp_event",
-        sctp_event {
-            se_assoc_id,
-            se_type,
-            se_on
-        }
-    );
+    strukt!(c, "struct sctp_event", sctp_event { se_assoc_id, se_type, se_on });
     strukt!(
         c,
         "struct sctp_assoc_stats",
@@ -421,19 +278,9 @@ fn all_checks() -> Checks {
             sas_ictrlchunks
         }
     );
-    strukt!(
-        c,
-        "struct sctp_getaddrs",
-        sctp_getaddrs { assoc_id, addr_num }
-    );
+    strukt!(c, "struct sctp_getaddrs", sctp_getaddrs { assoc_id, addr_num });
     strukt!(c, "sctp_peeloff_arg_t", sctp_peeloff_arg_t { associd, sd });
-    strukt!(
-        c,
-        "struct sctp_assoc_ids",
-        sctp_assoc_ids {
-            gaids_number_of_ids
-        }
-    );
+    strukt!(c, "struct sctp_assoc_ids", sctp_assoc_ids { gaids_number_of_ids });
     consts!(
         c,
         IPPROTO_SCTP,
@@ -529,14 +376,8 @@ fn rust_mirrors_match_linux_sctp_h() {
         .arg(&exe)
         .arg(&src)
         .output()
-        .unwrap_or_else(|e| {
-            panic!("running the C compiler `{cc}` failed: {e} (install gcc and linux-libc-dev)")
-        });
-    assert!(
-        out.status.success(),
-        "C compile failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .unwrap_or_else(|e| panic!("running the C compiler `{cc}` failed: {e} (install gcc and linux-libc-dev)"));
+    assert!(out.status.success(), "C compile failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let run = Command::new(&exe).output().unwrap();
     assert!(run.status.success());
     let from_c = String::from_utf8(run.stdout).unwrap();
@@ -549,15 +390,7 @@ fn rust_mirrors_match_linux_sctp_h() {
         .map(|(c, r)| format!("C: {c:<50} Rust: {r}"))
         .collect();
     assert_eq!(from_c.lines().count(), checks.rust.lines().count());
-    assert!(
-        mismatches.is_empty(),
-        "layout differs from <linux/sctp.h>:\n{}",
-        mismatches.join("\n")
-    );
+    assert!(mismatches.is_empty(), "layout differs from <linux/sctp.h>:\n{}", mismatches.join("\n"));
     // Guard against a vacuous pass: the program really checked hundreds of facts.
-    assert!(
-        from_c.lines().count() > 300,
-        "only {} checks ran",
-        from_c.lines().count()
-    );
+    assert!(from_c.lines().count() > 300, "only {} checks ran", from_c.lines().count());
 }

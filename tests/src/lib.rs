@@ -35,10 +35,7 @@ pub fn wait_for(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            panic!(
-                "timed out after {timeout:?}; received meanwhile:\n{}",
-                describe(&seen)
-            );
+            panic!("timed out after {timeout:?}; received meanwhile:\n{}", describe(&seen));
         }
         match ep.recv_timeout(left).expect("receive") {
             Some(r) if want(&r) => return (r, seen),
@@ -52,19 +49,12 @@ pub fn wait_for(
 pub fn drain(ep: &mut Endpoint, window: Duration) -> Vec<Received> {
     let deadline = Instant::now() + window;
     let mut out = Vec::new();
-    while let Some(r) = ep
-        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        .expect("receive")
-    {
+    while let Some(r) = ep.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("receive") {
         out.push(r);
     }
     out
 }
 
 pub fn describe(items: &[Received]) -> String {
-    items
-        .iter()
-        .map(|r| format!("  {r:?}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    items.iter().map(|r| format!("  {r:?}")).collect::<Vec<_>>().join("\n")
 }

@@ -21,9 +21,7 @@ fn run(program: &str, args: &[&str]) {
     let out = Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| {
-            panic!("run {program}: {e} (is iproute2 installed? tests run inside tests/rig/rig)")
-        });
+        .unwrap_or_else(|e| panic!("run {program}: {e} (is iproute2 installed? tests run inside tests/rig/rig)"));
     assert!(
         out.status.success(),
         "{program} {} failed: {}",
@@ -36,45 +34,14 @@ impl TwoPaths {
     pub fn new() -> TwoPaths {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let pid = std::process::id();
-        let t = TwoPaths {
-            a: format!("sctpA{pid}x{n}"),
-            b: format!("sctpB{pid}x{n}"),
-        };
+        let t = TwoPaths { a: format!("sctpA{pid}x{n}"), b: format!("sctpB{pid}x{n}") };
         run("ip", &["netns", "add", &t.a]);
         run("ip", &["netns", "add", &t.b]);
         for path in 1..=2 {
             let (va, vb) = (format!("va{path}"), format!("vb{path}"));
-            run(
-                "ip",
-                &[
-                    "link", "add", &va, "netns", &t.a, "type", "veth", "peer", "name", &vb,
-                    "netns", &t.b,
-                ],
-            );
-            run(
-                "ip",
-                &[
-                    "-n",
-                    &t.a,
-                    "addr",
-                    "add",
-                    &format!("{}/24", Self::addr_a(path)),
-                    "dev",
-                    &va,
-                ],
-            );
-            run(
-                "ip",
-                &[
-                    "-n",
-                    &t.b,
-                    "addr",
-                    "add",
-                    &format!("{}/24", Self::addr_b(path)),
-                    "dev",
-                    &vb,
-                ],
-            );
+            run("ip", &["link", "add", &va, "netns", &t.a, "type", "veth", "peer", "name", &vb, "netns", &t.b]);
+            run("ip", &["-n", &t.a, "addr", "add", &format!("{}/24", Self::addr_a(path)), "dev", &va]);
+            run("ip", &["-n", &t.b, "addr", "add", &format!("{}/24", Self::addr_b(path)), "dev", &vb]);
             run("ip", &["-n", &t.a, "link", "set", &va, "up"]);
             run("ip", &["-n", &t.b, "link", "set", &vb, "up"]);
         }
@@ -105,26 +72,14 @@ impl TwoPaths {
     /// "delay 50ms" or "loss 5%".
     pub fn netem(&self, path: u8, spec: &str) {
         let dev = format!("va{path}");
-        let mut args = vec![
-            "-n", &self.a, "qdisc", "replace", "dev", &dev, "root", "netem",
-        ];
+        let mut args = vec!["-n", &self.a, "qdisc", "replace", "dev", &dev, "root", "netem"];
         args.extend(spec.split_whitespace());
         run("tc", &args);
     }
 
     /// Takes A's side of a path down or up.
     pub fn link(&self, path: u8, up: bool) {
-        run(
-            "ip",
-            &[
-                "-n",
-                &self.a,
-                "link",
-                "set",
-                &format!("va{path}"),
-                if up { "up" } else { "down" },
-            ],
-        );
+        run("ip", &["-n", &self.a, "link", "set", &format!("va{path}"), if up { "up" } else { "down" }]);
     }
 }
 

@@ -64,15 +64,9 @@ impl SockOpt for PeerAddrParams {
     type Raw = ffi::sctp_paddrparams;
 
     fn encode(&self, assoc_id: i32) -> Self::Raw {
-        let mut flags = self
-            .heartbeat
-            .flags(ffi::SPP_HB_ENABLE, ffi::SPP_HB_DISABLE)
-            | self
-                .pmtud
-                .flags(ffi::SPP_PMTUD_ENABLE, ffi::SPP_PMTUD_DISABLE)
-            | self
-                .sack_delay_mode
-                .flags(ffi::SPP_SACKDELAY_ENABLE, ffi::SPP_SACKDELAY_DISABLE);
+        let mut flags = self.heartbeat.flags(ffi::SPP_HB_ENABLE, ffi::SPP_HB_DISABLE)
+            | self.pmtud.flags(ffi::SPP_PMTUD_ENABLE, ffi::SPP_PMTUD_DISABLE)
+            | self.sack_delay_mode.flags(ffi::SPP_SACKDELAY_ENABLE, ffi::SPP_SACKDELAY_DISABLE);
         if self.hb_demand {
             flags |= ffi::SPP_HB_DEMAND;
         }
@@ -81,10 +75,7 @@ impl SockOpt for PeerAddrParams {
         }
         Aligned4(sctp_paddrparams_body {
             spp_assoc_id: assoc_id,
-            spp_address: self
-                .address
-                .map(|a| addr::to_storage(&a).0)
-                .unwrap_or_else(Zeroable::zeroed),
+            spp_address: self.address.map(|a| addr::to_storage(&a).0).unwrap_or_else(Zeroable::zeroed),
             spp_hbinterval: self.hb_interval,
             spp_pathmaxrxt: self.path_max_rxt,
             spp_pathmtu: self.path_mtu,
@@ -108,32 +99,19 @@ impl SockOpt for PeerAddrParams {
             hb_demand: false,
             hb_time_is_zero: flags & ffi::SPP_HB_TIME_IS_ZERO != 0,
             pmtud: Toggle::from_flags(flags, ffi::SPP_PMTUD_ENABLE, ffi::SPP_PMTUD_DISABLE),
-            sack_delay_mode: Toggle::from_flags(
-                flags,
-                ffi::SPP_SACKDELAY_ENABLE,
-                ffi::SPP_SACKDELAY_DISABLE,
-            ),
+            sack_delay_mode: Toggle::from_flags(flags, ffi::SPP_SACKDELAY_ENABLE, ffi::SPP_SACKDELAY_DISABLE),
         }
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.pmtud == Toggle::Disable
-            && self.path_mtu != 0
-            && !(512..=65535).contains(&self.path_mtu)
-        {
-            return Err(format!(
-                "path_mtu {} out of range 512..=65535 bytes",
-                self.path_mtu
-            ));
+        if self.pmtud == Toggle::Disable && self.path_mtu != 0 && !(512..=65535).contains(&self.path_mtu) {
+            return Err(format!("path_mtu {} out of range 512..=65535 bytes", self.path_mtu));
         }
         if self.pmtud == Toggle::Enable && self.path_mtu != 0 {
             return Err("path_mtu can only be fixed with pmtud disabled".into());
         }
         if self.sack_delay_mode != Toggle::Disable && self.sack_delay > 500 {
-            return Err(format!(
-                "sack_delay {} ms out of range 0..=500",
-                self.sack_delay
-            ));
+            return Err(format!("sack_delay {} ms out of range 0..=500", self.sack_delay));
         }
         if self.hb_time_is_zero && self.hb_interval != 0 {
             return Err("hb_time_is_zero and a non-zero hb_interval contradict each other".into());
@@ -168,45 +146,17 @@ mod tests {
         assert_eq!(&b[136..138], &2u16.to_ne_bytes());
         assert_eq!(&b[138..142], &1400u32.to_ne_bytes());
         let flags = u32::from_ne_bytes(b[146..150].try_into().unwrap());
-        assert_eq!(
-            flags,
-            ffi::SPP_HB_ENABLE | ffi::SPP_HB_DEMAND | ffi::SPP_PMTUD_DISABLE
-        );
+        assert_eq!(flags, ffi::SPP_HB_ENABLE | ffi::SPP_HB_DEMAND | ffi::SPP_PMTUD_DISABLE);
         let back: PeerAddrParams = decode_bytes(&b).unwrap();
-        assert_eq!(
-            back,
-            PeerAddrParams {
-                hb_demand: false,
-                ..p
-            }
-        );
+        assert_eq!(back, PeerAddrParams { hb_demand: false, ..p });
     }
 
     #[test]
     fn validation() {
-        let fixed = |mtu| PeerAddrParams {
-            pmtud: Toggle::Disable,
-            path_mtu: mtu,
-            ..Default::default()
-        };
+        let fixed = |mtu| PeerAddrParams { pmtud: Toggle::Disable, path_mtu: mtu, ..Default::default() };
         assert!(fixed(1400).validate().is_ok());
         assert!(fixed(100).validate().unwrap_err().contains("path_mtu 100"));
-        assert!(
-            PeerAddrParams {
-                pmtud: Toggle::Enable,
-                path_mtu: 1400,
-                ..Default::default()
-            }
-            .validate()
-            .is_err()
-        );
-        assert!(
-            PeerAddrParams {
-                sack_delay: 900,
-                ..Default::default()
-            }
-            .validate()
-            .is_err()
-        );
+        assert!(PeerAddrParams { pmtud: Toggle::Enable, path_mtu: 1400, ..Default::default() }.validate().is_err());
+        assert!(PeerAddrParams { sack_delay: 900, ..Default::default() }.validate().is_err());
     }
 }

@@ -30,30 +30,17 @@ impl SockOpt for RtoInfo {
         }
     }
     fn decode(r: &Self::Raw) -> Self {
-        RtoInfo {
-            initial: r.srto_initial,
-            max: r.srto_max,
-            min: r.srto_min,
-        }
+        RtoInfo { initial: r.srto_initial, max: r.srto_max, min: r.srto_min }
     }
     fn validate(&self) -> Result<(), String> {
         if self.min != 0 && self.max != 0 && self.min > self.max {
-            return Err(format!(
-                "min ({} ms) must not exceed max ({} ms)",
-                self.min, self.max
-            ));
+            return Err(format!("min ({} ms) must not exceed max ({} ms)", self.min, self.max));
         }
         if self.initial != 0 && self.max != 0 && self.initial > self.max {
-            return Err(format!(
-                "initial ({} ms) must not exceed max ({} ms)",
-                self.initial, self.max
-            ));
+            return Err(format!("initial ({} ms) must not exceed max ({} ms)", self.initial, self.max));
         }
         if self.initial != 0 && self.initial < self.min {
-            return Err(format!(
-                "initial ({} ms) must not be below min ({} ms)",
-                self.initial, self.min
-            ));
+            return Err(format!("initial ({} ms) must not be below min ({} ms)", self.initial, self.min));
         }
         Ok(())
     }
@@ -181,10 +168,7 @@ impl SockOpt for MaxSeg {
     const OPTNAME: i32 = ffi::SCTP_MAXSEG;
     type Raw = ffi::sctp_assoc_value;
     fn encode(&self, assoc_id: i32) -> Self::Raw {
-        ffi::sctp_assoc_value {
-            assoc_id,
-            assoc_value: self.0,
-        }
+        ffi::sctp_assoc_value { assoc_id, assoc_value: self.0 }
     }
     fn decode(r: &Self::Raw) -> Self {
         MaxSeg(r.assoc_value)
@@ -192,10 +176,7 @@ impl SockOpt for MaxSeg {
     fn validate(&self) -> Result<(), String> {
         // The kernel accepts 0 or a value the smallest path MTU leaves room for.
         if self.0 != 0 && !(512..=65535).contains(&self.0) {
-            return Err(format!(
-                "maxseg {} out of range: 0 (automatic) or 512..=65535 bytes",
-                self.0
-            ));
+            return Err(format!("maxseg {} out of range: 0 (automatic) or 512..=65535 bytes", self.0));
         }
         Ok(())
     }
@@ -219,19 +200,11 @@ impl SockOpt for PrimaryAddr {
     const OPTNAME: i32 = ffi::SCTP_PRIMARY_ADDR;
     type Raw = ffi::sctp_prim;
     fn encode(&self, assoc_id: i32) -> Self::Raw {
-        let storage = self
-            .addr
-            .map(|a| addr::to_storage(&a).0)
-            .unwrap_or_else(ffi::Zeroable::zeroed);
-        ffi::Aligned4(ffi::sctp_prim_body {
-            ssp_assoc_id: assoc_id,
-            ssp_addr: storage,
-        })
+        let storage = self.addr.map(|a| addr::to_storage(&a).0).unwrap_or_else(ffi::Zeroable::zeroed);
+        ffi::Aligned4(ffi::sctp_prim_body { ssp_assoc_id: assoc_id, ssp_addr: storage })
     }
     fn decode(r: &Self::Raw) -> Self {
-        PrimaryAddr {
-            addr: addr::from_storage(&{ r.0.ssp_addr }),
-        }
+        PrimaryAddr { addr: addr::from_storage(&{ r.0.ssp_addr }) }
     }
     fn validate(&self) -> Result<(), String> {
         require_addr(&self.addr, "primary_addr")
@@ -250,19 +223,11 @@ impl SockOpt for SetPeerPrimaryAddr {
     const OPTNAME: i32 = ffi::SCTP_SET_PEER_PRIMARY_ADDR;
     type Raw = ffi::sctp_setpeerprim;
     fn encode(&self, assoc_id: i32) -> Self::Raw {
-        let storage = self
-            .addr
-            .map(|a| addr::to_storage(&a).0)
-            .unwrap_or_else(ffi::Zeroable::zeroed);
-        ffi::Aligned4(ffi::sctp_setpeerprim_body {
-            sspp_assoc_id: assoc_id,
-            sspp_addr: storage,
-        })
+        let storage = self.addr.map(|a| addr::to_storage(&a).0).unwrap_or_else(ffi::Zeroable::zeroed);
+        ffi::Aligned4(ffi::sctp_setpeerprim_body { sspp_assoc_id: assoc_id, sspp_addr: storage })
     }
     fn decode(r: &Self::Raw) -> Self {
-        SetPeerPrimaryAddr {
-            addr: addr::from_storage(&{ r.0.sspp_addr }),
-        }
+        SetPeerPrimaryAddr { addr: addr::from_storage(&{ r.0.sspp_addr }) }
     }
     fn validate(&self) -> Result<(), String> {
         require_addr(&self.addr, "set_peer_primary_addr")
@@ -280,14 +245,10 @@ impl SockOpt for AdaptationLayer {
     const OPTNAME: i32 = ffi::SCTP_ADAPTATION_LAYER;
     type Raw = ffi::sctp_setadaptation;
     fn encode(&self, _assoc_id: i32) -> Self::Raw {
-        ffi::sctp_setadaptation {
-            ssb_adaptation_ind: self.indication,
-        }
+        ffi::sctp_setadaptation { ssb_adaptation_ind: self.indication }
     }
     fn decode(r: &Self::Raw) -> Self {
-        AdaptationLayer {
-            indication: r.ssb_adaptation_ind,
-        }
+        AdaptationLayer { indication: r.ssb_adaptation_ind }
     }
 }
 
@@ -339,9 +300,7 @@ pub struct EventSubscriptions {
 
 impl EventSubscriptions {
     pub fn all() -> Self {
-        EventSubscriptions {
-            on: EventKind::ALL.to_vec(),
-        }
+        EventSubscriptions { on: EventKind::ALL.to_vec() }
     }
     pub fn contains(&self, kind: EventKind) -> bool {
         self.on.contains(&kind)
@@ -388,14 +347,7 @@ impl SockOpt for EventSubscriptions {
             r.sctp_stream_change_event,
             r.sctp_send_failure_event_event,
         ];
-        EventSubscriptions {
-            on: EventKind::ALL
-                .iter()
-                .zip(flags)
-                .filter(|(_, f)| *f != 0)
-                .map(|(k, _)| *k)
-                .collect(),
-        }
+        EventSubscriptions { on: EventKind::ALL.iter().zip(flags).filter(|(_, f)| *f != 0).map(|(k, _)| *k).collect() }
     }
 }
 
@@ -412,17 +364,10 @@ impl SockOpt for DelayedAck {
     const OPTNAME: i32 = ffi::SCTP_DELAYED_ACK_TIME;
     type Raw = ffi::sctp_sack_info;
     fn encode(&self, assoc_id: i32) -> Self::Raw {
-        ffi::sctp_sack_info {
-            sack_assoc_id: assoc_id,
-            sack_delay: self.delay,
-            sack_freq: self.freq,
-        }
+        ffi::sctp_sack_info { sack_assoc_id: assoc_id, sack_delay: self.delay, sack_freq: self.freq }
     }
     fn decode(r: &Self::Raw) -> Self {
-        DelayedAck {
-            delay: r.sack_delay,
-            freq: r.sack_freq,
-        }
+        DelayedAck { delay: r.sack_delay, freq: r.sack_freq }
     }
     fn validate(&self) -> Result<(), String> {
         // RFC 4960 §6.2: the delay must not exceed 500 ms.
@@ -445,11 +390,7 @@ mod tests {
 
     #[test]
     fn every_record_round_trips_through_its_c_struct() {
-        round_trip(RtoInfo {
-            initial: 3000,
-            max: 60000,
-            min: 1000,
-        });
+        round_trip(RtoInfo { initial: 3000, max: 60000, min: 1000 });
         round_trip(AssocInfo {
             max_retrans: 10,
             peer_destinations: 2,
@@ -457,121 +398,43 @@ mod tests {
             local_rwnd: 2,
             cookie_life: 60000,
         });
-        round_trip(InitMsg {
-            num_ostreams: 5,
-            max_instreams: 10,
-            max_attempts: 4,
-            max_init_timeo: 3000,
-        });
+        round_trip(InitMsg { num_ostreams: 5, max_instreams: 10, max_attempts: 4, max_init_timeo: 3000 });
         round_trip(NoDelay(true));
         round_trip(AutoClose(30));
         round_trip(DisableFragments(true));
         round_trip(MappedV4(true));
         round_trip(MaxSeg(1200));
-        round_trip(PrimaryAddr {
-            addr: Some("10.2.2.2:6000".parse().unwrap()),
-        });
-        round_trip(SetPeerPrimaryAddr {
-            addr: Some("[fe80::1]:1".parse().unwrap()),
-        });
-        round_trip(AdaptationLayer {
-            indication: 0x1234_5678,
-        });
-        round_trip(DefaultSendParam {
-            stream: 3,
-            ppid: 46,
-            flags: 1,
-            context: 9,
-            time_to_live: 100,
-        });
-        round_trip(EventSubscriptions {
-            on: vec![EventKind::AssocChange, EventKind::SendFailedEvent],
-        });
+        round_trip(PrimaryAddr { addr: Some("10.2.2.2:6000".parse().unwrap()) });
+        round_trip(SetPeerPrimaryAddr { addr: Some("[fe80::1]:1".parse().unwrap()) });
+        round_trip(AdaptationLayer { indication: 0x1234_5678 });
+        round_trip(DefaultSendParam { stream: 3, ppid: 46, flags: 1, context: 9, time_to_live: 100 });
+        round_trip(EventSubscriptions { on: vec![EventKind::AssocChange, EventKind::SendFailedEvent] });
         round_trip(EventSubscriptions::all());
-        round_trip(DelayedAck {
-            delay: 200,
-            freq: 2,
-        });
+        round_trip(DelayedAck { delay: 200, freq: 2 });
     }
 
     #[test]
     fn encode_puts_the_scope_and_network_order_ppid_where_c_has_them() {
-        let b = encode_bytes(
-            &RtoInfo {
-                initial: 1,
-                max: 2,
-                min: 3,
-            },
-            2,
-        );
+        let b = encode_bytes(&RtoInfo { initial: 1, max: 2, min: 3 }, 2);
         assert_eq!(&b[0..4], &2i32.to_ne_bytes());
         assert_eq!(&b[12..16], &3u32.to_ne_bytes());
         // sctp_sndrcvinfo: ppid at 8, assoc id at 28
-        let b = encode_bytes(
-            &DefaultSendParam {
-                ppid: 46,
-                ..Default::default()
-            },
-            5,
-        );
+        let b = encode_bytes(&DefaultSendParam { ppid: 46, ..Default::default() }, 5);
         assert_eq!(&b[8..12], &46u32.to_be_bytes());
         assert_eq!(&b[28..32], &5i32.to_ne_bytes());
         // sctp_prim is packed: the address starts at offset 4
-        let b = encode_bytes(
-            &PrimaryAddr {
-                addr: Some("1.2.3.4:5".parse().unwrap()),
-            },
-            1,
-        );
+        let b = encode_bytes(&PrimaryAddr { addr: Some("1.2.3.4:5".parse().unwrap()) }, 1);
         assert_eq!(b.len(), 132);
         assert_eq!(&b[8..12], &[1, 2, 3, 4]);
     }
 
     #[test]
     fn validation_names_the_field() {
-        assert!(
-            RtoInfo {
-                initial: 0,
-                max: 100,
-                min: 200
-            }
-            .validate()
-            .unwrap_err()
-            .contains("min (200 ms)")
-        );
-        assert!(
-            RtoInfo {
-                initial: 50,
-                max: 400,
-                min: 100
-            }
-            .validate()
-            .unwrap_err()
-            .contains("initial (50 ms)")
-        );
-        assert!(
-            RtoInfo {
-                initial: 0,
-                max: 0,
-                min: 0
-            }
-            .validate()
-            .is_ok()
-        );
+        assert!(RtoInfo { initial: 0, max: 100, min: 200 }.validate().unwrap_err().contains("min (200 ms)"));
+        assert!(RtoInfo { initial: 50, max: 400, min: 100 }.validate().unwrap_err().contains("initial (50 ms)"));
+        assert!(RtoInfo { initial: 0, max: 0, min: 0 }.validate().is_ok());
         assert!(MaxSeg(100).validate().unwrap_err().contains("512..=65535"));
-        assert!(
-            DelayedAck {
-                delay: 600,
-                freq: 0
-            }
-            .validate()
-            .is_err()
-        );
-        assert!(
-            PrimaryAddr { addr: None }
-                .validate()
-                .unwrap_err()
-                .contains("peer address")
-        );
+        assert!(DelayedAck { delay: 600, freq: 0 }.validate().is_err());
+        assert!(PrimaryAddr { addr: None }.validate().unwrap_err().contains("peer address"));
     }
 }

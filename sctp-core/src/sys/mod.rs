@@ -15,11 +15,7 @@ pub use ffi::Zeroable;
 macro_rules! syscall {
     ($call:expr) => {{
         let res = $call;
-        if res == -1 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(res)
-        }
+        if res == -1 { Err(io::Error::last_os_error()) } else { Ok(res) }
     }};
 }
 
@@ -63,23 +59,12 @@ pub fn socket(domain: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
 pub fn setsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, value: &[u8]) -> io::Result<i32> {
     // SAFETY: `value` is valid for reads of `value.len()` bytes for the call's duration.
     syscall!(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            value.as_ptr().cast(),
-            value.len() as libc::socklen_t,
-        )
+        libc::setsockopt(fd.as_raw_fd(), level, name, value.as_ptr().cast(), value.len() as libc::socklen_t)
     })
 }
 
 /// setsockopt(2) with a plain C struct or integer.
-pub fn setsockopt<T: Zeroable>(
-    fd: &impl AsRawFd,
-    level: i32,
-    name: i32,
-    value: &T,
-) -> io::Result<()> {
+pub fn setsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
     setsockopt_bytes(fd, level, name, bytes_of(value)).map(drop)
 }
 
@@ -92,11 +77,7 @@ pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Res
         addr_num: i32,
         addrs: *const u8,
     }
-    let mut param = GetaddrsOld {
-        assoc_id: 0,
-        addr_num: addrs.len() as i32,
-        addrs: addrs.as_ptr(),
-    };
+    let mut param = GetaddrsOld { assoc_id: 0, addr_num: addrs.len() as i32, addrs: addrs.as_ptr() };
     let mut len = size_of::<GetaddrsOld>() as libc::socklen_t;
     // SAFETY: `param` is a valid in/out buffer of `len` bytes; the kernel reads `addr_num`
     // bytes through `param.addrs`, which points into the live `addrs` slice.
@@ -115,33 +96,15 @@ pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Res
 
 /// getsockopt(2) into a byte buffer that also carries input (SCTP passes assoc ids and
 /// addresses in); returns the length the kernel wrote back.
-pub fn getsockopt_bytes(
-    fd: &impl AsRawFd,
-    level: i32,
-    name: i32,
-    buf: &mut [u8],
-) -> io::Result<usize> {
+pub fn getsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, buf: &mut [u8]) -> io::Result<usize> {
     let mut len = buf.len() as libc::socklen_t;
     // SAFETY: `buf` is valid for writes of `len` bytes; `len` is a valid in/out pointer.
-    syscall!(unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            buf.as_mut_ptr().cast(),
-            &mut len,
-        )
-    })?;
+    syscall!(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len,) })?;
     Ok(len as usize)
 }
 
 /// getsockopt(2) into a plain C struct that carries its input fields in.
-pub fn getsockopt<T: Zeroable>(
-    fd: &impl AsRawFd,
-    level: i32,
-    name: i32,
-    value: &mut T,
-) -> io::Result<usize> {
+pub fn getsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &mut T) -> io::Result<usize> {
     getsockopt_bytes(fd, level, name, bytes_of_mut(value))
 }
 
@@ -149,11 +112,7 @@ pub fn getsockopt<T: Zeroable>(
 pub fn bind(fd: &impl AsRawFd, addr: &libc::sockaddr_storage, len: usize) -> io::Result<()> {
     // SAFETY: `addr` points to a sockaddr of at least `len` bytes (len <= size of storage).
     syscall!(unsafe {
-        libc::bind(
-            fd.as_raw_fd(),
-            (addr as *const libc::sockaddr_storage).cast(),
-            len as libc::socklen_t,
-        )
+        libc::bind(fd.as_raw_fd(), (addr as *const libc::sockaddr_storage).cast(), len as libc::socklen_t)
     })?;
     Ok(())
 }
@@ -171,12 +130,7 @@ pub fn accept(fd: &impl AsRawFd) -> io::Result<(OwnedFd, libc::sockaddr_storage)
     let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     // SAFETY: `addr`/`len` are valid for writes and describe a full sockaddr_storage.
     let new = syscall!(unsafe {
-        libc::accept4(
-            fd.as_raw_fd(),
-            (&mut addr as *mut libc::sockaddr_storage).cast(),
-            &mut len,
-            libc::SOCK_CLOEXEC,
-        )
+        libc::accept4(fd.as_raw_fd(), (&mut addr as *mut libc::sockaddr_storage).cast(), &mut len, libc::SOCK_CLOEXEC)
     })?;
     // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
     Ok((unsafe { OwnedFd::from_raw_fd(new) }, addr))
@@ -193,11 +147,7 @@ pub fn shutdown(fd: &impl AsRawFd, how: i32) -> io::Result<()> {
 pub fn set_nonblocking(fd: &impl AsRawFd, on: bool) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
     let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
-    let flags = if on {
-        flags | libc::O_NONBLOCK
-    } else {
-        flags & !libc::O_NONBLOCK
-    };
+    let flags = if on { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
     // SAFETY: plain syscall with integer arguments.
     syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags) })?;
     Ok(())
@@ -219,17 +169,9 @@ pub struct RecvMeta {
 }
 
 /// recvmsg(2) into `buf`, with ancillary data into `cmsg` (8-byte aligned by the caller).
-pub fn recvmsg(
-    fd: &impl AsRawFd,
-    buf: &mut [u8],
-    cmsg: &mut [u64],
-    flags: i32,
-) -> io::Result<RecvMeta> {
+pub fn recvmsg(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u64], flags: i32) -> io::Result<RecvMeta> {
     let mut from = libc::sockaddr_storage::zeroed();
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
     // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_name = (&mut from as *mut libc::sockaddr_storage).cast();
@@ -240,12 +182,7 @@ pub fn recvmsg(
     msg.msg_controllen = std::mem::size_of_val(cmsg);
     // SAFETY: every pointer in `msg` refers to a live buffer of the stated length.
     let n = syscall!(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) })?;
-    Ok(RecvMeta {
-        len: n as usize,
-        flags: msg.msg_flags,
-        from,
-        cmsg_len: msg.msg_controllen,
-    })
+    Ok(RecvMeta { len: n as usize, flags: msg.msg_flags, from, cmsg_len: msg.msg_controllen })
 }
 
 /// sendmsg(2) of one buffer, optionally to `dest`, with prebuilt ancillary data.
@@ -257,10 +194,7 @@ pub fn sendmsg(
     cmsg_len: usize,
     flags: i32,
 ) -> io::Result<usize> {
-    let mut iov = libc::iovec {
-        iov_base: data.as_ptr() as *mut libc::c_void,
-        iov_len: data.len(),
-    };
+    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
     // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     if let Some((addr, len)) = dest {
@@ -281,11 +215,7 @@ pub fn sendmsg(
 
 /// poll(2) on one descriptor for `events`; true if any requested event is ready.
 pub fn poll_one(fd: &impl AsRawFd, events: i16, timeout_ms: i32) -> io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
     // SAFETY: `pfd` is one valid pollfd.
     let n = syscall!(unsafe { libc::poll(&mut pfd, 1, timeout_ms) })?;
     Ok(n > 0)
@@ -294,8 +224,7 @@ pub fn poll_one(fd: &impl AsRawFd, events: i16, timeout_ms: i32) -> io::Result<b
 /// poll(2) on many descriptors; fills each `revents`.
 pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
     // SAFETY: `fds` is a valid slice of pollfd for the call's duration.
-    let n =
-        syscall!(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) })?;
+    let n = syscall!(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) })?;
     Ok(n as usize)
 }
 
@@ -313,12 +242,7 @@ pub fn kernel_release() -> io::Result<String> {
     let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `uts` is valid for writes.
     syscall!(unsafe { libc::uname(&mut uts) })?;
-    let bytes: Vec<u8> = uts
-        .release
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
+    let bytes: Vec<u8> = uts.release.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -327,4 +251,31 @@ pub fn is_nonblocking(fd: &impl AsRawFd) -> io::Result<bool> {
     // SAFETY: plain syscall with integer arguments.
     let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
     Ok(flags & libc::O_NONBLOCK != 0)
+}
+
+/// eventfd(2), non-blocking: the worker's wake-up for new commands.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall with integer arguments.
+    let fd = syscall!(unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) })?;
+    // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// write(2) of one counter increment to an eventfd.
+pub fn eventfd_signal(fd: &impl AsRawFd) -> io::Result<()> {
+    let one: u64 = 1;
+    // SAFETY: writes 8 bytes from a live u64.
+    syscall!(unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) })?;
+    Ok(())
+}
+
+/// read(2) of an eventfd's counter, clearing it; EAGAIN (nothing pending) is not an error.
+pub fn eventfd_clear(fd: &impl AsRawFd) -> io::Result<()> {
+    let mut v: u64 = 0;
+    // SAFETY: reads at most 8 bytes into a live u64.
+    match syscall!(unsafe { libc::read(fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) }) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+        Err(e) => Err(e),
+    }
 }

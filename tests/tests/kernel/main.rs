@@ -11,14 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 pub const LOCALHOST: [u8; 4] = [127, 0, 0, 1];
 
 pub fn cfg(style: Style, addrs: Vec<IpAddr>, port: u16, netns: Option<&str>) -> EndpointConfig {
-    EndpointConfig {
-        family: Family::Ipv4,
-        style,
-        addrs,
-        port,
-        netns: netns.map(str::to_string),
-        ..Default::default()
-    }
+    EndpointConfig { family: Family::Ipv4, style, addrs, port, netns: netns.map(str::to_string), ..Default::default() }
 }
 
 pub fn loopback(port: u16) -> SocketAddr {

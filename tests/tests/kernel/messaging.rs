@@ -4,9 +4,7 @@
 use super::{LOCALHOST, cfg, loopback};
 use sctp_core::notification::AssocChangeState;
 use sctp_core::options::InitMsg;
-use sctp_core::{
-    Endpoint, Notification, Received, Scope, SendFlags, SendInfo, SocketOptions, Style,
-};
+use sctp_core::{Endpoint, Notification, Received, Scope, SendFlags, SendInfo, SocketOptions, Style};
 use sctp_inspector_tests::{open, wait_for};
 use std::time::Duration;
 
@@ -14,15 +12,7 @@ const T: Duration = Duration::from_secs(5);
 
 fn server(style: Style) -> Endpoint {
     let s = open(cfg(style, vec![LOCALHOST.into()], 0, None));
-    s.set_option(
-        Scope::Future,
-        &InitMsg {
-            num_ostreams: 10,
-            max_instreams: 10,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    s.set_option(Scope::Future, &InitMsg { num_ostreams: 10, max_instreams: 10, ..Default::default() }).unwrap();
     s.listen(8).unwrap();
     s
 }
@@ -38,42 +28,15 @@ fn data(r: &Received) -> Option<&sctp_core::Message> {
 fn stream_ppid_and_unordered_arrive_in_the_receive_info() {
     let mut srv = server(Style::OneToMany);
     let client = open(cfg(Style::OneToMany, vec![], 0, None));
-    client
-        .set_option(
-            Scope::Future,
-            &InitMsg {
-                num_ostreams: 10,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    let assoc = client
-        .connect(&[loopback(srv.local_port().unwrap())], T)
-        .unwrap();
+    client.set_option(Scope::Future, &InitMsg { num_ostreams: 10, ..Default::default() }).unwrap();
+    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
     let cases = [(3u16, 46u32, false), (7, 60, true), (0, 0xdead_beef, false)];
     for (stream, ppid, unordered) in cases {
-        let flags = SendFlags {
-            unordered,
-            ..Default::default()
-        };
-        client
-            .send(
-                b"payload",
-                &SendInfo {
-                    assoc,
-                    stream,
-                    ppid,
-                    flags,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let flags = SendFlags { unordered, ..Default::default() };
+        client.send(b"payload", &SendInfo { assoc, stream, ppid, flags, ..Default::default() }).unwrap();
         let (r, _) = wait_for(&mut srv, T, |r| data(r).is_some());
         let info = data(&r).unwrap().info.expect("rcvinfo");
-        assert_eq!(
-            (info.stream, info.ppid, info.unordered),
-            (stream, ppid, unordered)
-        );
+        assert_eq!((info.stream, info.ppid, info.unordered), (stream, ppid, unordered));
         assert!(info.tsn > 0);
     }
 }
@@ -85,30 +48,11 @@ fn send_failed_returns_context_and_the_original_data() {
     let closed = open(cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None));
     let port = closed.local_port().unwrap();
     let mut client = open(cfg(Style::OneToMany, vec![], 0, None));
-    let info = SendInfo {
-        dest: Some(loopback(port)),
-        stream: 1,
-        ppid: 18,
-        context: 4242,
-        ..Default::default()
-    };
+    let info = SendInfo { dest: Some(loopback(port)), stream: 1, ppid: 18, context: 4242, ..Default::default() };
     client.send(b"undeliverable", &info).unwrap();
-    let (r, seen) = wait_for(&mut client, T, |r| {
-        matches!(r, Received::Notification(Notification::SendFailed { .. }))
-    });
-    let Received::Notification(Notification::SendFailed {
-        info,
-        data,
-        was_sent,
-        ..
-    }) = r
-    else {
-        unreachable!()
-    };
-    assert_eq!(
-        (info.context, info.stream, u32::from_be(info.ppid)),
-        (4242, 1, 18)
-    );
+    let (r, seen) = wait_for(&mut client, T, |r| matches!(r, Received::Notification(Notification::SendFailed { .. })));
+    let Received::Notification(Notification::SendFailed { info, data, was_sent, .. }) = r else { unreachable!() };
+    assert_eq!((info.context, info.stream, u32::from_be(info.ppid)), (4242, 1, 18));
     assert_eq!(data, b"undeliverable");
     assert!(!was_sent);
     // And the association attempt itself is reported as failed.
@@ -120,10 +64,7 @@ fn send_failed_returns_context_and_the_original_data() {
     assert!(
         all.iter().any(|r| matches!(
             r,
-            Received::Notification(Notification::AssocChange {
-                state: AssocChangeState::CantStartAssoc,
-                ..
-            })
+            Received::Notification(Notification::AssocChange { state: AssocChangeState::CantStartAssoc, .. })
         )),
         "{all:?}"
     );
@@ -133,36 +74,15 @@ fn send_failed_returns_context_and_the_original_data() {
 fn peeloff_moves_the_association_and_data_still_flows() {
     let mut srv = server(Style::OneToMany);
     let mut client = open(cfg(Style::OneToMany, vec![], 0, None));
-    let assoc = client
-        .connect(&[loopback(srv.local_port().unwrap())], T)
-        .unwrap();
-    client
-        .send(
-            b"before",
-            &SendInfo {
-                assoc,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
+    client.send(b"before", &SendInfo { assoc, ..Default::default() }).unwrap();
     let (r, _) = wait_for(&mut srv, T, |r| data(r).is_some());
     let server_assoc = data(&r).unwrap().info.unwrap().assoc;
 
     let mut peeled = srv.peeloff(server_assoc).unwrap();
     assert_eq!(peeled.style(), Style::OneToOne);
-    assert!(
-        !srv.assoc_ids().unwrap().contains(&server_assoc),
-        "association still on the one-to-many socket"
-    );
-    client
-        .send(
-            b"after",
-            &SendInfo {
-                assoc,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    assert!(!srv.assoc_ids().unwrap().contains(&server_assoc), "association still on the one-to-many socket");
+    client.send(b"after", &SendInfo { assoc, ..Default::default() }).unwrap();
     let (r, _) = wait_for(&mut peeled, T, |r| data(r).is_some());
     assert_eq!(data(&r).unwrap().data, b"after");
     // And the other way, on the peeled-off socket.
@@ -175,45 +95,19 @@ fn peeloff_moves_the_association_and_data_still_flows() {
 fn graceful_eof_gives_shutdown_events_on_both_sides() {
     let mut srv = server(Style::OneToMany);
     let mut client = open(cfg(Style::OneToMany, vec![], 0, None));
-    let assoc = client
-        .connect(&[loopback(srv.local_port().unwrap())], T)
-        .unwrap();
-    client
-        .send(
-            b"last words",
-            &SendInfo {
-                assoc,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
+    client.send(b"last words", &SendInfo { assoc, ..Default::default() }).unwrap();
     client.eof(assoc).unwrap();
-    let (_, before) = wait_for(&mut srv, T, |r| {
-        matches!(r, Received::Notification(Notification::Shutdown { .. }))
-    });
+    let (_, before) = wait_for(&mut srv, T, |r| matches!(r, Received::Notification(Notification::Shutdown { .. })));
     assert!(
-        before
-            .iter()
-            .any(|r| data(r).is_some_and(|m| m.data == b"last words")),
+        before.iter().any(|r| data(r).is_some_and(|m| m.data == b"last words")),
         "data before shutdown: {before:?}"
     );
     wait_for(&mut srv, T, |r| {
-        matches!(
-            r,
-            Received::Notification(Notification::AssocChange {
-                state: AssocChangeState::ShutdownComplete,
-                ..
-            })
-        )
+        matches!(r, Received::Notification(Notification::AssocChange { state: AssocChangeState::ShutdownComplete, .. }))
     });
     wait_for(&mut client, T, |r| {
-        matches!(
-            r,
-            Received::Notification(Notification::AssocChange {
-                state: AssocChangeState::ShutdownComplete,
-                ..
-            })
-        )
+        matches!(r, Received::Notification(Notification::AssocChange { state: AssocChangeState::ShutdownComplete, .. }))
     });
     assert!(client.assoc_ids().unwrap().is_empty());
 }
@@ -222,51 +116,28 @@ fn graceful_eof_gives_shutdown_events_on_both_sides() {
 fn one_to_one_listen_accept_connect_and_eof() {
     let listener = server(Style::OneToOne);
     let client = open(cfg(Style::OneToOne, vec![], 0, None));
-    client
-        .connect(&[loopback(listener.local_port().unwrap())], T)
-        .unwrap();
+    client.connect(&[loopback(listener.local_port().unwrap())], T).unwrap();
     let (mut conn, from) = listener.accept().unwrap();
     assert_eq!(from.map(|a| a.ip()), Some(LOCALHOST.into()));
-    client
-        .send_on(sctp_core::AssocId(0), 2, b"one-to-one")
-        .unwrap();
+    client.send_on(sctp_core::AssocId(0), 2, b"one-to-one").unwrap();
     let (r, _) = wait_for(&mut conn, T, |r| data(r).is_some());
     assert_eq!(data(&r).unwrap().info.unwrap().stream, 2);
     client.eof(sctp_core::AssocId(0)).unwrap();
-    wait_for(&mut conn, T, |r| {
-        matches!(r, Received::Notification(Notification::Shutdown { .. }))
-    });
+    wait_for(&mut conn, T, |r| matches!(r, Received::Notification(Notification::Shutdown { .. })));
 }
 
 #[test]
 fn large_messages_are_reassembled_without_losing_a_byte() {
-    let big = SocketOptions {
-        sndbuf: Some(1 << 20),
-        rcvbuf: Some(1 << 20),
-        ..Default::default()
-    };
+    let big = SocketOptions { sndbuf: Some(1 << 20), rcvbuf: Some(1 << 20), ..Default::default() };
     let mut srv = open(sctp_core::EndpointConfig {
         options: big.clone(),
         ..cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None)
     });
     srv.listen(8).unwrap();
-    let client = open(sctp_core::EndpointConfig {
-        options: big,
-        ..cfg(Style::OneToMany, vec![], 0, None)
-    });
-    let assoc = client
-        .connect(&[loopback(srv.local_port().unwrap())], T)
-        .unwrap();
+    let client = open(sctp_core::EndpointConfig { options: big, ..cfg(Style::OneToMany, vec![], 0, None) });
+    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
     let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-    client
-        .send(
-            &payload,
-            &SendInfo {
-                assoc,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    client.send(&payload, &SendInfo { assoc, ..Default::default() }).unwrap();
     let (r, _) = wait_for(&mut srv, Duration::from_secs(10), |r| data(r).is_some());
     let m = data(&r).unwrap();
     assert_eq!(m.data.len(), payload.len());

@@ -13,33 +13,13 @@ const PORT: u16 = 6000;
 
 /// Short timers so a failed path is noticed in about a second rather than minutes.
 fn fast_timers(ep: &Endpoint) {
+    ep.set_option(Scope::Future, &RtoInfo { initial: 200, max: 400, min: 100 }).unwrap();
     ep.set_option(
         Scope::Future,
-        &RtoInfo {
-            initial: 200,
-            max: 400,
-            min: 100,
-        },
+        &PeerAddrParams { hb_interval: 200, path_max_rxt: 2, heartbeat: Toggle::Enable, ..Default::default() },
     )
     .unwrap();
-    ep.set_option(
-        Scope::Future,
-        &PeerAddrParams {
-            hb_interval: 200,
-            path_max_rxt: 2,
-            heartbeat: Toggle::Enable,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    ep.set_option(
-        Scope::Future,
-        &AssocInfo {
-            max_retrans: 20,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    ep.set_option(Scope::Future, &AssocInfo { max_retrans: 20, ..Default::default() }).unwrap();
 }
 
 struct Pair {
@@ -58,25 +38,13 @@ fn two_path_association() -> Pair {
 }
 
 fn associate_over(topo: TwoPaths) -> Pair {
-    let server = open(cfg(
-        Style::OneToMany,
-        TwoPaths::addrs_b(),
-        PORT,
-        Some(&topo.b),
-    ));
+    let server = open(cfg(Style::OneToMany, TwoPaths::addrs_b(), PORT, Some(&topo.b)));
     fast_timers(&server);
     server.listen(8).unwrap();
     let client = open(cfg(Style::OneToMany, TwoPaths::addrs_a(), 0, Some(&topo.a)));
     fast_timers(&client);
-    let assoc = client
-        .connect(&[peer(1), peer(2)], Duration::from_secs(5))
-        .unwrap();
-    Pair {
-        topo,
-        server,
-        client,
-        assoc,
-    }
+    let assoc = client.connect(&[peer(1), peer(2)], Duration::from_secs(5)).unwrap();
+    Pair { topo, server, client, assoc }
 }
 
 fn drain_data(server: &mut Endpoint, into: &mut Vec<Vec<u8>>) {
@@ -95,42 +63,22 @@ fn both_paths_are_listed_with_their_info_and_primary_can_be_moved() {
     assert_eq!(peers, vec![peer(1), peer(2)]);
     let mut locals = p.client.local_addrs(p.assoc).unwrap();
     locals.sort();
-    assert_eq!(
-        locals.iter().map(SocketAddr::ip).collect::<Vec<_>>(),
-        TwoPaths::addrs_a()
-    );
+    assert_eq!(locals.iter().map(SocketAddr::ip).collect::<Vec<_>>(), TwoPaths::addrs_a());
 
     let paths = p.client.paths(p.assoc).unwrap();
     assert_eq!(paths.len(), 2);
     for (addr, info) in &paths {
         let info = info.as_ref().unwrap_or_else(|e| panic!("{addr}: {e}"));
         assert_eq!(info.addr, Some(*addr));
-        assert!(
-            matches!(info.state, PathState::Active | PathState::Unconfirmed),
-            "{addr}: {:?}",
-            info.state
-        );
-        assert!(
-            info.mtu >= 1280 && info.cwnd > 0 && info.rto_ms >= 100,
-            "{info:?}"
-        );
+        assert!(matches!(info.state, PathState::Active | PathState::Unconfirmed), "{addr}: {:?}", info.state);
+        assert!(info.mtu >= 1280 && info.cwnd > 0 && info.rto_ms >= 100, "{info:?}");
     }
 
     for path in [2, 1] {
-        p.client
-            .set_option(
-                Scope::Assoc(p.assoc),
-                &PrimaryAddr {
-                    addr: Some(peer(path)),
-                },
-            )
-            .unwrap();
+        p.client.set_option(Scope::Assoc(p.assoc), &PrimaryAddr { addr: Some(peer(path)) }).unwrap();
         let back: PrimaryAddr = p.client.get_option(Scope::Assoc(p.assoc)).unwrap();
         assert_eq!(back.addr, Some(peer(path)));
-        assert_eq!(
-            p.client.status(p.assoc).unwrap().primary.addr,
-            Some(peer(path))
-        );
+        assert_eq!(p.client.status(p.assoc).unwrap().primary.addr, Some(peer(path)));
     }
 }
 
@@ -149,26 +97,14 @@ fn path_failure_fails_over_without_losing_messages_and_recovers() {
             link_down_at = Some(Instant::now());
         }
         let msg = format!("message {i:03}");
-        p.client
-            .send(
-                msg.as_bytes(),
-                &SendInfo {
-                    assoc: p.assoc,
-                    stream: 0,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        p.client.send(msg.as_bytes(), &SendInfo { assoc: p.assoc, stream: 0, ..Default::default() }).unwrap();
         std::thread::sleep(Duration::from_millis(25));
         drain_data(&mut p.server, &mut received);
         while let Some(r) = p.client.try_recv().unwrap() {
             if unreachable_at.is_none()
                 && matches!(
                     r,
-                    Received::Notification(Notification::PeerAddrChange {
-                        state: PeerAddrState::Unreachable,
-                        ..
-                    })
+                    Received::Notification(Notification::PeerAddrChange { state: PeerAddrState::Unreachable, .. })
                 )
             {
                 unreachable_at = Some(Instant::now());
@@ -179,75 +115,38 @@ fn path_failure_fails_over_without_losing_messages_and_recovers() {
     // Everything sent gets there, in order, over path 2.
     let deadline = Instant::now() + Duration::from_secs(10);
     while received.len() < total && Instant::now() < deadline {
-        p.server
-            .recv_timeout(Duration::from_millis(100))
-            .unwrap()
-            .into_iter()
-            .for_each(|r| {
-                if let Received::Data(m) = r {
-                    received.push(m.data)
-                }
-            });
+        p.server.recv_timeout(Duration::from_millis(100)).unwrap().into_iter().for_each(|r| {
+            if let Received::Data(m) = r {
+                received.push(m.data)
+            }
+        });
     }
-    let want: Vec<Vec<u8>> = (0..total)
-        .map(|i| format!("message {i:03}").into_bytes())
-        .collect();
-    assert_eq!(
-        received.len(),
-        total,
-        "lost messages after {:?}",
-        started.elapsed()
-    );
+    let want: Vec<Vec<u8>> = (0..total).map(|i| format!("message {i:03}").into_bytes()).collect();
+    assert_eq!(received.len(), total, "lost messages after {:?}", started.elapsed());
     assert_eq!(received, want);
 
     // The client was told path 1 became unreachable.
     let unreachable = client_events.iter().find_map(|r| match r {
-        Received::Notification(Notification::PeerAddrChange {
-            addr,
-            state: PeerAddrState::Unreachable,
-            ..
-        }) => *addr,
+        Received::Notification(Notification::PeerAddrChange { addr, state: PeerAddrState::Unreachable, .. }) => *addr,
         _ => None,
     });
     assert_eq!(unreachable, Some(peer(1)), "events: {client_events:#?}");
-    let detect = unreachable_at
-        .unwrap()
-        .duration_since(link_down_at.unwrap());
+    let detect = unreachable_at.unwrap().duration_since(link_down_at.unwrap());
     eprintln!("path 1 reported unreachable {detect:?} after link down");
-    assert_eq!(
-        p.client.path_info(p.assoc, peer(1)).unwrap().state,
-        PathState::Inactive
-    );
-    assert_eq!(
-        p.client.status(p.assoc).unwrap().state,
-        sctp_core::AssocState::Established
-    );
+    assert_eq!(p.client.path_info(p.assoc, peer(1)).unwrap().state, PathState::Inactive);
+    assert_eq!(p.client.status(p.assoc).unwrap().state, sctp_core::AssocState::Established);
 
     // Link up: heartbeats find the path again.
     p.topo.link(1, true);
     let (avail, _) = wait_for(&mut p.client, Duration::from_secs(10), |r| {
-        matches!(
-            r,
-            Received::Notification(Notification::PeerAddrChange {
-                state: PeerAddrState::Available,
-                ..
-            })
-        )
+        matches!(r, Received::Notification(Notification::PeerAddrChange { state: PeerAddrState::Available, .. }))
     });
-    let Received::Notification(Notification::PeerAddrChange { addr, .. }) = avail else {
-        unreachable!()
-    };
+    let Received::Notification(Notification::PeerAddrChange { addr, .. }) = avail else { unreachable!() };
     assert_eq!(addr, Some(peer(1)));
-    assert_eq!(
-        p.client.path_info(p.assoc, peer(1)).unwrap().state,
-        PathState::Active
-    );
+    assert_eq!(p.client.path_info(p.assoc, peer(1)).unwrap().state, PathState::Active);
     assert!(!client_events.iter().any(|r| matches!(
         r,
-        Received::Notification(Notification::AssocChange {
-            state: AssocChangeState::CommLost,
-            ..
-        })
+        Received::Notification(Notification::AssocChange { state: AssocChangeState::CommLost, .. })
     )));
 }
 
@@ -269,20 +168,8 @@ fn srtt_in_ms_matches_a_known_netem_delay() {
     let fast = p.client.path_info(p.assoc, peer(1)).unwrap();
     let hz = sctp_core::KernelHz::get();
     eprintln!("HZ {hz:?}; path 2 (80 ms netem): {slow:?}; path 1: {fast:?}");
-    assert_eq!(
-        slow.state,
-        PathState::Active,
-        "path 2 not confirmed yet: {slow:?}"
-    );
-    assert!(
-        (70.0..=130.0).contains(&slow.srtt_ms),
-        "srtt {} ms with an 80 ms delay (HZ {hz:?})",
-        slow.srtt_ms
-    );
-    assert!(
-        fast.srtt_ms < 40.0,
-        "unshaped path srtt {} ms",
-        fast.srtt_ms
-    );
+    assert_eq!(slow.state, PathState::Active, "path 2 not confirmed yet: {slow:?}");
+    assert!((70.0..=130.0).contains(&slow.srtt_ms), "srtt {} ms with an 80 ms delay (HZ {hz:?})", slow.srtt_ms);
+    assert!(fast.srtt_ms < 40.0, "unshaped path srtt {} ms", fast.srtt_ms);
     assert!(slow.rto_ms as f64 >= slow.srtt_ms);
 }

@@ -17,93 +17,38 @@ fn association() -> (Endpoint, Endpoint, AssocId) {
     let server = endpoint();
     server.listen(8).unwrap();
     let client = endpoint();
-    let assoc = client
-        .connect(
-            &[loopback(server.local_port().unwrap())],
-            Duration::from_secs(5),
-        )
-        .unwrap();
+    let assoc = client.connect(&[loopback(server.local_port().unwrap())], Duration::from_secs(5)).unwrap();
     (server, client, assoc)
 }
 
 /// Sets `value`, reads it back and asserts the kernel kept exactly that.
 fn set_get_same<O: SockOpt + PartialEq + Debug>(ep: &Endpoint, scope: Scope, value: O) {
-    ep.set_option(scope, &value)
-        .unwrap_or_else(|e| panic!("{}: {e}", O::NAME));
-    let back: O = ep
-        .get_option(scope)
-        .unwrap_or_else(|e| panic!("{}: {e}", O::NAME));
-    assert_eq!(
-        back,
-        value,
-        "{} read back differs from what was set",
-        O::NAME
-    );
+    ep.set_option(scope, &value).unwrap_or_else(|e| panic!("{}: {e}", O::NAME));
+    let back: O = ep.get_option(scope).unwrap_or_else(|e| panic!("{}: {e}", O::NAME));
+    assert_eq!(back, value, "{} read back differs from what was set", O::NAME);
 }
 
 #[test]
 fn endpoint_options_read_back_as_set() {
     let ep = endpoint();
+    set_get_same(&ep, Scope::Future, RtoInfo { initial: 1000, max: 5000, min: 200 });
     set_get_same(
         &ep,
         Scope::Future,
-        RtoInfo {
-            initial: 1000,
-            max: 5000,
-            min: 200,
-        },
-    );
-    set_get_same(
-        &ep,
-        Scope::Future,
-        InitMsg {
-            num_ostreams: 7,
-            max_instreams: 9,
-            max_attempts: 3,
-            max_init_timeo: 2000,
-        },
+        InitMsg { num_ostreams: 7, max_instreams: 9, max_attempts: 3, max_init_timeo: 2000 },
     );
     set_get_same(&ep, Scope::Future, NoDelay(true));
     set_get_same(&ep, Scope::Future, NoDelay(false));
     set_get_same(&ep, Scope::Future, AutoClose(30));
     set_get_same(&ep, Scope::Future, DisableFragments(true));
     set_get_same(&ep, Scope::Future, MaxSeg(1000));
+    set_get_same(&ep, Scope::Future, AdaptationLayer { indication: 0x1122_3344 });
+    set_get_same(&ep, Scope::Future, DefaultSendParam { stream: 2, ppid: 46, flags: 1, context: 5, time_to_live: 0 });
+    set_get_same(&ep, Scope::Future, DelayedAck { delay: 100, freq: 2 });
     set_get_same(
         &ep,
         Scope::Future,
-        AdaptationLayer {
-            indication: 0x1122_3344,
-        },
-    );
-    set_get_same(
-        &ep,
-        Scope::Future,
-        DefaultSendParam {
-            stream: 2,
-            ppid: 46,
-            flags: 1,
-            context: 5,
-            time_to_live: 0,
-        },
-    );
-    set_get_same(
-        &ep,
-        Scope::Future,
-        DelayedAck {
-            delay: 100,
-            freq: 2,
-        },
-    );
-    set_get_same(
-        &ep,
-        Scope::Future,
-        EventSubscriptions {
-            on: vec![
-                EventKind::DataIo,
-                EventKind::AssocChange,
-                EventKind::Shutdown,
-            ],
-        },
+        EventSubscriptions { on: vec![EventKind::DataIo, EventKind::AssocChange, EventKind::Shutdown] },
     );
     set_get_same(&ep, Scope::Future, EventSubscriptions::all());
     set_get_same(
@@ -124,15 +69,7 @@ fn endpoint_options_read_back_as_set() {
 #[test]
 fn associnfo_on_the_endpoint_reports_no_peer_figures() {
     let ep = endpoint();
-    ep.set_option(
-        Scope::Future,
-        &AssocInfo {
-            max_retrans: 7,
-            cookie_life: 30_000,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    ep.set_option(Scope::Future, &AssocInfo { max_retrans: 7, cookie_life: 30_000, ..Default::default() }).unwrap();
     let back: AssocInfo = ep.get_option(Scope::Future).unwrap();
     assert_eq!((back.max_retrans, back.cookie_life), (7, 30_000));
     // Kernel-reported fields: no association, so no peer destinations or peer window.
@@ -141,10 +78,7 @@ fn associnfo_on_the_endpoint_reports_no_peer_figures() {
 
 #[test]
 fn mapped_v4_on_an_ipv6_endpoint() {
-    let ep = open(sctp_core::EndpointConfig {
-        family: Family::Ipv6,
-        ..Default::default()
-    });
+    let ep = open(sctp_core::EndpointConfig { family: Family::Ipv6, ..Default::default() });
     set_get_same(&ep, Scope::Future, MappedV4(true));
     set_get_same(&ep, Scope::Future, MappedV4(false));
 }
@@ -153,59 +87,24 @@ fn mapped_v4_on_an_ipv6_endpoint() {
 fn association_options_read_back_as_set_or_as_the_kernel_adjusted_them() {
     let (_server, client, assoc) = association();
     let scope = Scope::Assoc(assoc);
-    set_get_same(
-        &client,
-        scope,
-        RtoInfo {
-            initial: 1500,
-            max: 6000,
-            min: 300,
-        },
-    );
+    set_get_same(&client, scope, RtoInfo { initial: 1500, max: 6000, min: 300 });
     set_get_same(&client, scope, DelayedAck { delay: 50, freq: 3 });
     // sack_freq 1 switches delayed SACK off; the kernel then reports delay 0.
-    client
-        .set_option(scope, &DelayedAck { delay: 50, freq: 1 })
-        .unwrap();
-    assert_eq!(
-        client.get_option::<DelayedAck>(scope).unwrap(),
-        DelayedAck { delay: 0, freq: 1 }
-    );
-    set_get_same(
-        &client,
-        scope,
-        PrimaryAddr {
-            addr: Some(loopback(_server.local_port().unwrap())),
-        },
-    );
+    client.set_option(scope, &DelayedAck { delay: 50, freq: 1 }).unwrap();
+    assert_eq!(client.get_option::<DelayedAck>(scope).unwrap(), DelayedAck { delay: 0, freq: 1 });
+    set_get_same(&client, scope, PrimaryAddr { addr: Some(loopback(_server.local_port().unwrap())) });
 
     // associnfo: max_retrans and cookie_life as set; the peer fields are the kernel's.
-    client
-        .set_option(
-            scope,
-            &AssocInfo {
-                max_retrans: 6,
-                cookie_life: 20_000,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    client.set_option(scope, &AssocInfo { max_retrans: 6, cookie_life: 20_000, ..Default::default() }).unwrap();
     let a: AssocInfo = client.get_option(scope).unwrap();
-    assert_eq!(
-        (a.max_retrans, a.cookie_life, a.peer_destinations),
-        (6, 20_000, 1)
-    );
+    assert_eq!((a.max_retrans, a.cookie_life, a.peer_destinations), (6, 20_000, 1));
     assert!(a.peer_rwnd > 0 && a.local_rwnd > 0, "{a:?}");
 
     // maxseg on an association: the kernel keeps the smaller of the request and what the
     // path MTU allows, rounded down to a multiple of 4.
     client.set_option(scope, &MaxSeg(1001)).unwrap();
     let m: MaxSeg = client.get_option(scope).unwrap();
-    assert_eq!(
-        m,
-        MaxSeg(1000),
-        "maxseg 1001 is adjusted to 1000 (4-byte multiple)"
-    );
+    assert_eq!(m, MaxSeg(1000), "maxseg 1001 is adjusted to 1000 (4-byte multiple)");
 
     // Per-path parameters with a fixed path MTU.
     let path = loopback(_server.local_port().unwrap());
@@ -219,24 +118,10 @@ fn association_options_read_back_as_set_or_as_the_kernel_adjusted_them() {
         ..Default::default()
     };
     client.set_option(scope, &fixed).unwrap();
-    let back: PeerAddrParams = client
-        .get_option_with(
-            scope,
-            &PeerAddrParams {
-                address: Some(path),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let back: PeerAddrParams =
+        client.get_option_with(scope, &PeerAddrParams { address: Some(path), ..Default::default() }).unwrap();
     assert_eq!(
-        (
-            back.address,
-            back.hb_interval,
-            back.path_max_rxt,
-            back.path_mtu,
-            back.heartbeat,
-            back.pmtud
-        ),
+        (back.address, back.hb_interval, back.path_max_rxt, back.path_mtu, back.heartbeat, back.pmtud),
         (Some(path), 3000, 4, 1400, Toggle::Enable, Toggle::Disable)
     );
     assert_eq!(client.path_info(assoc, path).unwrap().mtu, 1400);
@@ -246,19 +131,11 @@ fn association_options_read_back_as_set_or_as_the_kernel_adjusted_them() {
 fn set_peer_primary_is_refused_without_asconf_and_says_why() {
     let (server, client, assoc) = association();
     let local = client.local_addrs(assoc).unwrap()[0];
-    let err = client
-        .set_option(
-            Scope::Assoc(assoc),
-            &SetPeerPrimaryAddr { addr: Some(local) },
-        )
-        .unwrap_err();
+    let err = client.set_option(Scope::Assoc(assoc), &SetPeerPrimaryAddr { addr: Some(local) }).unwrap_err();
     // net.sctp.addip_enable is 0 by default: the kernel refuses ASCONF-based requests.
     assert_eq!(err.errno, Some(libc::EPERM), "{err}");
     assert!(
-        err.to_string().starts_with(&format!(
-            "set set_peer_primary_addr (association {}): EPERM",
-            assoc.0
-        )),
+        err.to_string().starts_with(&format!("set set_peer_primary_addr (association {}): EPERM", assoc.0)),
         "{err}"
     );
     drop(server);
@@ -278,44 +155,21 @@ fn per_type_subscriptions_with_sctp_event() {
 #[test]
 fn bad_values_are_stopped_before_or_by_the_kernel_with_a_clear_message() {
     let ep = endpoint();
-    let err = ep
-        .set_option(
-            Scope::Future,
-            &RtoInfo {
-                initial: 0,
-                max: 100,
-                min: 200,
-            },
-        )
-        .unwrap_err();
+    let err = ep.set_option(Scope::Future, &RtoInfo { initial: 0, max: 100, min: 200 }).unwrap_err();
     assert_eq!(err.errno, None);
-    assert_eq!(
-        err.to_string(),
-        "set rtoinfo (future associations): min (200 ms) must not exceed max (100 ms)"
-    );
+    assert_eq!(err.to_string(), "set rtoinfo (future associations): min (200 ms) must not exceed max (100 ms)");
 
-    let err = ep
-        .get_option::<RtoInfo>(Scope::Assoc(AssocId(4242)))
-        .unwrap_err();
+    let err = ep.get_option::<RtoInfo>(Scope::Assoc(AssocId(4242))).unwrap_err();
     assert_eq!(err.errno, Some(libc::EINVAL));
-    assert_eq!(
-        err.to_string(),
-        "get rtoinfo (association 4242): EINVAL (Invalid argument)"
-    );
+    assert_eq!(err.to_string(), "get rtoinfo (association 4242): EINVAL (Invalid argument)");
 }
 
 #[test]
 fn every_option_can_be_read_through_option_value() {
     let (_server, client, assoc) = association();
     for name in OptionName::ALL.into_iter().filter(|n| !n.is_write_only()) {
-        let scope = if name == OptionName::PrimaryAddr {
-            Scope::Assoc(assoc)
-        } else {
-            Scope::Future
-        };
-        let v = client
-            .get_value(scope, &name.default_value())
-            .unwrap_or_else(|e| panic!("{}: {e}", name.as_str()));
+        let scope = if name == OptionName::PrimaryAddr { Scope::Assoc(assoc) } else { Scope::Future };
+        let v = client.get_value(scope, &name.default_value()).unwrap_or_else(|e| panic!("{}: {e}", name.as_str()));
         assert_eq!(v.option_name(), name);
     }
 }

@@ -11,11 +11,9 @@ const T: Duration = Duration::from_secs(5);
 
 fn comm_up(r: &Received) -> Option<AssocId> {
     match r {
-        Received::Notification(Notification::AssocChange {
-            assoc,
-            state: AssocChangeState::CommUp,
-            ..
-        }) => Some(*assoc),
+        Received::Notification(Notification::AssocChange { assoc, state: AssocChangeState::CommUp, .. }) => {
+            Some(*assoc)
+        }
         _ => None,
     }
 }
@@ -27,50 +25,21 @@ fn server_2006_and_client_with_five_streams() {
     let mut server = open(cfg(Style::OneToMany, vec![LOCALHOST.into()], 2006, None));
     server.listen(16).unwrap();
     let client = open(cfg(Style::OneToMany, vec![], 0, None));
-    client
-        .set_option(
-            Scope::Future,
-            &InitMsg {
-                num_ostreams: 5,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    client.set_option(Scope::Future, &InitMsg { num_ostreams: 5, ..Default::default() }).unwrap();
     let assoc = client.connect(&[loopback(2006)], T).unwrap();
     let status = client.status(assoc).unwrap();
     assert_eq!(status.outbound_streams, 5);
 
-    let sent = client
-        .send(
-            b"Test 0",
-            &SendInfo {
-                assoc,
-                stream: 0,
-                ppid: 46,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let sent = client.send(b"Test 0", &SendInfo { assoc, stream: 0, ppid: 46, ..Default::default() }).unwrap();
     assert_eq!(sent, 6);
     let (got, _) = wait_for(&mut server, T, |r| matches!(r, Received::Data(_)));
-    let Received::Data(m) = got else {
-        unreachable!()
-    };
+    let Received::Data(m) = got else { unreachable!() };
     assert_eq!(m.data, b"Test 0");
     let info = m.info.expect("receive info");
     assert_eq!((info.stream, info.ppid), (0, 46));
     assert_eq!(m.from.map(|a| a.ip()), Some(LOCALHOST.into()));
 
-    let err = client
-        .send(
-            b"Test 5",
-            &SendInfo {
-                assoc,
-                stream: 5,
-                ..Default::default()
-            },
-        )
-        .unwrap_err();
+    let err = client.send(b"Test 5", &SendInfo { assoc, stream: 5, ..Default::default() }).unwrap_err();
     assert_eq!(err.errno, Some(libc::EINVAL));
     assert_eq!(
         err.to_string(),
@@ -94,28 +63,14 @@ fn client_abort_is_seen_as_comm_lost() {
 
     client.abort(assoc, b"bye").unwrap();
     let (lost, _) = wait_for(&mut server, T, |r| {
-        matches!(
-            r,
-            Received::Notification(Notification::AssocChange {
-                state: AssocChangeState::CommLost,
-                ..
-            })
-        )
+        matches!(r, Received::Notification(Notification::AssocChange { state: AssocChangeState::CommLost, .. }))
     });
-    let Received::Notification(Notification::AssocChange {
-        assoc: lost_assoc,
-        info,
-        ..
-    }) = lost
-    else {
+    let Received::Notification(Notification::AssocChange { assoc: lost_assoc, info, .. }) = lost else {
         unreachable!()
     };
     assert_eq!(lost_assoc, server_assoc);
     // The trailing info carries the ABORT chunk with the user's reason in it.
-    assert!(
-        info.windows(3).any(|w| w == b"bye"),
-        "abort reason not in {info:?}"
-    );
+    assert!(info.windows(3).any(|w| w == b"bye"), "abort reason not in {info:?}");
 }
 
 /// A client connects without blocking to two servers and sees COMM_UP for both.
@@ -129,14 +84,8 @@ fn nonblocking_connects_to_two_servers() {
         })
         .collect();
     let mut client = open(cfg(Style::OneToMany, vec![], 0, None));
-    let ids: Vec<AssocId> = servers
-        .iter()
-        .map(|s| {
-            client
-                .connect_init(&[loopback(s.local_port().unwrap())])
-                .unwrap()
-        })
-        .collect();
+    let ids: Vec<AssocId> =
+        servers.iter().map(|s| client.connect_init(&[loopback(s.local_port().unwrap())]).unwrap()).collect();
     assert_ne!(ids[0], ids[1]);
     let mut up = Vec::new();
     while up.len() < 2 {

@@ -1,0 +1,407 @@
+//! What the window (and the headless runner, and a reopened recording) knows: built only
+//! from worker events, so it is pure and replayable. Time series and the event log are
+//! bounded rings that count what they dropped.
+
+use crate::info::{AssocStats, PathInfo, Status};
+use crate::notification::Notification;
+use crate::ring::Ring;
+use crate::worker::{EpId, Event, PathSample, Reply, Stamped};
+use crate::{AssocId, EndpointConfig, Error, KernelHz, Style};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+
+/// Per-path metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PathMetric {
+    Cwnd,
+    SrttMs,
+    RtoMs,
+    Mtu,
+    State,
+}
+
+/// Per-association metrics; the `PerSec` ones are rates from assoc stats counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AssocMetric {
+    Rwnd,
+    Unacked,
+    Pending,
+    RetransmitsPerSec,
+    GapAcksPerSec,
+    PacketsOutPerSec,
+    PacketsInPerSec,
+}
+
+impl PathMetric {
+    pub const ALL: [PathMetric; 5] =
+        [PathMetric::Cwnd, PathMetric::SrttMs, PathMetric::RtoMs, PathMetric::Mtu, PathMetric::State];
+    pub fn label(self) -> &'static str {
+        match self {
+            PathMetric::Cwnd => "cwnd (bytes)",
+            PathMetric::SrttMs => "srtt (ms)",
+            PathMetric::RtoMs => "rto (ms)",
+            PathMetric::Mtu => "mtu (bytes)",
+            PathMetric::State => "state (0 inactive · 1 PF · 2 active · 3 unconfirmed)",
+        }
+    }
+}
+
+impl AssocMetric {
+    pub const ALL: [AssocMetric; 7] = [
+        AssocMetric::Rwnd,
+        AssocMetric::Unacked,
+        AssocMetric::Pending,
+        AssocMetric::RetransmitsPerSec,
+        AssocMetric::GapAcksPerSec,
+        AssocMetric::PacketsOutPerSec,
+        AssocMetric::PacketsInPerSec,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            AssocMetric::Rwnd => "peer rwnd (bytes)",
+            AssocMetric::Unacked => "unacked chunks",
+            AssocMetric::Pending => "pending chunks",
+            AssocMetric::RetransmitsPerSec => "retransmitted chunks/s",
+            AssocMetric::GapAcksPerSec => "gap acks/s",
+            AssocMetric::PacketsOutPerSec => "packets out/s",
+            AssocMetric::PacketsInPerSec => "packets in/s",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SeriesKey {
+    Path { ep: EpId, assoc: AssocId, addr: SocketAddr, metric: PathMetric },
+    Assoc { ep: EpId, assoc: AssocId, metric: AssocMetric },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogKind {
+    Command,
+    Result,
+    Error,
+    Notification,
+    Data,
+    Endpoint,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub t: f64,
+    pub kind: LogKind,
+    pub ep: Option<EpId>,
+    pub assoc: Option<AssocId>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssocView {
+    pub status: Option<Status>,
+    pub paths: Vec<PathInfo>,
+    pub unreadable_paths: Vec<(SocketAddr, Error)>,
+    pub stats: Option<AssocStats>,
+    /// When the last stats sample was taken (for rates).
+    stats_t: f64,
+    pub gone: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EndpointView {
+    pub label: String,
+    pub style: Style,
+    pub local_addrs: Vec<SocketAddr>,
+    pub config: Option<EndpointConfig>,
+    pub assocs: BTreeMap<AssocId, AssocView>,
+    pub closed: bool,
+}
+
+pub struct Limits {
+    pub points_per_series: usize,
+    pub log_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // One hour at 10 Hz per series; a long log.
+        Limits { points_per_series: 36_000, log_entries: 20_000 }
+    }
+}
+
+pub struct Model {
+    pub endpoints: BTreeMap<EpId, EndpointView>,
+    pub series: HashMap<SeriesKey, Ring<[f64; 2]>>,
+    pub log: Ring<LogEntry>,
+    pub hz: Option<KernelHz>,
+    pub kernel_sctp: Option<std::result::Result<(), Error>>,
+    pub sample_interval_ms: u64,
+    /// The latest event time seen.
+    pub now: f64,
+    /// The last `Done` per request id that the caller asked to keep (`watch`).
+    pub results: HashMap<u64, (f64, std::result::Result<Reply, Error>)>,
+    pub events_seen: u64,
+    pub data_messages: u64,
+    pub notifications: u64,
+    limits: Limits,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model::new(Limits::default())
+    }
+}
+
+impl Model {
+    pub fn new(limits: Limits) -> Self {
+        Model {
+            endpoints: BTreeMap::new(),
+            series: HashMap::new(),
+            log: Ring::new(limits.log_entries),
+            hz: None,
+            kernel_sctp: None,
+            sample_interval_ms: 100,
+            now: 0.0,
+            results: HashMap::new(),
+            events_seen: 0,
+            data_messages: 0,
+            notifications: 0,
+            limits,
+        }
+    }
+
+    pub fn set_log_capacity(&mut self, n: usize) {
+        self.limits.log_entries = n;
+        self.log.set_capacity(n);
+    }
+
+    pub fn log(&mut self, t: f64, kind: LogKind, ep: Option<EpId>, assoc: Option<AssocId>, text: String) {
+        self.log.push(LogEntry { t, kind, ep, assoc, text });
+    }
+
+    fn point(&mut self, key: SeriesKey, t: f64, v: f64) {
+        let cap = self.limits.points_per_series;
+        self.series.entry(key).or_insert_with(|| Ring::new(cap)).push([t, v]);
+    }
+
+    /// Total points held and dropped over all series.
+    pub fn series_totals(&self) -> (usize, u64) {
+        self.series.values().fold((0, 0), |(n, d), s| (n + s.len(), d + s.dropped()))
+    }
+
+    pub fn apply(&mut self, s: &Stamped) {
+        let t = s.t;
+        self.now = self.now.max(t);
+        self.events_seen += 1;
+        match &s.event {
+            Event::Hello { hz, kernel_sctp, sample_interval_ms } => {
+                self.hz = Some(*hz);
+                self.kernel_sctp = Some(kernel_sctp.clone());
+                self.sample_interval_ms = *sample_interval_ms;
+                let text = match kernel_sctp {
+                    Ok(()) => format!("worker started; kernel SCTP available; HZ {} ({:?})", hz.hz, hz.source),
+                    Err(e) => format!("worker started; {e}"),
+                };
+                self.log(t, LogKind::Warning, None, None, text);
+            }
+            Event::Done { request, command, outcome } => {
+                let (kind, text) = match outcome {
+                    Ok(reply) => (LogKind::Result, format!("{command}: ok{}", describe_reply(reply))),
+                    Err(e) => (LogKind::Error, format!("{e}")),
+                };
+                self.log(t, kind, None, None, text);
+                self.results.insert(*request, (t, outcome.clone()));
+            }
+            Event::Opened { ep, label, style, local_addrs, config } => {
+                let view = self.endpoints.entry(*ep).or_insert_with(|| EndpointView {
+                    label: label.clone(),
+                    style: *style,
+                    local_addrs: Vec::new(),
+                    config: config.clone(),
+                    assocs: BTreeMap::new(),
+                    closed: false,
+                });
+                view.local_addrs = local_addrs.clone();
+                let addrs = local_addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                self.log(
+                    t,
+                    LogKind::Endpoint,
+                    Some(*ep),
+                    None,
+                    format!("ep{} {label} ({style:?}) bound to [{addrs}]", ep.0),
+                );
+            }
+            Event::Closed { ep } => {
+                if let Some(v) = self.endpoints.get_mut(ep) {
+                    v.closed = true;
+                }
+                self.log(t, LogKind::Endpoint, Some(*ep), None, format!("ep{} closed", ep.0));
+            }
+            Event::Notification { ep, notification } => {
+                self.notifications += 1;
+                self.log(
+                    t,
+                    LogKind::Notification,
+                    Some(*ep),
+                    notification.assoc(),
+                    describe_notification(notification),
+                );
+            }
+            Event::Data { ep, from, info, len, head } => {
+                self.data_messages += 1;
+                let text = match info {
+                    Some(i) => format!(
+                        "data {len} B from {} stream {} ssn {} ppid {} tsn {}{}: {}",
+                        from.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
+                        i.stream,
+                        i.ssn,
+                        i.ppid,
+                        i.tsn,
+                        if i.unordered { " unordered" } else { "" },
+                        preview(head)
+                    ),
+                    None => format!("data {len} B: {}", preview(head)),
+                };
+                self.log(t, LogKind::Data, Some(*ep), info.map(|i| i.assoc), text);
+            }
+            Event::Sample { ep, assoc, status, paths, stats } => self.sample(t, *ep, *assoc, status, paths, stats),
+            Event::AssocGone { ep, assoc } => {
+                if let Some(a) = self.endpoints.get_mut(ep).and_then(|v| v.assocs.get_mut(assoc)) {
+                    a.gone = true;
+                }
+                self.log(t, LogKind::Endpoint, Some(*ep), Some(*assoc), format!("association {} gone", assoc.0));
+            }
+            Event::Warning { text } => self.log(t, LogKind::Warning, None, None, text.clone()),
+        }
+    }
+
+    fn sample(
+        &mut self,
+        t: f64,
+        ep: EpId,
+        assoc: AssocId,
+        status: &Status,
+        paths: &[PathSample],
+        stats: &Option<AssocStats>,
+    ) {
+        let mut infos = Vec::new();
+        let mut unreadable = Vec::new();
+        for p in paths {
+            match p {
+                PathSample::Info(i) => infos.push(*i),
+                PathSample::Unreadable { addr, error } => unreadable.push((*addr, error.clone())),
+            }
+        }
+        for info in &infos {
+            let Some(addr) = info.addr else { continue };
+            let key = |metric| SeriesKey::Path { ep, assoc, addr, metric };
+            self.point(key(PathMetric::Cwnd), t, f64::from(info.cwnd));
+            self.point(key(PathMetric::SrttMs), t, info.srtt_ms);
+            self.point(key(PathMetric::RtoMs), t, f64::from(info.rto_ms));
+            self.point(key(PathMetric::Mtu), t, f64::from(info.mtu));
+            self.point(key(PathMetric::State), t, info.state.level());
+        }
+        let akey = |metric| SeriesKey::Assoc { ep, assoc, metric };
+        self.point(akey(AssocMetric::Rwnd), t, f64::from(status.rwnd));
+        self.point(akey(AssocMetric::Unacked), t, f64::from(status.unacked));
+        self.point(akey(AssocMetric::Pending), t, f64::from(status.pending));
+
+        let prev =
+            self.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)).and_then(|a| a.stats.map(|s| (s, a.stats_t)));
+        if let (Some(now), Some((before, t0))) = (stats, prev) {
+            let dt = t - t0;
+            if dt > 0.0 {
+                let rate = |a: u64, b: u64| a.saturating_sub(b) as f64 / dt;
+                self.point(
+                    akey(AssocMetric::RetransmitsPerSec),
+                    t,
+                    rate(now.retransmitted_chunks, before.retransmitted_chunks),
+                );
+                self.point(akey(AssocMetric::GapAcksPerSec), t, rate(now.gap_acks_in, before.gap_acks_in));
+                self.point(akey(AssocMetric::PacketsOutPerSec), t, rate(now.packets_out, before.packets_out));
+                self.point(akey(AssocMetric::PacketsInPerSec), t, rate(now.packets_in, before.packets_in));
+            }
+        }
+        let Some(view) = self.endpoints.get_mut(&ep) else { return };
+        let a = view.assocs.entry(assoc).or_default();
+        a.status = Some(*status);
+        a.paths = infos;
+        a.unreadable_paths = unreadable;
+        if stats.is_some() {
+            a.stats = *stats;
+            a.stats_t = t;
+        }
+        a.gone = false;
+    }
+}
+
+fn describe_reply(reply: &Reply) -> String {
+    match reply {
+        Reply::Done => String::new(),
+        Reply::Endpoint { ep } => format!(" → ep{}", ep.0),
+        Reply::Assoc { assoc } => format!(" → association {}", assoc.0),
+        Reply::Option { value } => format!(" → {}", serde_json::to_string(value).unwrap_or_default()),
+        Reply::Sent { messages, bytes } => format!(" → {messages} messages, {bytes} bytes"),
+    }
+}
+
+/// One line per notification, naming its type and what matters in it.
+pub fn describe_notification(n: &Notification) -> String {
+    use Notification::*;
+    match n {
+        AssocChange { assoc, state, error, outbound_streams, inbound_streams, .. } => format!(
+            "ASSOC_CHANGE {state:?} assoc {} out {outbound_streams} in {inbound_streams}{}",
+            assoc.0,
+            if *error != 0 { format!(" error {error}") } else { String::new() }
+        ),
+        PeerAddrChange { assoc, addr, state, error } => format!(
+            "PEER_ADDR_CHANGE {} {state:?} assoc {}{}",
+            addr.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
+            assoc.0,
+            if *error != 0 { format!(" error {error}") } else { String::new() }
+        ),
+        RemoteError { assoc, cause, data } => {
+            format!("REMOTE_ERROR cause {cause} assoc {} ({} B)", assoc.0, data.len())
+        }
+        SendFailed { assoc, error, info, data, was_sent, .. } => format!(
+            "SEND_FAILED assoc {} error {error} stream {} ppid {} context {} {} B {}",
+            assoc.0,
+            info.stream,
+            u32::from_be(info.ppid),
+            info.context,
+            data.len(),
+            if *was_sent { "(was sent)" } else { "(unsent)" }
+        ),
+        Shutdown { assoc } => format!("SHUTDOWN_EVENT assoc {}", assoc.0),
+        Adaptation { assoc, indication } => format!("ADAPTATION_INDICATION 0x{indication:08x} assoc {}", assoc.0),
+        PartialDelivery { assoc, indication, stream, seq } => {
+            format!("PARTIAL_DELIVERY indication {indication} stream {stream} seq {seq} assoc {}", assoc.0)
+        }
+        Authentication { assoc, key_number, indication } => {
+            format!("AUTHENTICATION key {key_number} indication {indication} assoc {}", assoc.0)
+        }
+        SenderDry { assoc } => format!("SENDER_DRY assoc {}", assoc.0),
+        StreamReset { assoc, flags, streams } => {
+            format!("STREAM_RESET flags {flags:#x} streams {streams:?} assoc {}", assoc.0)
+        }
+        AssocReset { assoc, flags, local_tsn, remote_tsn } => {
+            format!("ASSOC_RESET flags {flags:#x} local tsn {local_tsn} remote tsn {remote_tsn} assoc {}", assoc.0)
+        }
+        StreamChange { assoc, flags, inbound_streams, outbound_streams } => {
+            format!("STREAM_CHANGE flags {flags:#x} in {inbound_streams} out {outbound_streams} assoc {}", assoc.0)
+        }
+        Unknown { sn_type, bytes } => format!("unknown notification type {sn_type:#06x} ({} B)", bytes.len()),
+    }
+}
+
+/// Printable preview of payload bytes: text if it is text, else hex.
+pub fn preview(head: &[u8]) -> String {
+    const MAX: usize = 48;
+    let shown = &head[..head.len().min(MAX)];
+    let more = if head.len() > MAX { "…" } else { "" };
+    if shown.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        format!("\"{}\"{more}", String::from_utf8_lossy(shown))
+    } else {
+        format!("{}{more}", shown.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "))
+    }
+}

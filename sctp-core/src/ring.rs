@@ -1,0 +1,121 @@
+//! A bounded ring buffer that counts what it had to drop: memory stays flat however long
+//! the inspector runs, and the UI can say how much history fell off the end.
+
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ring<T> {
+    items: VecDeque<T>,
+    capacity: usize,
+    dropped: u64,
+}
+
+impl<T> Ring<T> {
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Ring { items: VecDeque::with_capacity(capacity.min(4096)), capacity, dropped: 0 }
+    }
+
+    pub fn push(&mut self, item: T) {
+        if self.items.len() == self.capacity {
+            self.items.pop_front();
+            self.dropped += 1;
+        }
+        self.items.push_back(item);
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How many items were pushed out since creation (or the last `clear`).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.items.iter()
+    }
+
+    pub fn last(&self) -> Option<&T> {
+        self.items.back()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.items.get(i)
+    }
+
+    /// Both halves of the storage, oldest first (no copy).
+    pub fn as_slices(&self) -> (&[T], &[T]) {
+        self.items.as_slices()
+    }
+
+    /// Shrinks or grows the bound; shrinking drops the oldest items and counts them.
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.max(1);
+        while self.items.len() > self.capacity {
+            self.items.pop_front();
+            self.dropped += 1;
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.dropped = 0;
+    }
+
+    /// Makes the storage contiguous so a plot can borrow it as one slice.
+    pub fn make_contiguous(&mut self) -> &[T] {
+        self.items.make_contiguous()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_newest_and_counts_drops() {
+        let mut r = Ring::new(3);
+        for i in 0..5 {
+            r.push(i);
+        }
+        assert_eq!(r.iter().copied().collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!((r.len(), r.dropped(), r.last()), (3, 2, Some(&4)));
+    }
+
+    #[test]
+    fn shrinking_drops_oldest() {
+        let mut r = Ring::new(5);
+        (0..5).for_each(|i| r.push(i));
+        r.set_capacity(2);
+        assert_eq!(r.iter().copied().collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!(r.dropped(), 3);
+        r.clear();
+        assert_eq!((r.len(), r.dropped()), (0, 0));
+    }
+
+    #[test]
+    fn zero_capacity_is_one() {
+        let mut r = Ring::new(0);
+        r.push(1);
+        r.push(2);
+        assert_eq!((r.len(), r.capacity(), r.dropped()), (1, 1, 1));
+    }
+
+    #[test]
+    fn contiguous_view_is_in_order() {
+        let mut r = Ring::new(3);
+        (0..7).for_each(|i| r.push(i));
+        assert_eq!(r.make_contiguous(), &[4, 5, 6]);
+    }
+}

@@ -1,0 +1,510 @@
+//! The worker thread's loop: poll(2) on every socket and the wake eventfd, run commands,
+//! read messages and notifications, pace bursts, and sample every association.
+
+use super::Waker;
+use super::protocol::*;
+use crate::endpoint::{Endpoint, EndpointConfig, Style};
+use crate::error::{Error, Result};
+use crate::hz::KernelHz;
+use crate::message::Received;
+use crate::notification::{AssocChangeState, Notification};
+use crate::options::{OptionValue, PeerAddrParams};
+use crate::{AssocId, Scope, sys};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Messages read from one socket per loop turn, so one busy socket cannot starve others.
+const READS_PER_TURN: usize = 256;
+
+struct Slot {
+    ep: Endpoint,
+    label: String,
+    /// A listening one-to-one endpoint: readable means "accept".
+    accepting: bool,
+    /// Associations seen in the last sample (to report the ones that go away).
+    assocs: BTreeSet<AssocId>,
+}
+
+struct Burst {
+    request: u64,
+    command: String,
+    ep: EpId,
+    info: crate::message::SendInfo,
+    payload: Vec<u8>,
+    left: u32,
+    sent: u32,
+    bytes: u64,
+    interval: Duration,
+    next: Instant,
+}
+
+struct PendingConnect {
+    request: u64,
+    command: String,
+    ep: EpId,
+    assoc: AssocId,
+    deadline: Instant,
+}
+
+pub(super) struct Engine {
+    commands: Receiver<Request>,
+    events: Sender<Stamped>,
+    wake: Arc<OwnedFd>,
+    waker: Waker,
+    start: Instant,
+    slots: BTreeMap<EpId, Slot>,
+    next_ep: u32,
+    bursts: Vec<Burst>,
+    connects: Vec<PendingConnect>,
+    sample_every: Duration,
+    next_sample: Instant,
+    emitted: bool,
+}
+
+impl Engine {
+    pub(super) fn new(
+        commands: Receiver<Request>,
+        events: Sender<Stamped>,
+        wake: Arc<OwnedFd>,
+        waker: Waker,
+        sample_every: Duration,
+    ) -> Self {
+        let start = Instant::now();
+        Engine {
+            commands,
+            events,
+            wake,
+            waker,
+            start,
+            slots: BTreeMap::new(),
+            next_ep: 1,
+            bursts: Vec::new(),
+            connects: Vec::new(),
+            sample_every,
+            next_sample: start,
+            emitted: false,
+        }
+    }
+
+    fn emit(&mut self, event: Event) {
+        let t = self.start.elapsed().as_secs_f64();
+        // The receiver is gone only when the handle is dropped; we are about to stop.
+        let _ = self.events.send(Stamped { t, event });
+        self.emitted = true;
+    }
+
+    pub(super) fn run(mut self) {
+        let kernel_sctp = crate::kernel_sctp_available();
+        self.emit(Event::Hello {
+            hz: KernelHz::get(),
+            kernel_sctp,
+            sample_interval_ms: self.sample_every.as_millis() as u64,
+        });
+        loop {
+            let fds = self.poll();
+            if !self.take_commands() {
+                return;
+            }
+            for (ep, revents) in fds {
+                if revents != 0 {
+                    self.service(ep);
+                }
+            }
+            self.run_bursts();
+            self.check_connects();
+            if Instant::now() >= self.next_sample {
+                self.sample_all();
+                self.next_sample = Instant::now() + self.sample_every;
+            }
+            if std::mem::take(&mut self.emitted) {
+                (self.waker)();
+            }
+        }
+    }
+
+    /// Waits for the wake eventfd, any socket, or the next timer; returns which sockets
+    /// are ready.
+    fn poll(&mut self) -> Vec<(EpId, i16)> {
+        let now = Instant::now();
+        let mut due = self.next_sample;
+        due = self.bursts.iter().map(|b| b.next).fold(due, Instant::min);
+        due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
+        let timeout = due.saturating_duration_since(now).as_millis().min(1000) as i32;
+        let mut pfds = vec![libc::pollfd { fd: self.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
+        let ids: Vec<EpId> = self.slots.keys().copied().collect();
+        pfds.extend(self.slots.values().map(|s| libc::pollfd {
+            fd: s.ep.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }));
+        if let Err(e) = sys::poll(&mut pfds, timeout) {
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                self.emit(Event::Warning { text: format!("poll failed: {e}") });
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            return Vec::new();
+        }
+        if pfds[0].revents != 0 {
+            let _ = sys::eventfd_clear(&*self.wake);
+        }
+        ids.into_iter().zip(pfds[1..].iter().map(|p| p.revents)).collect()
+    }
+
+    /// Runs every queued command; false when the handle is gone (time to stop).
+    fn take_commands(&mut self) -> bool {
+        loop {
+            match self.commands.try_recv() {
+                Ok(req) => self.execute(req),
+                Err(TryRecvError::Empty) => return true,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    fn done(&mut self, request: u64, command: String, outcome: Result<Reply>) {
+        self.emit(Event::Done { request, command, outcome });
+    }
+
+    fn slot(&self, ep: EpId) -> Result<&Slot> {
+        self.slots
+            .get(&ep)
+            .ok_or_else(|| Error::invalid(format!("use endpoint ep{}", ep.0), "no such endpoint (closed?)"))
+    }
+
+    fn execute(&mut self, req: Request) {
+        let describe = req.command.describe();
+        let outcome = match req.command {
+            Command::Send { ep, info, payload, count, interval_ms } => {
+                match self.slot(ep) {
+                    Ok(_) => self.bursts.push(Burst {
+                        request: req.id,
+                        command: describe,
+                        ep,
+                        info,
+                        payload,
+                        left: count.max(1),
+                        sent: 0,
+                        bytes: 0,
+                        interval: Duration::from_millis(interval_ms.into()),
+                        next: Instant::now(),
+                    }),
+                    Err(e) => self.done(req.id, describe, Err(e)),
+                }
+                return;
+            }
+            Command::Connect { ep, addrs, init, timeout_ms } => {
+                let started = self.connect(ep, &addrs, init);
+                match (started, timeout_ms) {
+                    (Ok(assoc), Some(ms)) => {
+                        let deadline = Instant::now() + Duration::from_millis(ms);
+                        self.connects.push(PendingConnect { request: req.id, command: describe, ep, assoc, deadline });
+                        return;
+                    }
+                    (Ok(assoc), None) => Ok(Reply::Assoc { assoc }),
+                    (Err(e), _) => Err(e),
+                }
+            }
+            other => self.execute_now(other),
+        };
+        self.done(req.id, describe, outcome);
+    }
+
+    fn connect(
+        &mut self,
+        ep: EpId,
+        addrs: &[std::net::SocketAddr],
+        init: Option<crate::options::InitMsg>,
+    ) -> Result<AssocId> {
+        let slot = self.slot(ep)?;
+        if let Some(init) = init {
+            slot.ep.set_option(Scope::Future, &init)?;
+        }
+        slot.ep.connect_init(addrs)
+    }
+
+    fn execute_now(&mut self, command: Command) -> Result<Reply> {
+        match command {
+            Command::Open { label, config } => self.open(label, config).map(|ep| Reply::Endpoint { ep }),
+            Command::Close { ep } => {
+                self.slot(ep)?;
+                self.slots.remove(&ep);
+                self.bursts.retain(|b| b.ep != ep);
+                self.emit(Event::Closed { ep });
+                Ok(Reply::Done)
+            }
+            Command::Listen { ep, backlog } => {
+                let slot = self.slots.get_mut(&ep).ok_or_else(|| no_endpoint(ep))?;
+                slot.ep.listen(backlog)?;
+                slot.accepting = slot.ep.style() == Style::OneToOne && backlog > 0;
+                Ok(Reply::Done)
+            }
+            Command::BindxAdd { ep, addrs } => {
+                self.slot(ep)?.ep.bindx_add(&addrs)?;
+                self.announce_addrs(ep);
+                Ok(Reply::Done)
+            }
+            Command::BindxRemove { ep, addrs } => {
+                self.slot(ep)?.ep.bindx_remove(&addrs)?;
+                self.announce_addrs(ep);
+                Ok(Reply::Done)
+            }
+            Command::Eof { ep, assoc } => self.slot(ep)?.ep.eof(assoc).map(|()| Reply::Done),
+            Command::Abort { ep, assoc, reason } => {
+                self.slot(ep)?.ep.abort(assoc, reason.as_bytes())?;
+                if self.slot(ep)?.ep.style() == Style::OneToOne {
+                    // A one-to-one abort happens at close (SO_LINGER 0).
+                    self.slots.remove(&ep);
+                    self.emit(Event::Closed { ep });
+                }
+                Ok(Reply::Done)
+            }
+            Command::Peeloff { ep, assoc } => {
+                let slot = self.slot(ep)?;
+                let peeled = slot.ep.peeloff(assoc)?;
+                let label = format!("{} peeled {}", slot.label, assoc.0);
+                let new = self.adopt(peeled, label, None)?;
+                Ok(Reply::Endpoint { ep: new })
+            }
+            Command::SetOption { ep, scope, value } => {
+                let slot = self.slot(ep)?;
+                slot.ep.set_value(scope, &value)?;
+                if value.option_name().is_write_only() {
+                    return Ok(Reply::Done);
+                }
+                // Read back what the kernel applied (for per-path options, for that path).
+                Ok(Reply::Option { value: slot.ep.get_value(scope, &readback_template(&value))? })
+            }
+            Command::GetOption { ep, scope, template } => {
+                Ok(Reply::Option { value: self.slot(ep)?.ep.get_value(scope, &template)? })
+            }
+            Command::Subscribe { ep, scope, kind, on } => {
+                self.slot(ep)?.ep.subscribe(scope, kind, on).map(|()| Reply::Done)
+            }
+            Command::SetSampleInterval { ms } => {
+                if !(10..=60_000).contains(&ms) {
+                    return Err(Error::invalid("set sample interval", format!("{ms} ms out of range 10..=60000")));
+                }
+                self.sample_every = Duration::from_millis(ms);
+                self.next_sample = Instant::now();
+                Ok(Reply::Done)
+            }
+            Command::Send { .. } | Command::Connect { .. } => unreachable!("handled in execute"),
+        }
+    }
+
+    fn open(&mut self, label: String, config: EndpointConfig) -> Result<EpId> {
+        let ep = Endpoint::open(&config)?;
+        ep.subscribe_all()?;
+        self.adopt(ep, label, Some(config))
+    }
+
+    /// Takes an endpoint into the worker: non-blocking (the worker never waits on a
+    /// socket), numbered, announced.
+    fn adopt(&mut self, ep: Endpoint, label: String, config: Option<EndpointConfig>) -> Result<EpId> {
+        sys::set_nonblocking(&ep, true).map_err(|e| Error::os("set O_NONBLOCK", &e))?;
+        let id = EpId(self.next_ep);
+        self.next_ep += 1;
+        let style = ep.style();
+        let local_addrs = ep.local_addrs(AssocId(0)).unwrap_or_default();
+        self.slots.insert(id, Slot { ep, label: label.clone(), accepting: false, assocs: BTreeSet::new() });
+        self.emit(Event::Opened { ep: id, label, style, local_addrs, config });
+        Ok(id)
+    }
+
+    fn announce_addrs(&mut self, ep: EpId) {
+        if let Some(slot) = self.slots.get(&ep) {
+            let (label, style) = (slot.label.clone(), slot.ep.style());
+            let local_addrs = slot.ep.local_addrs(AssocId(0)).unwrap_or_default();
+            self.emit(Event::Opened { ep, label, style, local_addrs, config: None });
+        }
+    }
+
+    /// Reads what one ready socket has (bounded per turn).
+    fn service(&mut self, ep: EpId) {
+        let Some(slot) = self.slots.get_mut(&ep) else { return };
+        if slot.accepting {
+            match slot.ep.accept() {
+                Ok((conn, from)) => {
+                    let label = format!("{} ← {}", slot.label, from.map(|a| a.to_string()).unwrap_or_default());
+                    if let Err(e) = conn.subscribe_all().and_then(|()| self.adopt(conn, label, None)) {
+                        self.emit(Event::Warning { text: e.to_string() });
+                    }
+                }
+                Err(e) if e.errno == Some(libc::EAGAIN) => {}
+                Err(e) => self.emit(Event::Warning { text: e.to_string() }),
+            }
+            return;
+        }
+        let mut out = Vec::new();
+        let mut failure = None;
+        for _ in 0..READS_PER_TURN {
+            match slot.ep.try_recv() {
+                Ok(Some(r)) => out.push(r),
+                Ok(None) => break,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        for r in out {
+            self.received(ep, r);
+        }
+        if let Some(e) = failure {
+            // A one-to-one socket whose peer is gone reads EOF forever: close it.
+            self.emit(Event::Warning { text: format!("ep{}: {e}; closing it", ep.0) });
+            self.slots.remove(&ep);
+            self.emit(Event::Closed { ep });
+        }
+    }
+
+    fn received(&mut self, ep: EpId, r: Received) {
+        match r {
+            Received::Data(m) => {
+                let head = m.data[..m.data.len().min(DATA_HEAD)].to_vec();
+                self.emit(Event::Data { ep, from: m.from, info: m.info, len: m.data.len(), head });
+            }
+            Received::Notification(n) => {
+                self.resolve_connect(ep, &n);
+                self.emit(Event::Notification { ep, notification: n });
+            }
+        }
+    }
+
+    /// COMM_UP or CANT_STR_ASSOC completes a connect that waits for it.
+    fn resolve_connect(&mut self, ep: EpId, n: &Notification) {
+        let Notification::AssocChange { assoc, state, .. } = n else { return };
+        let Some(i) = self.connects.iter().position(|c| c.ep == ep && (c.assoc == *assoc || c.assoc == AssocId(0)))
+        else {
+            return;
+        };
+        let c = self.connects.remove(i);
+        let outcome = match state {
+            AssocChangeState::CommUp => Ok(Reply::Assoc { assoc: *assoc }),
+            other => Err(Error::invalid(c.command.clone(), format!("association did not come up: {other:?}"))),
+        };
+        self.done(c.request, c.command, outcome);
+    }
+
+    fn check_connects(&mut self) {
+        let now = Instant::now();
+        let (expired, waiting): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.connects).into_iter().partition(|c| c.deadline <= now);
+        self.connects = waiting;
+        for c in expired {
+            let state = self.slots.get(&c.ep).and_then(|s| s.ep.status(c.assoc).ok()).map(|s| s.state);
+            let detail = match state {
+                Some(st) => format!("no COMM_UP in time; association {} is {st:?}", c.assoc.0),
+                None => format!("no COMM_UP in time; association {} is gone", c.assoc.0),
+            };
+            self.done(c.request, c.command.clone(), Err(Error::invalid(c.command, detail)));
+        }
+    }
+
+    fn run_bursts(&mut self) {
+        let now = Instant::now();
+        let mut finished = Vec::new();
+        for (i, b) in self.bursts.iter_mut().enumerate() {
+            if b.next > now {
+                continue;
+            }
+            let Some(slot) = self.slots.get(&b.ep) else {
+                finished.push((i, Err(no_endpoint(b.ep))));
+                continue;
+            };
+            // With no interval, send until the socket pushes back (EAGAIN) or we are done.
+            loop {
+                match slot.ep.send(&b.payload, &b.info) {
+                    Ok(n) => {
+                        b.sent += 1;
+                        b.bytes += n as u64;
+                        b.left -= 1;
+                    }
+                    Err(e) if e.errno == Some(libc::EAGAIN) => {
+                        b.next = now + Duration::from_millis(1);
+                        break;
+                    }
+                    Err(e) => {
+                        finished.push((i, Err(e)));
+                        break;
+                    }
+                }
+                if b.left == 0 {
+                    finished.push((i, Ok(Reply::Sent { messages: b.sent, bytes: b.bytes })));
+                    break;
+                }
+                if !b.interval.is_zero() {
+                    b.next = now + b.interval;
+                    break;
+                }
+            }
+        }
+        for (i, outcome) in finished.into_iter().rev() {
+            let b = self.bursts.remove(i);
+            let outcome = outcome.map_err(|e| {
+                if b.sent > 0 { e.with_detail(format!("after {} of {} messages", b.sent, b.sent + b.left)) } else { e }
+            });
+            self.done(b.request, b.command, outcome);
+        }
+    }
+
+    fn sample_all(&mut self) {
+        let ids: Vec<EpId> = self.slots.keys().copied().collect();
+        for ep in ids {
+            let Some(slot) = self.slots.get(&ep) else { continue };
+            let assocs: BTreeSet<AssocId> = match slot.ep.style() {
+                Style::OneToMany => slot.ep.assoc_ids().unwrap_or_default().into_iter().collect(),
+                // A one-to-one socket has at most one; its status tells the real id.
+                Style::OneToOne if !slot.accepting => {
+                    slot.ep.status(AssocId(0)).ok().map(|s| s.assoc).into_iter().collect()
+                }
+                Style::OneToOne => BTreeSet::new(),
+            };
+            let mut samples = Vec::new();
+            for &assoc in &assocs {
+                let query = if slot.ep.style() == Style::OneToOne { AssocId(0) } else { assoc };
+                let Ok(status) = slot.ep.status(query) else { continue };
+                let paths = slot
+                    .ep
+                    .paths(query)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(addr, r)| match r {
+                        Ok(info) => PathSample::Info(info),
+                        Err(error) => PathSample::Unreadable { addr, error },
+                    })
+                    .collect();
+                let stats = slot.ep.assoc_stats(query).ok();
+                samples.push(Event::Sample { ep, assoc, status, paths, stats });
+            }
+            let gone: Vec<AssocId> = slot.assocs.difference(&assocs).copied().collect();
+            if let Some(slot) = self.slots.get_mut(&ep) {
+                slot.assocs = assocs;
+            }
+            for e in samples {
+                self.emit(e);
+            }
+            for assoc in gone {
+                self.emit(Event::AssocGone { ep, assoc });
+            }
+        }
+    }
+}
+
+fn no_endpoint(ep: EpId) -> Error {
+    Error::invalid(format!("use endpoint ep{}", ep.0), "no such endpoint (closed?)")
+}
+
+/// What to read back after a set: the same option, for the same path where it has one,
+/// without one-shot request flags.
+fn readback_template(value: &OptionValue) -> OptionValue {
+    match value {
+        OptionValue::PeerAddrParams(p) => {
+            OptionValue::PeerAddrParams(PeerAddrParams { address: p.address, ..PeerAddrParams::default() })
+        }
+        other => other.option_name().default_value(),
+    }
+}

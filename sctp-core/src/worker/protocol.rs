@@ -1,0 +1,243 @@
+//! What goes into the worker (commands) and what comes out (events). Plain data, serde:
+//! the same values drive the window, scenario files and recordings.
+
+use crate::endpoint::{EndpointConfig, Style};
+use crate::hz::KernelHz;
+use crate::info::{AssocStats, PathInfo, Status};
+use crate::message::{RecvInfo, SendInfo};
+use crate::notification::{EventKind, Notification};
+use crate::options::{InitMsg, OptionValue};
+use crate::{AssocId, Error, Scope};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// An endpoint the worker owns, numbered from 1 in the order they appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EpId(pub u32);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    Open {
+        label: String,
+        config: EndpointConfig,
+    },
+    Close {
+        ep: EpId,
+    },
+    /// One-to-many: backlog 0 stops listening. One-to-one: accept queue length; the worker
+    /// accepts new associations as they come, each as a new endpoint.
+    Listen {
+        ep: EpId,
+        backlog: i32,
+    },
+    BindxAdd {
+        ep: EpId,
+        addrs: Vec<SocketAddr>,
+    },
+    BindxRemove {
+        ep: EpId,
+        addrs: Vec<SocketAddr>,
+    },
+    /// Always non-blocking inside the worker. With `timeout_ms` the command completes when
+    /// COMM_UP arrives (or fails when it does not in time, like gen_sctp connect/4);
+    /// without, it completes at once with the association id (connect_init).
+    Connect {
+        ep: EpId,
+        addrs: Vec<SocketAddr>,
+        init: Option<InitMsg>,
+        timeout_ms: Option<u64>,
+    },
+    /// `count` messages, one every `interval_ms` (0 = as fast as the socket takes them).
+    Send {
+        ep: EpId,
+        info: SendInfo,
+        payload: Vec<u8>,
+        count: u32,
+        interval_ms: u32,
+    },
+    Eof {
+        ep: EpId,
+        assoc: AssocId,
+    },
+    Abort {
+        ep: EpId,
+        assoc: AssocId,
+        reason: String,
+    },
+    Peeloff {
+        ep: EpId,
+        assoc: AssocId,
+    },
+    SetOption {
+        ep: EpId,
+        scope: Scope,
+        value: OptionValue,
+    },
+    GetOption {
+        ep: EpId,
+        scope: Scope,
+        template: OptionValue,
+    },
+    Subscribe {
+        ep: EpId,
+        scope: Scope,
+        kind: EventKind,
+        on: bool,
+    },
+    SetSampleInterval {
+        ms: u64,
+    },
+}
+
+impl Command {
+    pub fn endpoint(&self) -> Option<EpId> {
+        use Command::*;
+        match self {
+            Open { .. } | SetSampleInterval { .. } => None,
+            Close { ep }
+            | Listen { ep, .. }
+            | BindxAdd { ep, .. }
+            | BindxRemove { ep, .. }
+            | Connect { ep, .. }
+            | Send { ep, .. }
+            | Eof { ep, .. }
+            | Abort { ep, .. }
+            | Peeloff { ep, .. }
+            | SetOption { ep, .. }
+            | GetOption { ep, .. }
+            | Subscribe { ep, .. } => Some(*ep),
+        }
+    }
+
+    /// One line for the event log.
+    pub fn describe(&self) -> String {
+        use Command::*;
+        let addrs = |a: &[SocketAddr]| a.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        match self {
+            Open { label, config } => format!(
+                "open {label}: {:?} {:?} on [{}] port {}",
+                config.family,
+                config.style,
+                config.addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                config.port
+            ),
+            Close { ep } => format!("close ep{}", ep.0),
+            Listen { ep, backlog } => format!("listen ep{} backlog {backlog}", ep.0),
+            BindxAdd { ep, addrs: a } => format!("bindx add ep{} {}", ep.0, addrs(a)),
+            BindxRemove { ep, addrs: a } => format!("bindx remove ep{} {}", ep.0, addrs(a)),
+            Connect { ep, addrs: a, timeout_ms, .. } => match timeout_ms {
+                Some(ms) => format!("connect ep{} to {} (timeout {ms} ms)", ep.0, addrs(a)),
+                None => format!("connect_init ep{} to {}", ep.0, addrs(a)),
+            },
+            Send { ep, info, payload, count, .. } => format!(
+                "send ep{} assoc {} stream {} ppid {} {} B{}",
+                ep.0,
+                info.assoc.0,
+                info.stream,
+                info.ppid,
+                payload.len(),
+                if *count > 1 { format!(" ×{count}") } else { String::new() }
+            ),
+            Eof { ep, assoc } => format!("eof ep{} assoc {}", ep.0, assoc.0),
+            Abort { ep, assoc, .. } => format!("abort ep{} assoc {}", ep.0, assoc.0),
+            Peeloff { ep, assoc } => format!("peeloff ep{} assoc {}", ep.0, assoc.0),
+            SetOption { ep, scope, value } => format!("set {} on ep{} ({scope})", value.name(), ep.0),
+            GetOption { ep, scope, template } => format!("get {} on ep{} ({scope})", template.name(), ep.0),
+            Subscribe { ep, kind, on, .. } => {
+                format!("{} {} on ep{}", if *on { "subscribe" } else { "unsubscribe" }, kind.name(), ep.0)
+            }
+            SetSampleInterval { ms } => format!("sample every {ms} ms"),
+        }
+    }
+}
+
+/// A command with the id its result will carry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    pub command: Command,
+}
+
+/// What a command produced when it succeeded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    Done,
+    Endpoint { ep: EpId },
+    Assoc { assoc: AssocId },
+    Option { value: OptionValue },
+    Sent { messages: u32, bytes: u64 },
+}
+
+/// One path in a sample: its info, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PathSample {
+    Info(PathInfo),
+    Unreadable { addr: SocketAddr, error: Error },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// First event: the kernel's HZ and whether it has SCTP at all.
+    Hello {
+        hz: KernelHz,
+        kernel_sctp: Result<(), Error>,
+        sample_interval_ms: u64,
+    },
+    Done {
+        request: u64,
+        command: String,
+        outcome: Result<Reply, Error>,
+    },
+    Opened {
+        ep: EpId,
+        label: String,
+        style: Style,
+        local_addrs: Vec<SocketAddr>,
+        config: Option<EndpointConfig>,
+    },
+    Closed {
+        ep: EpId,
+    },
+    Notification {
+        ep: EpId,
+        notification: Notification,
+    },
+    /// A received message: its full length and the first bytes (the log stays bounded).
+    Data {
+        ep: EpId,
+        from: Option<SocketAddr>,
+        info: Option<RecvInfo>,
+        len: usize,
+        head: Vec<u8>,
+    },
+    Sample {
+        ep: EpId,
+        assoc: AssocId,
+        status: Status,
+        paths: Vec<PathSample>,
+        stats: Option<AssocStats>,
+    },
+    /// An association no longer listed by the kernel.
+    AssocGone {
+        ep: EpId,
+        assoc: AssocId,
+    },
+    Warning {
+        text: String,
+    },
+}
+
+/// An event with the worker's clock: seconds since it started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    pub t: f64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// Bytes of a received message kept in its event.
+pub const DATA_HEAD: usize = 1024;

@@ -1,0 +1,193 @@
+//! The worker thread on the real kernel: commands in, events out, samples of every path.
+
+use sctp_core::model::{AssocMetric, Model, PathMetric, SeriesKey};
+use sctp_core::options::{OptionValue, RtoInfo};
+use sctp_core::worker::{Command, EpId, Event, Reply, Stamped, WorkerHandle};
+use sctp_core::{EndpointConfig, Scope, SendInfo, Style};
+use sctp_inspector_tests::require_kernel_sctp;
+use sctp_inspector_tests::topology::TwoPaths;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+struct Harness {
+    worker: WorkerHandle,
+    model: Model,
+    wakeups: Arc<AtomicUsize>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        require_kernel_sctp();
+        let wakeups = Arc::new(AtomicUsize::new(0));
+        let w = Arc::clone(&wakeups);
+        let worker = WorkerHandle::spawn_with_interval(
+            Box::new(move || {
+                w.fetch_add(1, Ordering::Relaxed);
+            }),
+            Duration::from_millis(50),
+        )
+        .unwrap();
+        Harness { worker, model: Model::default(), wakeups }
+    }
+
+    /// Feeds events to the model until `want` matches one.
+    fn until(&mut self, timeout: Duration, mut want: impl FnMut(&Stamped) -> bool) -> Stamped {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let ev = self.worker.events().recv_timeout(left).unwrap_or_else(|_| {
+                let log: Vec<String> =
+                    self.model.log.iter().map(|e| format!("  {:.3} {:?} {}", e.t, e.kind, e.text)).collect();
+                panic!("timed out; log:\n{}", log.join("\n"))
+            });
+            self.model.apply(&ev);
+            if want(&ev) {
+                return ev;
+            }
+        }
+    }
+
+    /// Sends a command and waits for its result.
+    fn run(&mut self, command: Command) -> Result<Reply, sctp_core::Error> {
+        let id = self.worker.send(command);
+        let ev =
+            self.until(Duration::from_secs(10), |e| matches!(&e.event, Event::Done { request, .. } if *request == id));
+        let Event::Done { outcome, .. } = ev.event else { unreachable!() };
+        outcome
+    }
+
+    fn open(&mut self, label: &str, config: EndpointConfig) -> EpId {
+        match self.run(Command::Open { label: label.into(), config }) {
+            Ok(Reply::Endpoint { ep }) => ep,
+            other => panic!("open {label}: {other:?}"),
+        }
+    }
+}
+
+fn cfg(style: Style, addrs: Vec<std::net::IpAddr>, port: u16, netns: Option<&str>) -> EndpointConfig {
+    EndpointConfig { style, addrs, port, netns: netns.map(str::to_string), ..Default::default() }
+}
+
+#[test]
+fn connect_send_receive_and_sample_through_the_worker() {
+    let mut h = Harness::new();
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { kernel_sctp: Ok(()), .. }));
+    let server = h.open("server", cfg(Style::OneToMany, vec![[127, 0, 0, 1].into()], 0, None));
+    h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
+    let port = h.model.endpoints[&server].local_addrs[0].port();
+    let client = h.open("client", cfg(Style::OneToMany, vec![], 0, None));
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let init = sctp_core::options::InitMsg { num_ostreams: 4, max_instreams: 4, ..Default::default() };
+    let assoc =
+        match h.run(Command::Connect { ep: client, addrs: vec![addr], init: Some(init), timeout_ms: Some(3000) }) {
+            Ok(Reply::Assoc { assoc }) => assoc,
+            other => panic!("connect: {other:?}"),
+        };
+
+    // A burst of 50 messages on stream 3 with PPID 46, all received.
+    let info = SendInfo { assoc, stream: 3, ppid: 46, ..Default::default() };
+    let sent =
+        h.run(Command::Send { ep: client, info, payload: b"burst".to_vec(), count: 50, interval_ms: 0 }).unwrap();
+    assert_eq!(sent, Reply::Sent { messages: 50, bytes: 250 });
+    let mut got = 0;
+    while got < 50 {
+        let ev = h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Data { .. }));
+        let Event::Data { ep, info, len, .. } = ev.event else { unreachable!() };
+        let info = info.unwrap();
+        assert_eq!((ep, info.stream, info.ppid, len), (server, 3, 46, 5));
+        got += 1;
+    }
+
+    // Out-of-range stream: the kernel's error, explained.
+    let err = h.run(Command::Send {
+        ep: client,
+        info: SendInfo { stream: 4, ..info },
+        payload: b"x".to_vec(),
+        count: 1,
+        interval_ms: 0,
+    });
+    assert!(err.unwrap_err().to_string().contains("EINVAL (Invalid argument) — 4 outbound streams negotiated (0..3)"));
+
+    // Set an option and get the kernel's read-back.
+    let set = h.run(Command::SetOption {
+        ep: client,
+        scope: Scope::Assoc(assoc),
+        value: OptionValue::Rtoinfo(RtoInfo { initial: 500, max: 2000, min: 200 }),
+    });
+    assert_eq!(
+        set.unwrap(),
+        Reply::Option { value: OptionValue::Rtoinfo(RtoInfo { initial: 500, max: 2000, min: 200 }) }
+    );
+
+    // Samples arrive for the association, with its path, and become series.
+    h.until(
+        Duration::from_secs(2),
+        |e| matches!(&e.event, Event::Sample { ep, assoc: a, .. } if *ep == client && *a == assoc),
+    );
+    h.until(
+        Duration::from_secs(2),
+        |e| matches!(&e.event, Event::Sample { ep, assoc: a, .. } if *ep == client && *a == assoc),
+    );
+    let view = &h.model.endpoints[&client].assocs[&assoc];
+    assert_eq!(view.status.unwrap().outbound_streams, 4);
+    assert_eq!(view.paths.len(), 1);
+    assert_eq!(view.paths[0].addr, Some(addr));
+    assert!(h.model.series[&SeriesKey::Path { ep: client, assoc, addr, metric: PathMetric::Cwnd }].len() >= 2);
+    assert!(h.model.series.contains_key(&SeriesKey::Assoc {
+        ep: client,
+        assoc,
+        metric: AssocMetric::PacketsOutPerSec
+    }));
+    assert!(h.wakeups.load(Ordering::Relaxed) > 0, "the repaint callback never ran");
+
+    // Graceful end: the association goes away from the samples.
+    h.run(Command::Eof { ep: client, assoc }).unwrap();
+    h.until(
+        Duration::from_secs(5),
+        |e| matches!(&e.event, Event::AssocGone { ep, assoc: a } if *ep == client && *a == assoc),
+    );
+    h.run(Command::Close { ep: client }).unwrap();
+    let err = h.run(Command::Eof { ep: client, assoc }).unwrap_err();
+    assert_eq!(err.to_string(), format!("use endpoint ep{}: no such endpoint (closed?)", client.0));
+}
+
+#[test]
+fn connect_timeout_and_peeloff_through_the_worker() {
+    let mut h = Harness::new();
+    let topo = TwoPaths::new();
+    topo.link(1, false);
+    let client = h.open("client", cfg(Style::OneToMany, vec![TwoPaths::addr_a(1)], 0, Some(&topo.a)));
+    let rto = OptionValue::Rtoinfo(RtoInfo { initial: 100, max: 200, min: 100 });
+    h.run(Command::SetOption { ep: client, scope: Scope::Future, value: rto }).unwrap();
+    let err = h
+        .run(Command::Connect {
+            ep: client,
+            addrs: vec![SocketAddr::new(TwoPaths::addr_b(1), 7000)],
+            init: None,
+            timeout_ms: Some(500),
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("no COMM_UP in time; association"), "{err}");
+
+    let server = h.open("server", cfg(Style::OneToMany, vec![TwoPaths::addr_b(2)], 7001, Some(&topo.b)));
+    h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
+    let client2 = h.open("client2", cfg(Style::OneToMany, vec![TwoPaths::addr_a(2)], 0, Some(&topo.a)));
+    let to = SocketAddr::new(TwoPaths::addr_b(2), 7001);
+    let Ok(Reply::Assoc { .. }) =
+        h.run(Command::Connect { ep: client2, addrs: vec![to], init: None, timeout_ms: Some(3000) })
+    else {
+        panic!("connect over path 2 failed")
+    };
+    // The server's side of it shows up in its samples.
+    let sample = h.until(Duration::from_secs(5), |e| matches!(&e.event, Event::Sample { ep, .. } if *ep == server));
+    let Event::Sample { assoc: server_assoc, .. } = sample.event else { unreachable!() };
+    let peeled = match h.run(Command::Peeloff { ep: server, assoc: server_assoc }) {
+        Ok(Reply::Endpoint { ep }) => ep,
+        other => panic!("peeloff: {other:?}"),
+    };
+    assert_eq!(h.model.endpoints[&peeled].style, Style::OneToOne);
+    // The peeled-off association is sampled on its new endpoint.
+    h.until(Duration::from_secs(2), |e| matches!(&e.event, Event::Sample { ep, .. } if *ep == peeled));
+}
