@@ -1,1 +1,92 @@
-fn main() {}
+//! sctp-inspector: see and drive SCTP associations on a real Linux kernel stack.
+
+use clap::{Parser, Subcommand};
+use sctp_inspector::app::{InspectorApp, STORAGE_KEY, UiState};
+use sctp_inspector::demo::Demo;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(version, about = "See and drive SCTP associations on a real Linux kernel stack", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the scripted two-path demo in the window and save screenshots (needs root and
+    /// iproute2: run it in the rig, see the README).
+    Demo {
+        /// Folder for the PNGs.
+        #[arg(long, default_value = "screenshots")]
+        screenshots: PathBuf,
+    },
+}
+
+fn native_options() -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_inner_size([1600.0, 1000.0]).with_title("sctp-inspector"),
+        ..Default::default()
+    }
+}
+
+/// The window with a demo driving it.
+struct DemoApp {
+    app: InspectorApp,
+    demo: Demo,
+    failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl eframe::App for DemoApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if !self.demo.tick(&mut self.app, ui.ctx()) {
+            *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = self.demo.failure.clone();
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        self.app.ui(ui);
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => eframe::run_native(
+            "sctp-inspector",
+            native_options(),
+            Box::new(|cc| {
+                let state: UiState = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
+                Ok(Box::new(InspectorApp::new(&cc.egui_ctx, state)?))
+            }),
+        ),
+        Some(Cmd::Demo { screenshots }) => {
+            if let Err(e) = std::fs::create_dir_all(&screenshots) {
+                eprintln!("sctp-inspector demo: create {}: {e}", screenshots.display());
+                return ExitCode::FAILURE;
+            }
+            let failure = std::sync::Arc::new(std::sync::Mutex::new(None));
+            let f = std::sync::Arc::clone(&failure);
+            let options = eframe::NativeOptions { persist_window: false, ..native_options() };
+            let r = eframe::run_native(
+                "sctp-inspector-demo",
+                options,
+                Box::new(move |cc| {
+                    let app = InspectorApp::new(&cc.egui_ctx, UiState::default())?;
+                    Ok(Box::new(DemoApp { app, demo: Demo::new(screenshots), failure: f }))
+                }),
+            );
+            if let Some(e) = failure.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                eprintln!("sctp-inspector {e}");
+                return ExitCode::FAILURE;
+            }
+            r
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sctp-inspector: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -11,6 +11,8 @@ use std::time::Duration;
 pub enum HzSource {
     /// SCTP_INSPECTOR_HZ in the environment.
     Environment,
+    /// The resolution of CLOCK_MONOTONIC_COARSE, which ticks once per jiffy.
+    CoarseClock,
     /// CONFIG_HZ in /boot/config-RELEASE.
     BootConfig,
     /// jiffies counted against the clock in /proc/timer_list.
@@ -44,6 +46,9 @@ fn detect() -> KernelHz {
     if let Some(hz) = std::env::var("SCTP_INSPECTOR_HZ").ok().and_then(|v| v.parse().ok()).filter(|&h| h > 0) {
         return KernelHz { hz, source: HzSource::Environment };
     }
+    if let Some(hz) = crate::sys::coarse_clock_resolution_ns().ok().and_then(hz_from_tick_ns) {
+        return KernelHz { hz, source: HzSource::CoarseClock };
+    }
     if let Some(hz) = crate::sys::kernel_release()
         .ok()
         .and_then(|rel| std::fs::read_to_string(format!("/boot/config-{rel}")).ok())
@@ -55,6 +60,15 @@ fn detect() -> KernelHz {
         return KernelHz { hz, source: HzSource::Measured };
     }
     KernelHz { hz: ASSUMED_HZ, source: HzSource::Assumed }
+}
+
+/// HZ from the length of one jiffy, when it is a plausible kernel HZ.
+pub fn hz_from_tick_ns(tick_ns: u64) -> Option<u32> {
+    if tick_ns == 0 {
+        return None;
+    }
+    let hz = ((1_000_000_000 + tick_ns / 2) / tick_ns) as u32;
+    (24..=10_000).contains(&hz).then_some(hz)
 }
 
 /// CONFIG_HZ=N from a kernel config file.
@@ -89,6 +103,17 @@ fn measure_timer_list() -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tick_lengths_give_hz() {
+        assert_eq!(hz_from_tick_ns(10_000_000), Some(100));
+        assert_eq!(hz_from_tick_ns(4_000_000), Some(250));
+        assert_eq!(hz_from_tick_ns(3_333_333), Some(300));
+        assert_eq!(hz_from_tick_ns(1_000_000), Some(1000));
+        // A high-resolution clock's 1 ns is not a jiffy.
+        assert_eq!(hz_from_tick_ns(1), None);
+        assert_eq!(hz_from_tick_ns(0), None);
+    }
 
     #[test]
     fn config_hz_is_read() {

@@ -11,6 +11,7 @@ pub mod endpoint;
 pub mod error;
 pub mod hz;
 pub mod info;
+pub mod lab;
 pub mod message;
 pub mod model;
 pub mod notification;

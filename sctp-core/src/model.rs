@@ -4,6 +4,7 @@
 
 use crate::info::{AssocStats, PathInfo, Status};
 use crate::notification::Notification;
+use crate::options::{OptionName, OptionValue};
 use crate::ring::Ring;
 use crate::worker::{EpId, Event, PathSample, Reply, Stamped};
 use crate::{AssocId, EndpointConfig, Error, KernelHz, Style};
@@ -140,6 +141,10 @@ pub struct Model {
     pub now: f64,
     /// The last `Done` per request id that the caller asked to keep (`watch`).
     pub results: HashMap<u64, (f64, std::result::Result<Reply, Error>)>,
+    /// The latest value the kernel reported for each option (get, or read-back after set).
+    pub option_reads: HashMap<OptionName, OptionValue>,
+    /// The latest error from getting or setting each option.
+    pub option_errors: HashMap<OptionName, String>,
     pub events_seen: u64,
     pub data_messages: u64,
     pub notifications: u64,
@@ -163,6 +168,8 @@ impl Model {
             sample_interval_ms: 100,
             now: 0.0,
             results: HashMap::new(),
+            option_reads: HashMap::new(),
+            option_errors: HashMap::new(),
             events_seen: 0,
             data_messages: 0,
             notifications: 0,
@@ -210,6 +217,7 @@ impl Model {
                     Err(e) => (LogKind::Error, format!("{e}")),
                 };
                 self.log(t, kind, None, None, text);
+                self.note_option_outcome(outcome);
                 self.results.insert(*request, (t, outcome.clone()));
             }
             Event::Opened { ep, label, style, local_addrs, config } => {
@@ -272,6 +280,26 @@ impl Model {
                 self.log(t, LogKind::Endpoint, Some(*ep), Some(*assoc), format!("association {} gone", assoc.0));
             }
             Event::Warning { text } => self.log(t, LogKind::Warning, None, None, text.clone()),
+            Event::SampleInterval { ms } => self.sample_interval_ms = *ms,
+        }
+    }
+
+    fn note_option_outcome(&mut self, outcome: &std::result::Result<Reply, Error>) {
+        match outcome {
+            Ok(Reply::Option { value }) => {
+                self.option_errors.remove(&value.option_name());
+                self.option_reads.insert(value.option_name(), value.clone());
+            }
+            Err(e) => {
+                let about = OptionName::ALL.into_iter().find(|n| {
+                    let name = n.as_str();
+                    e.action.starts_with(&format!("set {name} (")) || e.action.starts_with(&format!("get {name} ("))
+                });
+                if let Some(name) = about {
+                    self.option_errors.insert(name, e.to_string());
+                }
+            }
+            Ok(_) => {}
         }
     }
 

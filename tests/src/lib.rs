@@ -2,7 +2,15 @@
 //! a two-path topology in network namespaces with netem and link control, and waiting
 //! for notifications with a readable failure message.
 
-pub mod topology;
+/// The two-path lab, with test-friendly panics.
+pub mod topology {
+    pub use sctp_core::lab::TwoPaths;
+
+    /// A fresh two-path topology; panics with iproute2's message if it cannot be built.
+    pub fn two_paths() -> TwoPaths {
+        TwoPaths::new().unwrap_or_else(|e| panic!("build the two-path topology: {e}"))
+    }
+}
 
 use sctp_core::{Endpoint, EndpointConfig, Received};
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@ use sctp_core::options::{OptionValue, RtoInfo};
 use sctp_core::worker::{Command, EpId, Event, Reply, Stamped, WorkerHandle};
 use sctp_core::{EndpointConfig, Scope, SendInfo, Style};
 use sctp_inspector_tests::require_kernel_sctp;
-use sctp_inspector_tests::topology::TwoPaths;
+use sctp_inspector_tests::topology::{TwoPaths, two_paths};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -156,8 +156,8 @@ fn connect_send_receive_and_sample_through_the_worker() {
 #[test]
 fn connect_timeout_and_peeloff_through_the_worker() {
     let mut h = Harness::new();
-    let topo = TwoPaths::new();
-    topo.link(1, false);
+    let topo = two_paths();
+    topo.link(1, false).unwrap();
     let client = h.open("client", cfg(Style::OneToMany, vec![TwoPaths::addr_a(1)], 0, Some(&topo.a)));
     let rto = OptionValue::Rtoinfo(RtoInfo { initial: 100, max: 200, min: 100 });
     h.run(Command::SetOption { ep: client, scope: Scope::Future, value: rto }).unwrap();

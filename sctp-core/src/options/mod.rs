@@ -29,7 +29,7 @@ pub trait SockOpt: Sized + Default {
 }
 
 /// Which options exist, for forms and scenario files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptionName {
     Rtoinfo,
@@ -51,7 +51,7 @@ pub enum OptionName {
 
 /// A value of any option, for code that handles them uniformly (UI forms, scenarios).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "option", rename_all = "snake_case")]
+#[serde(tag = "option", content = "value", rename_all = "snake_case")]
 pub enum OptionValue {
     Rtoinfo(RtoInfo),
     Associnfo(AssocInfo),
@@ -182,4 +182,22 @@ pub fn encode_bytes<O: SockOpt>(opt: &O, assoc_id: i32) -> Vec<u8> {
 /// Decodes the bytes getsockopt returned.
 pub fn decode_bytes<O: SockOpt>(bytes: &[u8]) -> Option<O> {
     read_struct::<O::Raw>(bytes).map(|raw| O::decode(&raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_value_round_trips_through_json_with_its_gen_sctp_name() {
+        for name in OptionName::ALL {
+            let v = name.default_value();
+            let json = serde_json::to_value(&v).unwrap();
+            assert_eq!(json["option"], name.as_str(), "{json}");
+            let back: OptionValue = serde_json::from_value(json).unwrap();
+            assert_eq!(back, v);
+        }
+        let v: OptionValue = serde_json::from_str(r#"{"option":"nodelay","value":true}"#).unwrap();
+        assert_eq!(v, OptionValue::Nodelay(NoDelay(true)));
+    }
 }

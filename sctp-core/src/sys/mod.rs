@@ -279,3 +279,11 @@ pub fn eventfd_clear(fd: &impl AsRawFd) -> io::Result<()> {
         Err(e) => Err(e),
     }
 }
+
+/// clock_getres(2) of CLOCK_MONOTONIC_COARSE: one jiffy of the running kernel, in ns.
+pub fn coarse_clock_resolution_ns() -> io::Result<u64> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec.
+    syscall!(unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) })?;
+    Ok(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}

@@ -289,6 +289,7 @@ impl Engine {
                 }
                 self.sample_every = Duration::from_millis(ms);
                 self.next_sample = Instant::now();
+                self.emit(Event::SampleInterval { ms });
                 Ok(Reply::Done)
             }
             Command::Send { .. } | Command::Connect { .. } => unreachable!("handled in execute"),
@@ -297,7 +298,10 @@ impl Engine {
 
     fn open(&mut self, label: String, config: EndpointConfig) -> Result<EpId> {
         let ep = Endpoint::open(&config)?;
+        // Everything but SENDER_DRY, which fires after every send that empties the queue
+        // and would drown the log; the events option turns it on.
         ep.subscribe_all()?;
+        ep.subscribe(Scope::Future, crate::EventKind::SenderDry, false)?;
         self.adopt(ep, label, Some(config))
     }
 

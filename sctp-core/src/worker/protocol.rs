@@ -229,6 +229,10 @@ pub enum Event {
     Warning {
         text: String,
     },
+    /// The sampler\'s new period.
+    SampleInterval {
+        ms: u64,
+    },
 }
 
 /// An event with the worker's clock: seconds since it started.

@@ -4,7 +4,7 @@ use super::cfg;
 use sctp_core::notification::{AssocChangeState, PeerAddrState};
 use sctp_core::options::{AssocInfo, PeerAddrParams, PrimaryAddr, RtoInfo, Toggle};
 use sctp_core::{AssocId, Endpoint, Notification, PathState, Received, Scope, SendInfo, Style};
-use sctp_inspector_tests::topology::TwoPaths;
+use sctp_inspector_tests::topology::{TwoPaths, two_paths};
 use sctp_inspector_tests::{open, wait_for};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ fn peer(path: u8) -> SocketAddr {
 }
 
 fn two_path_association() -> Pair {
-    associate_over(TwoPaths::new())
+    associate_over(two_paths())
 }
 
 fn associate_over(topo: TwoPaths) -> Pair {
@@ -93,7 +93,7 @@ fn path_failure_fails_over_without_losing_messages_and_recovers() {
     let mut unreachable_at = None;
     for i in 0..total {
         if i == 20 {
-            p.topo.link(1, false);
+            p.topo.link(1, false).unwrap();
             link_down_at = Some(Instant::now());
         }
         let msg = format!("message {i:03}");
@@ -137,7 +137,7 @@ fn path_failure_fails_over_without_losing_messages_and_recovers() {
     assert_eq!(p.client.status(p.assoc).unwrap().state, sctp_core::AssocState::Established);
 
     // Link up: heartbeats find the path again.
-    p.topo.link(1, true);
+    p.topo.link(1, true).unwrap();
     let (avail, _) = wait_for(&mut p.client, Duration::from_secs(10), |r| {
         matches!(r, Received::Notification(Notification::PeerAddrChange { state: PeerAddrState::Available, .. }))
     });
@@ -159,8 +159,8 @@ fn path_failure_fails_over_without_losing_messages_and_recovers() {
 /// HZ=100 cannot move an srtt of 8..15 jiffies towards an rtt of 8..15.
 #[test]
 fn srtt_in_ms_matches_a_known_netem_delay() {
-    let topo = TwoPaths::new();
-    topo.netem(2, "delay 80ms");
+    let topo = two_paths();
+    topo.netem(2, "delay 80ms").unwrap();
     let p = associate_over(topo);
     // Heartbeats every ~200 ms + RTO confirm and measure both paths.
     std::thread::sleep(Duration::from_millis(2500));

@@ -1,0 +1,209 @@
+//! `sctp-inspector demo --screenshots DIR`: drives the real window through a two-path
+//! association with traffic, a path failure and its recovery, an option set with the
+//! kernel's read-back, and saves PNGs of the window at each stage (eframe's own
+//! screenshot). Needs root and iproute2 (run it in the rig: see the README).
+
+use crate::app::{InspectorApp, RightTab};
+use crate::panels::Ctx;
+use crate::panels::options::ScopeChoice;
+use sctp_core::lab::TwoPaths;
+use sctp_core::options::{InitMsg, OptionName, OptionValue, PeerAddrParams, RtoInfo, Toggle};
+use sctp_core::worker::{Command, EpId};
+use sctp_core::{AssocId, EndpointConfig, Scope, SendInfo, Style};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+const PORT: u16 = 6000;
+
+/// What happens, each a number of seconds after the step before it has run. A step whose
+/// precondition (an endpoint, an association) is not there yet waits for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    Open,
+    Listen,
+    Connect,
+    Traffic,
+    Shot(&'static str),
+    LinkDown,
+    LinkUp,
+    SetOption,
+    ShowReceiver,
+    Quit,
+}
+
+const TIMELINE: &[(f64, Step)] = &[
+    (0.0, Step::Open),
+    (0.3, Step::Listen),
+    (0.3, Step::Connect),
+    (0.5, Step::Traffic),
+    (6.0, Step::Shot("01-two-paths.png")),
+    (0.5, Step::LinkDown),
+    (4.0, Step::Shot("02-path-failure.png")),
+    (0.5, Step::LinkUp),
+    (3.0, Step::SetOption),
+    (1.5, Step::Shot("03-recovered-options-readback.png")),
+    (0.5, Step::ShowReceiver),
+    (1.5, Step::Shot("04-receiver-log-send.png")),
+    (1.0, Step::Quit),
+];
+
+/// How long a step may wait for its precondition.
+const PATIENCE_S: f64 = 20.0;
+
+pub struct Demo {
+    /// When the previous step ran.
+    last: Option<Instant>,
+    next: usize,
+    topo: Option<TwoPaths>,
+    out: PathBuf,
+    requested: usize,
+    saved: Arc<AtomicUsize>,
+    /// Set when a step failed; the demo stops and the process exits non-zero.
+    pub failure: Option<String>,
+}
+
+impl Demo {
+    pub fn new(out: PathBuf) -> Self {
+        Demo { last: None, next: 0, topo: None, out, requested: 0, saved: Arc::new(AtomicUsize::new(0)), failure: None }
+    }
+
+    fn ep(app: &InspectorApp, label: &str) -> Option<EpId> {
+        app.model.endpoints.iter().find(|(_, v)| v.label == label && !v.closed).map(|(id, _)| *id)
+    }
+
+    fn first_assoc(app: &InspectorApp, ep: EpId) -> Option<AssocId> {
+        app.model.endpoints.get(&ep)?.assocs.iter().find(|(_, a)| !a.gone).map(|(id, _)| *id)
+    }
+
+    /// Runs the steps that are due; returns false once the demo is over.
+    pub fn tick(&mut self, app: &mut InspectorApp, ctx: &egui::Context) -> bool {
+        let last = *self.last.get_or_insert_with(Instant::now);
+        while self.failure.is_none() && self.next < TIMELINE.len() {
+            let (delay, step) = TIMELINE[self.next];
+            let waited = last.elapsed().as_secs_f64();
+            if waited < delay {
+                break;
+            }
+            match self.run(step, app, ctx) {
+                Ok(()) => {
+                    self.next += 1;
+                    self.last = Some(Instant::now());
+                    break;
+                }
+                Err(e) if waited > delay + PATIENCE_S => self.failure = Some(format!("demo step {step:?}: {e}")),
+                Err(_) => break,
+            }
+        }
+        ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        let done = self.next >= TIMELINE.len() && self.saved.load(Ordering::SeqCst) >= self.requested;
+        !(done || self.failure.is_some())
+    }
+
+    fn run(&mut self, step: Step, app: &mut InspectorApp, ctx: &egui::Context) -> Result<(), String> {
+        let topo = || self.topo.as_ref().ok_or("no topology");
+        match step {
+            Step::Open => {
+                let t = TwoPaths::new().map_err(|e| e.to_string())?;
+                // Delays in place before the association starts: the kernel takes its first
+                // RTT sample per path as srtt outright.
+                t.netem(1, "delay 20ms").map_err(|e| e.to_string())?;
+                t.netem(2, "delay 100ms 5ms loss 1%").map_err(|e| e.to_string())?;
+                for (label, ns, addrs, port) in
+                    [("server", &t.b, TwoPaths::addrs_b(), PORT), ("client", &t.a, TwoPaths::addrs_a(), 0)]
+                {
+                    let config = EndpointConfig {
+                        style: Style::OneToMany,
+                        addrs,
+                        port,
+                        netns: Some(ns.clone()),
+                        ..Default::default()
+                    };
+                    app.outbox.push(Command::Open { label: label.into(), config });
+                }
+                self.topo = Some(t);
+            }
+            Step::Listen => {
+                let (server, client) =
+                    (Self::ep(app, "server").ok_or("no server")?, Self::ep(app, "client").ok_or("no client")?);
+                for ep in [server, client] {
+                    let timers = [
+                        OptionValue::Rtoinfo(RtoInfo { initial: 300, max: 1000, min: 100 }),
+                        OptionValue::PeerAddrParams(PeerAddrParams {
+                            hb_interval: 300,
+                            path_max_rxt: 2,
+                            heartbeat: Toggle::Enable,
+                            ..Default::default()
+                        }),
+                    ];
+                    for value in timers {
+                        app.outbox.push(Command::SetOption { ep, scope: Scope::Future, value });
+                    }
+                }
+                app.outbox.push(Command::Listen { ep: server, backlog: 8 });
+                app.state.sel.ep = Some(client);
+            }
+            Step::Connect => {
+                let client = Self::ep(app, "client").ok_or("no client")?;
+                let addrs = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, PORT)).collect();
+                let init = InitMsg { num_ostreams: 10, max_instreams: 10, ..Default::default() };
+                app.outbox.push(Command::Connect { ep: client, addrs, init: Some(init), timeout_ms: Some(3000) });
+            }
+            Step::Traffic => {
+                let client = Self::ep(app, "client").ok_or("no client")?;
+                let assoc = Self::first_assoc(app, client).ok_or("the association did not come up")?;
+                app.state.sel.assoc = Some(assoc);
+                let info = SendInfo { assoc, stream: 3, ppid: 46, ..Default::default() };
+                let payload = vec![b'x'; 1000];
+                app.outbox.push(Command::Send { ep: client, info, payload, count: 100_000, interval_ms: 10 });
+            }
+            Step::Shot(name) => {
+                let path = self.out.join(name);
+                let saved = Arc::clone(&self.saved);
+                self.requested += 1;
+                ctx.request_screenshot(move |img| {
+                    if let Err(e) = save_png(&path, &img) {
+                        eprintln!("demo: {e}");
+                    } else {
+                        println!("demo: wrote {}", path.display());
+                    }
+                    saved.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+            Step::LinkDown => topo()?.link(1, false).map_err(|e| e.to_string())?,
+            Step::LinkUp => topo()?.link(1, true).map_err(|e| e.to_string())?,
+            Step::SetOption => {
+                // Through the options form, as a person would: maxseg 1001 on this association;
+                // the kernel rounds it to a multiple of 4 and the form highlights that.
+                let client = Self::ep(app, "client").ok_or("no client")?;
+                let opts = &mut app.state.options;
+                opts.option = OptionName::Maxseg;
+                opts.scope = ScopeChoice::ThisAssociation;
+                opts.texts.insert((OptionName::Maxseg, "value".into()), "1001".into());
+                app.state.tab = RightTab::Options;
+                let mut cx = Ctx { model: &app.model, sel: &mut app.state.sel, out: &mut app.outbox };
+                app.state.options.submit(&mut cx, client, true);
+            }
+            Step::ShowReceiver => {
+                let server = Self::ep(app, "server").ok_or("no server")?;
+                let assoc = Self::first_assoc(app, server).ok_or("no server association")?;
+                app.state.sel.ep = Some(server);
+                app.state.sel.assoc = Some(assoc);
+                app.state.tab = RightTab::Send;
+                app.state.send.stream = "3".into();
+                app.state.log.only_selected = true;
+            }
+            Step::Quit => {}
+        }
+        Ok(())
+    }
+}
+
+fn save_png(path: &std::path::Path, img: &egui::ColorImage) -> Result<(), String> {
+    let [w, h] = img.size;
+    let bytes: Vec<u8> = img.pixels.iter().flat_map(|c| c.to_array()).collect();
+    let buf = image::RgbaImage::from_raw(w as u32, h as u32, bytes).ok_or("screenshot has the wrong size")?;
+    buf.save(path).map_err(|e| format!("save {}: {e}", path.display()))
+}

@@ -1,0 +1,11 @@
+//! sctp-inspector: the window (a view over `sctp_core::model::Model`) and its CLI.
+//! Panels read the model and push `Command`s; only the worker touches sockets.
+
+pub mod app;
+pub mod decimate;
+pub mod demo;
+pub mod forms;
+pub mod panels;
+pub mod widgets;
+
+pub use app::InspectorApp;

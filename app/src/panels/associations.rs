@@ -1,0 +1,197 @@
+//! The tree endpoint → association → paths, with state badges; connect (blocking with a
+//! timeout, or non-blocking) to one or several addresses with INIT parameters inline; per
+//! association eof, abort, peeloff; per path set primary, heartbeat now, set peer primary.
+
+use super::Ctx;
+use crate::forms;
+use crate::widgets::{assoc_state_color, badge, error_line, path_color, path_state_name, text_field};
+use egui::{RichText, Ui};
+use sctp_core::options::{InitMsg, OptionValue, PeerAddrParams, PrimaryAddr, SetPeerPrimaryAddr};
+use sctp_core::worker::{Command, EpId};
+use sctp_core::{AssocId, Scope};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct AssociationsPanel {
+    pub peers: String,
+    pub port: String,
+    pub ostreams: String,
+    pub instreams: String,
+    pub blocking: bool,
+    pub timeout_ms: String,
+    #[serde(skip)]
+    pub error: Option<String>,
+}
+
+impl Default for AssociationsPanel {
+    fn default() -> Self {
+        AssociationsPanel {
+            peers: "127.0.0.1".into(),
+            port: "2006".into(),
+            ostreams: "10".into(),
+            instreams: "10".into(),
+            blocking: true,
+            timeout_ms: "3000".into(),
+            error: None,
+        }
+    }
+}
+
+impl AssociationsPanel {
+    pub fn connect_command(&self, ep: EpId) -> Result<Command, String> {
+        let port = forms::parse_num("peer port", &self.port, 1, 65535)? as u16;
+        let addrs = forms::parse_socket_addrs("peer addresses", &self.peers, Some(port))?;
+        let init = InitMsg {
+            num_ostreams: forms::parse_num("out streams", &self.ostreams, 1, 65535)? as u16,
+            max_instreams: forms::parse_num("in streams", &self.instreams, 1, 65535)? as u16,
+            ..Default::default()
+        };
+        let timeout_ms =
+            if self.blocking { Some(forms::parse_num("timeout", &self.timeout_ms, 1, 600_000)?) } else { None };
+        Ok(Command::Connect { ep, addrs, init: Some(init), timeout_ms })
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx) {
+        self.tree(ui, cx);
+        ui.separator();
+        match cx.sel.ep.filter(|ep| cx.model.endpoints.get(ep).is_some_and(|v| !v.closed)) {
+            Some(ep) => self.connect_form(ui, cx, ep),
+            None => {
+                ui.label("Select an endpoint to connect from it.");
+            }
+        }
+    }
+
+    fn tree(&mut self, ui: &mut Ui, cx: &mut Ctx) {
+        ui.heading("Associations");
+        for (&ep, view) in &cx.model.endpoints {
+            if view.closed {
+                continue;
+            }
+            let selected = cx.sel.ep == Some(ep) && cx.sel.assoc.is_none();
+            let title = format!("ep{} {} ({:?})", ep.0, view.label, view.style);
+            if ui.selectable_label(selected, RichText::new(title).strong()).clicked() {
+                *cx.sel = super::Selection { ep: Some(ep), assoc: None };
+            }
+            for (&assoc, a) in &view.assocs {
+                if a.gone {
+                    continue;
+                }
+                ui.indent(("assoc", ep.0, assoc.0), |ui| {
+                    ui.horizontal(|ui| {
+                        let sel = cx.sel.ep == Some(ep) && cx.sel.assoc == Some(assoc);
+                        if ui.selectable_label(sel, format!("assoc {}", assoc.0)).clicked() {
+                            *cx.sel = super::Selection { ep: Some(ep), assoc: Some(assoc) };
+                        }
+                        if let Some(s) = a.status {
+                            badge(ui, &format!("{:?}", s.state), assoc_state_color(s.state));
+                            ui.label(format!("in {} out {}", s.inbound_streams, s.outbound_streams));
+                        }
+                    });
+                    let primary = a.status.and_then(|s| s.primary.addr);
+                    for p in &a.paths {
+                        let Some(addr) = p.addr else { continue };
+                        ui.horizontal(|ui| {
+                            badge(ui, path_state_name(p.state), path_color(p.state));
+                            let mark = if Some(addr) == primary { "  (primary)" } else { "" };
+                            ui.label(format!("{addr}{mark}"));
+                            if ui.small_button("primary").on_hover_text("Set as primary path").clicked() {
+                                cx.out.push(set(ep, assoc, OptionValue::PrimaryAddr(PrimaryAddr { addr: Some(addr) })));
+                            }
+                            if ui.small_button("heartbeat").on_hover_text("Send a heartbeat now").clicked() {
+                                cx.out.push(heartbeat(ep, assoc, addr));
+                            }
+                        });
+                    }
+                    for (addr, e) in &a.unreadable_paths {
+                        error_line(ui, &format!("{addr}: {e}"));
+                    }
+                });
+            }
+        }
+    }
+
+    fn connect_form(&mut self, ui: &mut Ui, cx: &mut Ctx, ep: EpId) {
+        ui.strong(format!("Connect from ep{}", ep.0));
+        text_field(ui, "Peer addresses", &mut self.peers, 180.0)
+            .on_hover_text("Comma-separated; several addresses of one peer = connectx");
+        text_field(ui, "Peer port", &mut self.port, 60.0);
+        ui.horizontal(|ui| {
+            text_field(ui, "Out streams", &mut self.ostreams, 40.0);
+            text_field(ui, "In streams", &mut self.instreams, 40.0);
+        });
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.blocking, "wait for COMM_UP");
+            if self.blocking {
+                text_field(ui, "Timeout (ms)", &mut self.timeout_ms, 60.0);
+            }
+        });
+        if ui.button("Connect").clicked() {
+            match self.connect_command(ep) {
+                Ok(c) => {
+                    self.error = None;
+                    cx.out.push(c);
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        if let Some(e) = &self.error {
+            error_line(ui, e);
+        }
+        if let Some(assoc) = cx.sel.assoc {
+            ui.separator();
+            ui.strong(format!("Association {}", assoc.0));
+            ui.horizontal(|ui| {
+                if ui.button("EOF").on_hover_text("Graceful shutdown").clicked() {
+                    cx.out.push(Command::Eof { ep, assoc });
+                }
+                if ui.button("Abort").clicked() {
+                    cx.out.push(Command::Abort { ep, assoc, reason: "aborted from sctp-inspector".into() });
+                }
+                if ui.button("Peeloff").on_hover_text("Move to its own one-to-one socket").clicked() {
+                    cx.out.push(Command::Peeloff { ep, assoc });
+                }
+            });
+            let locals = cx.model.endpoints[&ep].local_addrs.clone();
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Ask peer to use as primary:");
+                for addr in locals {
+                    if ui.small_button(addr.to_string()).clicked() {
+                        let v = OptionValue::SetPeerPrimaryAddr(SetPeerPrimaryAddr { addr: Some(addr) });
+                        cx.out.push(set(ep, assoc, v));
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn set(ep: EpId, assoc: AssocId, value: OptionValue) -> Command {
+    Command::SetOption { ep, scope: Scope::Assoc(assoc), value }
+}
+
+fn heartbeat(ep: EpId, assoc: AssocId, addr: SocketAddr) -> Command {
+    set(
+        ep,
+        assoc,
+        OptionValue::PeerAddrParams(PeerAddrParams { address: Some(addr), hb_demand: true, ..Default::default() }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_form_builds_connectx_with_initmsg() {
+        let p = AssociationsPanel { peers: "10.1.1.2, 10.2.2.2".into(), port: "6000".into(), ..Default::default() };
+        let Command::Connect { addrs, init, timeout_ms, .. } = p.connect_command(EpId(1)).unwrap() else { panic!() };
+        assert_eq!(addrs.len(), 2);
+        assert_eq!(init.unwrap().num_ostreams, 10);
+        assert_eq!(timeout_ms, Some(3000));
+        let bad = AssociationsPanel { ostreams: "0".into(), ..Default::default() };
+        assert_eq!(bad.connect_command(EpId(1)).unwrap_err(), "out streams: 0 is out of range 1..=65535");
+    }
+}

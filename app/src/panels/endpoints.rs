@@ -1,0 +1,176 @@
+//! Open endpoints (family, style, local addresses, port, namespace, socket options), and
+//! per endpoint: listen, bindx add/remove, close.
+
+use super::Ctx;
+use crate::forms;
+use crate::widgets::{error_line, text_field};
+use egui::Ui;
+use sctp_core::worker::{Command, EpId};
+use sctp_core::{EndpointConfig, Family, SocketOptions, Style};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointsPanel {
+    pub label: String,
+    pub family: Family,
+    pub style: Style,
+    pub addrs: String,
+    pub port: String,
+    pub netns: String,
+    pub options: SocketOptions,
+    pub sndbuf: String,
+    pub rcvbuf: String,
+    pub backlog: String,
+    pub bindx: String,
+    #[serde(skip)]
+    pub error: Option<String>,
+}
+
+impl Default for EndpointsPanel {
+    fn default() -> Self {
+        EndpointsPanel {
+            label: "server".into(),
+            family: Family::Ipv4,
+            style: Style::OneToMany,
+            addrs: "127.0.0.1".into(),
+            port: "2006".into(),
+            netns: String::new(),
+            options: SocketOptions::default(),
+            sndbuf: String::new(),
+            rcvbuf: String::new(),
+            backlog: "16".into(),
+            bindx: String::new(),
+            error: None,
+        }
+    }
+}
+
+impl EndpointsPanel {
+    /// The endpoint described by the form, or what is wrong with it.
+    pub fn config(&self) -> Result<EndpointConfig, String> {
+        let addrs = forms::parse_ips("local addresses", &self.addrs)?;
+        let port = forms::parse_num("port", &self.port, 0, 65535)? as u16;
+        let optional = |field: &str, text: &str| -> Result<Option<u32>, String> {
+            if text.trim().is_empty() {
+                Ok(None)
+            } else {
+                forms::parse_num(field, text, 1024, i32::MAX as u64).map(|v| Some(v as u32))
+            }
+        };
+        let options = SocketOptions {
+            sndbuf: optional("sndbuf", &self.sndbuf)?,
+            rcvbuf: optional("recbuf", &self.rcvbuf)?,
+            ..self.options.clone()
+        };
+        if self.family == Family::Ipv4 && addrs.iter().any(|a| a.is_ipv6()) {
+            return Err("local addresses: an IPv4 endpoint cannot bind IPv6 addresses".into());
+        }
+        let netns = Some(self.netns.trim().to_string()).filter(|s| !s.is_empty());
+        Ok(EndpointConfig { family: self.family, style: self.style, addrs, port, netns, options })
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx) {
+        egui::CollapsingHeader::new("Open endpoint").default_open(true).show(ui, |ui| self.open_form(ui, cx));
+        ui.separator();
+        let open: Vec<EpId> = cx.model.endpoints.iter().filter(|(_, v)| !v.closed).map(|(id, _)| *id).collect();
+        if let Some(ep) = cx.sel.ep.filter(|e| open.contains(e)) {
+            self.actions(ui, cx, ep);
+        }
+    }
+
+    fn open_form(&mut self, ui: &mut Ui, cx: &mut Ctx) {
+        text_field(ui, "Label", &mut self.label, 140.0);
+        ui.horizontal(|ui| {
+            ui.label("Family");
+            ui.selectable_value(&mut self.family, Family::Ipv4, "IPv4");
+            ui.selectable_value(&mut self.family, Family::Ipv6, "IPv6");
+        });
+        ui.horizontal(|ui| {
+            ui.label("Style");
+            ui.selectable_value(&mut self.style, Style::OneToMany, "one-to-many (seqpacket)");
+            ui.selectable_value(&mut self.style, Style::OneToOne, "one-to-one (stream)");
+        });
+        text_field(ui, "Local addresses", &mut self.addrs, 180.0)
+            .on_hover_text("Comma-separated; several = multi-homed; empty = wildcard");
+        text_field(ui, "Port", &mut self.port, 60.0).on_hover_text("0 = any free port");
+        text_field(ui, "Network namespace", &mut self.netns, 120.0)
+            .on_hover_text("A name from `ip netns list`; empty = this process's namespace");
+        egui::CollapsingHeader::new("Socket options").show(ui, |ui| {
+            text_field(ui, "sndbuf", &mut self.sndbuf, 80.0);
+            text_field(ui, "recbuf", &mut self.rcvbuf, 80.0);
+            ui.checkbox(&mut self.options.reuseaddr, "reuseaddr");
+            ui.checkbox(&mut self.options.reuseport, "reuseport");
+            ui.checkbox(&mut self.options.dontroute, "dontroute");
+            ui.checkbox(&mut self.options.ipv6_v6only, "ipv6_v6only");
+            ui.checkbox(&mut self.options.nonblocking_send, "non-blocking send");
+        });
+        if ui.button("Open").clicked() {
+            match self.config() {
+                Ok(config) => {
+                    self.error = None;
+                    cx.out.push(Command::Open { label: self.label.clone(), config });
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        if let Some(e) = &self.error {
+            error_line(ui, e);
+        }
+    }
+
+    fn actions(&mut self, ui: &mut Ui, cx: &mut Ctx, ep: EpId) {
+        let view = &cx.model.endpoints[&ep];
+        ui.strong(format!("ep{} {}", ep.0, view.label));
+        let addrs = view.local_addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        ui.label(format!("bound (kernel): {addrs}"));
+        ui.horizontal(|ui| {
+            text_field(ui, "Backlog", &mut self.backlog, 40.0);
+            if ui.button("Listen").clicked() {
+                match forms::parse_num("backlog", &self.backlog, 1, 4096) {
+                    Ok(b) => cx.out.push(Command::Listen { ep, backlog: b as i32 }),
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            if ui.button("Stop listening").clicked() {
+                cx.out.push(Command::Listen { ep, backlog: 0 });
+            }
+        });
+        ui.horizontal(|ui| {
+            text_field(ui, "bindx", &mut self.bindx, 140.0);
+            let port = view.local_addrs.first().map(|a| a.port());
+            for (label, add) in [("Add", true), ("Remove", false)] {
+                if ui.button(label).clicked() {
+                    match forms::parse_socket_addrs("bindx", &self.bindx, port) {
+                        Ok(addrs) if add => cx.out.push(Command::BindxAdd { ep, addrs }),
+                        Ok(addrs) => cx.out.push(Command::BindxRemove { ep, addrs }),
+                        Err(e) => self.error = Some(e),
+                    }
+                }
+            }
+        });
+        if ui.button("Close endpoint").clicked() {
+            cx.out.push(Command::Close { ep });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_builds_a_multihomed_config_or_names_the_bad_field() {
+        let mut p = EndpointsPanel { addrs: "10.1.1.2, 10.2.2.2".into(), port: "6000".into(), ..Default::default() };
+        let c = p.config().unwrap();
+        assert_eq!((c.addrs.len(), c.port, c.netns), (2, 6000, None));
+        p.port = "65536".into();
+        assert_eq!(p.config().unwrap_err(), "port: 65536 is out of range 0..=65535");
+        p.port = "1".into();
+        p.addrs = "::1".into();
+        assert!(p.config().unwrap_err().contains("IPv4 endpoint cannot bind IPv6"));
+        p.addrs = String::new();
+        p.sndbuf = "12".into();
+        assert_eq!(p.config().unwrap_err(), "sndbuf: 12 is out of range 1024..=2147483647");
+    }
+}

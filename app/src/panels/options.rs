@@ -1,0 +1,417 @@
+//! Every record option as a form: pick the option and the scope, Get, edit, Set. After a
+//! Set the worker reads the option back; each field shows what the kernel reports and is
+//! highlighted where the kernel applied something other than what was asked. Values are
+//! checked (type, range, sctp-core's own checks) before any syscall. Below: live status,
+//! per-path info and association counters for the selected association.
+//!
+//! One generic form serves all fifteen options: the record's serde shape gives its fields,
+//! `field_meta` their units and ranges.
+
+use super::Ctx;
+use crate::forms;
+use crate::widgets::{badge, error_line, path_color, path_state_name};
+use egui::{Color32, RichText, Ui};
+use sctp_core::options::{OptionName, OptionValue};
+use sctp_core::worker::{Command, EpId};
+use sctp_core::{AssocId, EventKind, Scope};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ScopeChoice {
+    #[default]
+    Future,
+    Current,
+    All,
+    ThisAssociation,
+}
+
+/// Units, bounds and editability of one field.
+pub struct FieldMeta {
+    pub unit: &'static str,
+    pub max: u64,
+    pub read_only: bool,
+}
+
+pub fn field_meta(option: OptionName, field: &str) -> FieldMeta {
+    use OptionName::*;
+    let m = |unit, max| FieldMeta { unit, max, read_only: false };
+    match (option, field) {
+        (Rtoinfo, _) | (Associnfo, "cookie_life") => m("ms", u32::MAX as u64),
+        (Associnfo, "max_retrans") => m("", 65535),
+        (Associnfo, _) => FieldMeta { unit: "", max: u32::MAX as u64, read_only: true },
+        (Initmsg, "max_init_timeo") => m("ms", 65535),
+        (Initmsg, _) => m("", 65535),
+        (Autoclose, _) => m("s", u32::MAX as u64),
+        (Maxseg, _) => m("bytes", 65535),
+        (PeerAddrParams, "hb_interval") => m("ms", u32::MAX as u64),
+        (PeerAddrParams, "path_max_rxt") => m("", 65535),
+        (PeerAddrParams, "path_mtu") => m("bytes", 65535),
+        (PeerAddrParams, "sack_delay") | (DelayedAckTime, "delay") => m("ms", 500),
+        (DefaultSendParam, "stream") | (DefaultSendParam, "flags") => m("", 65535),
+        (DefaultSendParam, "time_to_live") => m("ms", u32::MAX as u64),
+        _ => m("", u32::MAX as u64),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct OptionsPanel {
+    pub option: OptionName,
+    pub scope: ScopeChoice,
+    /// Per option, the form's fields as text (numbers, addresses) or JSON (flags, lists).
+    pub drafts: BTreeMap<String, Map<String, Value>>,
+    #[serde(skip)]
+    pub texts: BTreeMap<(OptionName, String), String>,
+    /// What was last sent per option, to compare with the kernel's read-back.
+    #[serde(skip)]
+    pub sent: BTreeMap<String, Value>,
+    #[serde(skip)]
+    pub error: Option<String>,
+}
+
+impl Default for OptionsPanel {
+    fn default() -> Self {
+        OptionsPanel {
+            option: OptionName::Rtoinfo,
+            scope: ScopeChoice::Future,
+            drafts: BTreeMap::new(),
+            texts: BTreeMap::new(),
+            sent: BTreeMap::new(),
+            error: None,
+        }
+    }
+}
+
+/// The JSON fields of an option value ({"value": x} for single-value options).
+fn fields_of(value: &OptionValue) -> Map<String, Value> {
+    match serde_json::to_value(value).ok().and_then(|mut v| v.get_mut("value").map(Value::take)) {
+        Some(Value::Object(m)) => m,
+        Some(other) => Map::from_iter([("value".to_string(), other)]),
+        None => Map::new(),
+    }
+}
+
+fn value_from_fields(option: OptionName, fields: &Map<String, Value>) -> Result<OptionValue, String> {
+    let inner = if is_record(option) {
+        Value::Object(fields.clone())
+    } else {
+        fields.get("value").cloned().unwrap_or(Value::Null)
+    };
+    let v = serde_json::json!({ "option": option.as_str(), "value": inner });
+    serde_json::from_value(v).map_err(|e| format!("{}: {e}", option.as_str()))
+}
+
+/// Options whose value is a record rather than one bare number or flag.
+fn is_record(option: OptionName) -> bool {
+    matches!(
+        serde_json::to_value(option.default_value()).ok().and_then(|v| v.get("value").cloned()),
+        Some(Value::Object(_))
+    )
+}
+
+fn show_value(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => format!("{} on", a.len()),
+        other => other.to_string(),
+    }
+}
+
+impl OptionsPanel {
+    fn scope(&self, assoc: Option<AssocId>) -> Result<Scope, String> {
+        Ok(match self.scope {
+            ScopeChoice::Future => Scope::Future,
+            ScopeChoice::Current => Scope::Current,
+            ScopeChoice::All => Scope::All,
+            ScopeChoice::ThisAssociation => {
+                Scope::Assoc(assoc.ok_or("scope: select an association first (or choose future/current/all)")?)
+            }
+        })
+    }
+
+    fn draft(&mut self) -> &mut Map<String, Value> {
+        let option = self.option;
+        self.drafts.entry(option.as_str().to_string()).or_insert_with(|| fields_of(&option.default_value()))
+    }
+
+    /// Builds the option value from the form, checking every field.
+    pub fn value(&mut self) -> Result<OptionValue, String> {
+        let option = self.option;
+        let mut fields = self.draft().clone();
+        for (name, v) in fields.iter_mut() {
+            let Some(text) = self.texts.get(&(option, name.clone())) else { continue };
+            let label = format!("{}.{name}", option.as_str());
+            *v = match v {
+                Value::Number(_) => {
+                    let meta = field_meta(option, name);
+                    Value::from(forms::parse_num(&label, text, 0, meta.max)?)
+                }
+                _ if text.trim().is_empty() => Value::Null,
+                _ => {
+                    let addr = forms::parse_socket_addrs(&label, text, None)?;
+                    Value::String(addr[0].to_string())
+                }
+            };
+        }
+        let value = value_from_fields(option, &fields)?;
+        value.validate().map_err(|e| format!("{}: {e}", option.as_str()))?;
+        Ok(value)
+    }
+
+    /// Copies a value the kernel reported into the form.
+    pub fn load(&mut self, value: &OptionValue) {
+        let option = value.option_name();
+        let fields = fields_of(value);
+        for (name, v) in &fields {
+            if matches!(v, Value::Number(_) | Value::Null) || name == "address" || name == "addr" {
+                self.texts.insert((option, name.clone()), if v.is_null() { String::new() } else { show_value(v) });
+            }
+        }
+        self.drafts.insert(option.as_str().to_string(), fields);
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx) {
+        let Some(ep) = cx.sel.ep.filter(|ep| cx.model.endpoints.get(ep).is_some_and(|v| !v.closed)) else {
+            ui.label("Select an endpoint or association to edit its options.");
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.label("Option");
+            egui::ComboBox::from_id_salt("option").selected_text(self.option.as_str()).show_ui(ui, |ui| {
+                for name in OptionName::ALL {
+                    ui.selectable_value(&mut self.option, name, name.as_str());
+                }
+            });
+        });
+        ui.horizontal(|ui| {
+            ui.label("Scope");
+            ui.selectable_value(&mut self.scope, ScopeChoice::Future, "future");
+            ui.selectable_value(&mut self.scope, ScopeChoice::Current, "current");
+            ui.selectable_value(&mut self.scope, ScopeChoice::All, "all");
+            let this = match cx.sel.assoc {
+                Some(a) => format!("assoc {}", a.0),
+                None => "this assoc".into(),
+            };
+            ui.selectable_value(&mut self.scope, ScopeChoice::ThisAssociation, this);
+        });
+        self.form(ui, cx.model.option_reads.get(&self.option));
+        ui.horizontal(|ui| {
+            if !self.option.is_write_only() && ui.button("Get").clicked() {
+                self.submit(cx, ep, false);
+            }
+            if ui.button("Set").clicked() {
+                self.submit(cx, ep, true);
+            }
+            if let Some(read) = cx.model.option_reads.get(&self.option).cloned()
+                && ui.button("Load kernel values").clicked()
+            {
+                self.load(&read);
+            }
+        });
+        if let Some(e) = self.error.as_ref().or(cx.model.option_errors.get(&self.option)) {
+            error_line(ui, e);
+        }
+        ui.separator();
+        if let Some(assoc) = cx.sel.assoc {
+            live_status(ui, cx, ep, assoc);
+        }
+    }
+
+    pub fn submit(&mut self, cx: &mut Ctx, ep: EpId, set: bool) {
+        let scope = match self.scope(cx.sel.assoc) {
+            Ok(s) => s,
+            Err(e) => return self.error = Some(e),
+        };
+        let value = if set { self.value() } else { Ok(self.value().unwrap_or_else(|_| self.option.default_value())) };
+        match value {
+            Ok(value) => {
+                self.error = None;
+                if set {
+                    self.sent.insert(
+                        self.option.as_str().into(),
+                        serde_json::to_value(fields_of(&value)).unwrap_or_default(),
+                    );
+                    cx.out.push(Command::SetOption { ep, scope, value });
+                } else {
+                    cx.out.push(Command::GetOption { ep, scope, template: value });
+                }
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn form(&mut self, ui: &mut Ui, read: Option<&OptionValue>) {
+        let option = self.option;
+        let read_fields = read.map(fields_of).unwrap_or_default();
+        let sent = self.sent.get(option.as_str()).cloned();
+        let fields: Vec<(String, Value)> = self.draft().clone().into_iter().collect();
+        egui::Grid::new(("option-form", option.as_str())).num_columns(3).min_col_width(90.0).striped(true).show(ui, |ui| {
+            ui.label(RichText::new("field").weak());
+            ui.label(RichText::new("value").weak());
+            ui.label(RichText::new("kernel").weak());
+            ui.end_row();
+            for (name, v) in fields {
+                let meta = field_meta(option, &name);
+                let label = if meta.unit.is_empty() { name.clone() } else { format!("{name} ({})", meta.unit) };
+                let l = ui.label(&label);
+                match &v {
+                    Value::Bool(b) => {
+                        let mut b = *b;
+                        if ui.checkbox(&mut b, "").labelled_by(l.id).changed() {
+                            self.draft().insert(name.clone(), Value::Bool(b));
+                        }
+                    }
+                    Value::String(s) if ["Keep", "Enable", "Disable"].contains(&s.as_str()) => {
+                        let mut choice = s.clone();
+                        ui.horizontal(|ui| {
+                            for c in ["Keep", "Enable", "Disable"] {
+                                ui.selectable_value(&mut choice, c.to_string(), c.to_lowercase());
+                            }
+                        });
+                        if &choice != s {
+                            self.draft().insert(name.clone(), Value::String(choice));
+                        }
+                    }
+                    Value::Array(on) => {
+                        ui.vertical(|ui| {
+                            for kind in EventKind::ALL {
+                                let key = Value::String(format!("{kind:?}"));
+                                let mut is_on = on.contains(&key);
+                                if ui.checkbox(&mut is_on, kind.name()).changed() {
+                                    let mut list: Vec<Value> = on.iter().filter(|k| **k != key).cloned().collect();
+                                    if is_on {
+                                        list.push(key);
+                                    }
+                                    self.draft().insert(name.clone(), Value::Array(list));
+                                }
+                            }
+                        });
+                    }
+                    _ if meta.read_only => {
+                        ui.label(RichText::new("read-only").weak());
+                    }
+                    _ => {
+                        let text = self.texts.entry((option, name.clone())).or_insert_with(|| match &v {
+                            Value::Null => String::new(),
+                            other => show_value(other),
+                        });
+                        let hint = if v.is_null() || name == "address" || name == "addr" { "IP:PORT" } else { "" };
+                        ui.add(egui::TextEdit::singleline(text).desired_width(110.0).hint_text(hint)).labelled_by(l.id);
+                    }
+                }
+                let kernel = read_fields.get(&name);
+                let asked = sent.as_ref().and_then(|s| s.get(&name));
+                let adjusted = matches!((kernel, asked), (Some(k), Some(a)) if k != a && !meta.read_only && name != "hb_demand");
+                let text = kernel.map(show_value).unwrap_or_default();
+                if adjusted {
+                    ui.label(RichText::new(text).color(Color32::BLACK).background_color(Color32::from_rgb(240, 170, 30)))
+                        .on_hover_text(format!("the kernel applied this instead of {}", asked.map(show_value).unwrap_or_default()));
+                } else {
+                    ui.label(text);
+                }
+                ui.end_row();
+            }
+        });
+    }
+}
+
+fn live_status(ui: &mut Ui, cx: &mut Ctx, ep: EpId, assoc: AssocId) {
+    let Some(a) = cx.model.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)) else { return };
+    ui.strong(format!("Live status of association {}", assoc.0));
+    if let Some(s) = a.status {
+        egui::Grid::new("status").num_columns(2).show(ui, |ui| {
+            for (k, v) in [
+                ("state", format!("{:?}", s.state)),
+                ("peer rwnd", format!("{} B", s.rwnd)),
+                ("unacked / pending", format!("{} / {} chunks", s.unacked, s.pending)),
+                ("streams in / out", format!("{} / {}", s.inbound_streams, s.outbound_streams)),
+                ("fragmentation point", format!("{} B", s.fragmentation_point)),
+                ("primary", s.primary.addr.map(|a| a.to_string()).unwrap_or_default()),
+            ] {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            }
+        });
+    }
+    egui::Grid::new("paths").num_columns(6).striped(true).show(ui, |ui| {
+        for h in ["path", "state", "cwnd", "srtt", "rto", "mtu"] {
+            ui.label(RichText::new(h).weak());
+        }
+        ui.end_row();
+        for p in &a.paths {
+            ui.label(p.addr.map(|a| a.to_string()).unwrap_or_default());
+            badge(ui, path_state_name(p.state), path_color(p.state));
+            ui.label(p.cwnd.to_string());
+            ui.label(format!("{:.0} ms", p.srtt_ms));
+            ui.label(format!("{} ms", p.rto_ms));
+            ui.label(p.mtu.to_string());
+            ui.end_row();
+        }
+    });
+    if let Some(st) = a.stats {
+        ui.label(format!(
+            "packets out/in {}/{} · retransmitted {} · gap acks {} · SACKs in/out {}/{} · dup in {}",
+            st.packets_out,
+            st.packets_in,
+            st.retransmitted_chunks,
+            st.gap_acks_in,
+            st.sacks_in,
+            st.sacks_out,
+            st.duplicate_chunks_in
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sctp_core::options::{NoDelay, RtoInfo};
+
+    #[test]
+    fn every_option_has_a_form_that_round_trips() {
+        for name in OptionName::ALL {
+            let mut p = OptionsPanel { option: name, ..Default::default() };
+            let v = name.default_value();
+            p.load(&v);
+            match p.value() {
+                Ok(back) => assert_eq!(back, v, "{}", name.as_str()),
+                // Options that need an address say so rather than sending an empty one.
+                Err(e) => assert!(e.contains("peer address"), "{}: {e}", name.as_str()),
+            }
+        }
+    }
+
+    #[test]
+    fn typed_numbers_are_checked_against_field_ranges() {
+        let mut p = OptionsPanel { option: OptionName::Rtoinfo, ..Default::default() };
+        p.load(&OptionValue::Rtoinfo(RtoInfo { initial: 3000, max: 60000, min: 1000 }));
+        p.texts.insert((OptionName::Rtoinfo, "min".into()), "200".into());
+        assert_eq!(p.value().unwrap(), OptionValue::Rtoinfo(RtoInfo { initial: 3000, max: 60000, min: 200 }));
+        p.texts.insert((OptionName::Rtoinfo, "max".into()), "abc".into());
+        assert_eq!(p.value().unwrap_err(), "rtoinfo.max: \"abc\" is not a number");
+        p.texts.insert((OptionName::Rtoinfo, "max".into()), "100".into());
+        assert_eq!(p.value().unwrap_err(), "rtoinfo: min (200 ms) must not exceed max (100 ms)");
+
+        let mut p = OptionsPanel { option: OptionName::Initmsg, ..Default::default() };
+        p.texts.insert((OptionName::Initmsg, "num_ostreams".into()), "70000".into());
+        assert_eq!(p.value().unwrap_err(), "initmsg.num_ostreams: 70000 is out of range 0..=65535");
+    }
+
+    #[test]
+    fn single_value_options_use_a_value_field() {
+        let mut p = OptionsPanel { option: OptionName::Nodelay, ..Default::default() };
+        p.draft().insert("value".into(), Value::Bool(true));
+        assert_eq!(p.value().unwrap(), OptionValue::Nodelay(NoDelay(true)));
+    }
+
+    #[test]
+    fn scope_this_association_needs_one() {
+        let p = OptionsPanel { scope: ScopeChoice::ThisAssociation, ..Default::default() };
+        assert!(p.scope(None).unwrap_err().contains("select an association"));
+        assert_eq!(p.scope(Some(AssocId(3))), Ok(Scope::Assoc(AssocId(3))));
+    }
+}

@@ -1,0 +1,225 @@
+//! Live plots for the selected association: per path cwnd, srtt, rto, mtu and state; per
+//! association rwnd, unacked/pending chunks and rates from the association counters. All
+//! share one time axis (linked, with a moving window when following) and carry the
+//! notifications of that association as vertical markers. Long series are min/max
+//! decimated to the plot's pixel width.
+
+use super::Ctx;
+use crate::decimate::decimate;
+use crate::widgets::path_color;
+use egui::{Color32, Id, Ui, Vec2b};
+use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+use sctp_core::model::{AssocMetric, LogKind, Model, PathMetric, SeriesKey};
+use sctp_core::worker::EpId;
+use sctp_core::{AssocId, PathState};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlotsPanel {
+    pub follow: bool,
+    pub window_s: f64,
+    pub markers: bool,
+}
+
+impl Default for PlotsPanel {
+    fn default() -> Self {
+        PlotsPanel { follow: true, window_s: 30.0, markers: true }
+    }
+}
+
+/// Colours for the lines of successive paths.
+const PATH_COLORS: [Color32; 6] = [
+    Color32::from_rgb(31, 119, 180),
+    Color32::from_rgb(255, 127, 14),
+    Color32::from_rgb(44, 160, 44),
+    Color32::from_rgb(148, 103, 189),
+    Color32::from_rgb(140, 86, 75),
+    Color32::from_rgb(227, 119, 194),
+];
+
+/// A notification marker: when, what colour, what it said.
+pub struct Marker {
+    pub t: f64,
+    pub color: Color32,
+    pub text: String,
+}
+
+/// The notifications about one association (or its endpoint as a whole) that change its
+/// state or a path's: association and address changes, failures, shutdown.
+pub fn markers(model: &Model, ep: EpId, assoc: AssocId) -> Vec<Marker> {
+    model
+        .log
+        .iter()
+        .filter(|e| e.kind == LogKind::Notification && e.ep == Some(ep) && e.assoc.is_none_or(|a| a == assoc))
+        .filter_map(|e| {
+            let color =
+                if e.text.contains("Unreachable") || e.text.contains("CommLost") || e.text.starts_with("SEND_FAILED") {
+                    path_color(PathState::Inactive)
+                } else if e.text.contains("PotentiallyFailed") || e.text.starts_with("REMOTE_ERROR") {
+                    path_color(PathState::PotentiallyFailed)
+                } else if e.text.contains("Available") || e.text.contains("CommUp") || e.text.contains("Confirmed") {
+                    path_color(PathState::Active)
+                } else if e.text.starts_with("ASSOC_CHANGE")
+                    || e.text.starts_with("PEER_ADDR_CHANGE")
+                    || e.text.starts_with("SHUTDOWN")
+                {
+                    Color32::GRAY
+                } else {
+                    return None;
+                };
+            Some(Marker { t: e.t, color, text: e.text.clone() })
+        })
+        .collect()
+}
+
+impl PlotsPanel {
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx) {
+        let Some((ep, assoc)) = target(cx) else {
+            ui.centered_and_justified(|ui| ui.label("Select an association to plot it."));
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.strong(format!("ep{} association {}", ep.0, assoc.0));
+            ui.checkbox(&mut self.follow, "follow");
+            ui.add(egui::Slider::new(&mut self.window_s, 5.0..=3600.0).logarithmic(true).text("window (s)"));
+            ui.checkbox(&mut self.markers, "event markers");
+            let (points, dropped) = cx.model.series_totals();
+            ui.label(format!("{points} points held, {dropped} dropped"));
+        });
+        let paths: Vec<SocketAddr> = cx
+            .model
+            .series
+            .keys()
+            .filter_map(|k| match k {
+                SeriesKey::Path { ep: e, assoc: a, addr, metric: PathMetric::Cwnd } if *e == ep && *a == assoc => {
+                    Some(*addr)
+                }
+                _ => None,
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let marks = if self.markers { markers(cx.model, ep, assoc) } else { Vec::new() };
+        // Until a whole window has passed, show the first one rather than empty history.
+        let x_max = cx.model.now.max(self.window_s);
+        let x_min = x_max - self.window_s;
+        let cols = 2;
+        let width = ((ui.available_width() - 24.0) / cols as f32).max(200.0);
+        let height = ((ui.available_height() - 80.0) / 4.0).clamp(110.0, 260.0);
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("plots").num_columns(cols).show(ui, |ui| {
+                let mut n = 0;
+                let resolution = cx.model.hz.map(|hz| 1000.0 / f64::from(hz.hz));
+                for metric in PathMetric::ALL {
+                    let lines: Vec<(String, Color32, SeriesKey)> = paths
+                        .iter()
+                        .enumerate()
+                        .map(|(i, addr)| {
+                            (
+                                addr.to_string(),
+                                PATH_COLORS[i % PATH_COLORS.len()],
+                                SeriesKey::Path { ep, assoc, addr: *addr, metric },
+                            )
+                        })
+                        .collect();
+                    let title = match (metric, resolution) {
+                        // The kernel keeps srtt in whole jiffies and smooths it in integer steps.
+                        (PathMetric::SrttMs, Some(r)) => format!("{} — kernel resolution {r:.0} ms", metric.label()),
+                        _ => metric.label().to_string(),
+                    };
+                    self.plot(ui, cx.model, &title, &lines, &marks, (x_min, x_max), width, height);
+                    n += 1;
+                    if n % cols == 0 {
+                        ui.end_row();
+                    }
+                }
+                let groups: [(&str, &[AssocMetric]); 3] = [
+                    ("peer rwnd (bytes)", &[AssocMetric::Rwnd]),
+                    ("chunks: unacked, pending", &[AssocMetric::Unacked, AssocMetric::Pending]),
+                    (
+                        "per second: packets out/in, retransmits, gap acks",
+                        &[
+                            AssocMetric::PacketsOutPerSec,
+                            AssocMetric::PacketsInPerSec,
+                            AssocMetric::RetransmitsPerSec,
+                            AssocMetric::GapAcksPerSec,
+                        ],
+                    ),
+                ];
+                for (title, metrics) in groups {
+                    let lines: Vec<_> = metrics
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| {
+                            (
+                                m.label().to_string(),
+                                PATH_COLORS[i % PATH_COLORS.len()],
+                                SeriesKey::Assoc { ep, assoc, metric: *m },
+                            )
+                        })
+                        .collect();
+                    self.plot(ui, cx.model, title, &lines, &marks, (x_min, x_max), width, height);
+                    n += 1;
+                    if n % cols == 0 {
+                        ui.end_row();
+                    }
+                }
+            });
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plot(
+        &self,
+        ui: &mut Ui,
+        model: &Model,
+        title: &str,
+        lines: &[(String, Color32, SeriesKey)],
+        marks: &[Marker],
+        (x_min, x_max): (f64, f64),
+        width: f32,
+        height: f32,
+    ) {
+        ui.vertical(|ui| {
+            ui.label(title);
+            let mut plot = Plot::new(title)
+                .width(width)
+                .height(height)
+                .legend(Legend::default())
+                .link_axis(Id::unique("sctp-time"), Vec2b::new(true, false))
+                .link_cursor(Id::unique("sctp-time"), Vec2b::new(true, false))
+                .x_axis_label("s")
+                .allow_scroll(!self.follow);
+            if self.follow {
+                plot = plot.auto_bounds(Vec2b::new(false, true));
+            }
+            plot.show(ui, |pui| {
+                if self.follow {
+                    pui.set_plot_bounds_x(x_min..=x_max);
+                }
+                let b = pui.plot_bounds();
+                let (lo, hi) = (b.min()[0], b.max()[0]);
+                let columns = width as usize;
+                for (name, color, key) in lines {
+                    let Some(series) = model.series.get(key) else { continue };
+                    let pts = decimate(series.as_slices(), lo, hi, columns);
+                    pui.line(Line::new(name.clone(), PlotPoints::from(pts)).color(*color).allow_hover(false));
+                }
+                for m in marks.iter().filter(|m| m.t >= lo && m.t <= hi) {
+                    // Unnamed, so markers stay out of the legend.
+                    pui.vline(VLine::new("", m.t).color(m.color).width(1.0));
+                }
+            });
+        });
+    }
+}
+
+/// The association to plot: the selected one, or the first of the selected endpoint.
+fn target(cx: &Ctx) -> Option<(EpId, AssocId)> {
+    let ep = cx.sel.ep?;
+    let view = cx.model.endpoints.get(&ep)?;
+    let assoc = cx.sel.assoc.or_else(|| view.assocs.iter().find(|(_, a)| !a.gone).map(|(id, _)| *id))?;
+    Some((ep, assoc))
+}

@@ -1,0 +1,97 @@
+//! A network lab for multi-homing: two network namespaces, A and B, joined by two veth
+//! pairs — two independent paths (10.1.1.0/24 over va1–vb1, 10.2.2.0/24 over va2–vb2) —
+//! with netem and link control per path. Tests, the demo and scenarios use it. Each
+//! instance has its own namespaces, so several run side by side. Needs root and iproute2
+//! (the project's rig has both); removed again on drop.
+
+use crate::error::{Error, Result};
+use std::net::IpAddr;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+pub struct TwoPaths {
+    /// Namespace of the "client" side.
+    pub a: String,
+    /// Namespace of the "server" side.
+    pub b: String,
+}
+
+/// Runs an iproute2 command; the error names the command and what it said.
+fn run(program: &str, args: &[&str]) -> Result<()> {
+    let action = || format!("{program} {}", args.join(" "));
+    let out = Command::new(program).args(args).output().map_err(|e| {
+        Error::os(action(), &e).with_detail("is iproute2 installed and are we root? (tests/rig/rig provides both)")
+    })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(Error::invalid(action(), String::from_utf8_lossy(&out.stderr).trim().to_string()))
+    }
+}
+
+impl TwoPaths {
+    pub fn new() -> Result<TwoPaths> {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let t = TwoPaths { a: format!("sctpA{pid}x{n}"), b: format!("sctpB{pid}x{n}") };
+        run("ip", &["netns", "add", &t.a])?;
+        run("ip", &["netns", "add", &t.b])?;
+        for path in 1..=2 {
+            let (va, vb) = (format!("va{path}"), format!("vb{path}"));
+            run(
+                "ip",
+                &["link", "add", "name", &va, "netns", &t.a, "type", "veth", "peer", "name", &vb, "netns", &t.b],
+            )?;
+            run("ip", &["-n", &t.a, "addr", "add", &format!("{}/24", Self::addr_a(path)), "dev", &va])?;
+            run("ip", &["-n", &t.b, "addr", "add", &format!("{}/24", Self::addr_b(path)), "dev", &vb])?;
+            run("ip", &["-n", &t.a, "link", "set", "dev", &va, "up"])?;
+            run("ip", &["-n", &t.b, "link", "set", "dev", &vb, "up"])?;
+        }
+        run("ip", &["-n", &t.a, "link", "set", "dev", "lo", "up"])?;
+        run("ip", &["-n", &t.b, "link", "set", "dev", "lo", "up"])?;
+        Ok(t)
+    }
+
+    /// A's address on path 1 or 2.
+    pub fn addr_a(path: u8) -> IpAddr {
+        IpAddr::from([10, path, path, 1])
+    }
+
+    /// B's address on path 1 or 2.
+    pub fn addr_b(path: u8) -> IpAddr {
+        IpAddr::from([10, path, path, 2])
+    }
+
+    pub fn addrs_a() -> Vec<IpAddr> {
+        vec![Self::addr_a(1), Self::addr_a(2)]
+    }
+
+    pub fn addrs_b() -> Vec<IpAddr> {
+        vec![Self::addr_b(1), Self::addr_b(2)]
+    }
+
+    /// `tc qdisc replace … netem SPEC` on A's side of a path (A → B traffic), e.g.
+    /// "delay 50ms" or "loss 5%".
+    pub fn netem(&self, path: u8, spec: &str) -> Result<()> {
+        let dev = format!("va{path}");
+        let mut args = vec!["-n", &self.a, "qdisc", "replace", "dev", &dev, "root", "netem"];
+        args.extend(spec.split_whitespace());
+        run("tc", &args)
+    }
+
+    /// Takes A's side of a path down or up.
+    pub fn link(&self, path: u8, up: bool) -> Result<()> {
+        run("ip", &["-n", &self.a, "link", "set", "dev", &format!("va{path}"), if up { "up" } else { "down" }])
+    }
+}
+
+impl Drop for TwoPaths {
+    fn drop(&mut self) {
+        // Deleting a namespace removes its veth ends (and their peers) with it.
+        for ns in [&self.a, &self.b] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
