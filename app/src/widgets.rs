@@ -38,7 +38,9 @@ pub fn assoc_state_color(state: AssocState) -> Color32 {
 
 /// A coloured pill with a short text.
 pub fn badge(ui: &mut Ui, text: &str, color: Color32) {
-    ui.label(RichText::new(format!(" {text} ")).color(Color32::BLACK).background_color(color).small());
+    egui::Frame::new().fill(color).inner_margin(egui::Margin::symmetric(4, 0)).corner_radius(3.0).show(ui, |ui| {
+        ui.label(RichText::new(text).color(Color32::BLACK).small());
+    });
 }
 
 /// A single-line text field with its label (labelled for accessibility and tests).

@@ -179,8 +179,7 @@ impl OptionsPanel {
             return;
         };
         ui.horizontal(|ui| {
-            ui.label("Option");
-            egui::ComboBox::from_id_salt("option").selected_text(self.option.as_str()).show_ui(ui, |ui| {
+            egui::ComboBox::from_label("option").selected_text(self.option.as_str()).show_ui(ui, |ui| {
                 for name in OptionName::ALL {
                     ui.selectable_value(&mut self.option, name, name.as_str());
                 }

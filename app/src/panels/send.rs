@@ -121,7 +121,7 @@ impl SendPanel {
         });
         ui.horizontal(|ui| {
             text_field(ui, "PPID", &mut self.ppid, 80.0);
-            egui::ComboBox::from_id_salt("ppid-presets").selected_text("presets").show_ui(ui, |ui| {
+            egui::ComboBox::from_label("presets").selected_text("choose").show_ui(ui, |ui| {
                 for (ppid, name) in PPID_PRESETS {
                     if ui.selectable_label(false, format!("{ppid} {name}")).clicked() {
                         self.ppid = ppid.to_string();
@@ -185,7 +185,7 @@ impl SendPanel {
             text_field(ui, "Count", &mut self.count, 60.0);
             text_field(ui, "Interval (ms)", &mut self.interval_ms, 50.0);
         });
-        if ui.button("Send").clicked() {
+        if ui.button("Send now").clicked() {
             match self.command(ep, assoc) {
                 Ok(c) => {
                     self.error = None;

@@ -1,0 +1,121 @@
+//! The window over a model fed by hand (no worker, no kernel): layout and form checks that
+//! need no sockets. Kernel behaviour is tested in tests/tests/window.rs inside the rig.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sctp_core::info::{PathInfo, Status};
+use sctp_core::worker::{EpId, Event, PathSample, Stamped};
+use sctp_core::{AssocId, AssocState, KernelHz, PathState, Style};
+use sctp_inspector::app::{InspectorApp, UiState};
+
+fn path(addr: &str, state: PathState) -> PathInfo {
+    PathInfo {
+        addr: Some(addr.parse().unwrap()),
+        state,
+        cwnd: 4380,
+        srtt_ms: 20.0,
+        srtt_jiffies: 2,
+        rto_ms: 200,
+        mtu: 1500,
+    }
+}
+
+fn fed_app() -> InspectorApp {
+    let mut app = InspectorApp::with_worker(None, UiState::default());
+    let hz = KernelHz { hz: 100, source: sctp_core::hz::HzSource::CoarseClock };
+    let events = [
+        Event::Hello { hz, kernel_sctp: Ok(()), sample_interval_ms: 100 },
+        Event::Opened {
+            ep: EpId(1),
+            label: "client".into(),
+            style: Style::OneToMany,
+            local_addrs: vec![],
+            config: None,
+        },
+        Event::Sample {
+            ep: EpId(1),
+            assoc: AssocId(3),
+            status: Status {
+                assoc: AssocId(3),
+                state: AssocState::Established,
+                rwnd: 100_000,
+                unacked: 0,
+                pending: 0,
+                inbound_streams: 10,
+                outbound_streams: 5,
+                fragmentation_point: 1452,
+                primary: path("10.1.1.2:6000", PathState::Inactive),
+            },
+            paths: vec![
+                PathSample::Info(path("10.1.1.2:6000", PathState::Inactive)),
+                PathSample::Info(path("10.2.2.2:6000", PathState::Active)),
+            ],
+            stats: None,
+        },
+    ];
+    for (i, event) in events.into_iter().enumerate() {
+        app.model.apply(&Stamped { t: i as f64, event });
+    }
+    app
+}
+
+fn harness(app: InspectorApp) -> Harness<'static, InspectorApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut InspectorApp| app.ui(ui), app)
+}
+
+#[test]
+fn the_tree_shows_each_path_with_its_state_and_the_primary() {
+    let mut h = harness(fed_app());
+    h.run_steps(2);
+    assert!(h.query_by_label("ep1 client (OneToMany)").is_some());
+    assert!(h.query_by_label("inactive").is_some());
+    assert!(h.query_by_label("active").is_some());
+    assert!(h.query_by_label("10.1.1.2:6000  (primary)").is_some());
+    assert!(h.query_by_label("10.2.2.2:6000").is_some());
+    assert!(h.query_by_label("in 10 out 5").is_some());
+}
+
+#[test]
+fn bad_input_is_named_before_anything_is_sent() {
+    let mut h = harness(fed_app());
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Port").set_text_value_accesskit("abc");
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("port: \"abc\" is not a number").is_some());
+    assert!(h.state().outbox.is_empty());
+    assert!(!h.state().model.log.iter().any(|e| e.text.contains("not sent")), "nothing reached the (absent) worker");
+}
+
+#[test]
+fn send_form_shows_the_negotiated_stream_range() {
+    let mut app = fed_app();
+    app.state.sel.ep = Some(EpId(1));
+    app.state.sel.assoc = Some(AssocId(3));
+    app.state.tab = sctp_inspector::app::RightTab::Send;
+    let mut h = harness(app);
+    h.run_steps(2);
+    assert!(h.query_by_label("negotiated 0..4").is_some());
+    assert!(h.query_by_label("Diameter").is_some(), "PPID 46 is named");
+}
+
+#[test]
+fn a_recording_viewer_says_commands_go_nowhere() {
+    let mut app = fed_app();
+    app.state.sel.ep = Some(EpId(1));
+    let mut h = harness(app);
+    h.run_steps(1);
+    h.get_by_label("Close endpoint").click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .model
+            .log
+            .iter()
+            .any(|e| e.text == "close ep1: not sent — this window shows a recording, it has no worker")
+    );
+}

@@ -1,0 +1,169 @@
+//! The real window, driven through its accessibility tree (egui_kittest), against the real
+//! kernel: open a multi-homed server and client through the endpoint form, connectx over
+//! two paths, set an option through its form and see the kernel's read-back, send on
+//! stream 3 with PPID 46 and see it in the receiver's log, take path 1 down and see the
+//! event and the path's colour change.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sctp_core::model::LogKind;
+use sctp_core::options::{OptionName, OptionValue, RtoInfo};
+use sctp_core::worker::{EpId, WorkerHandle};
+use sctp_core::{AssocId, PathState};
+use sctp_inspector::app::{InspectorApp, RightTab, UiState};
+use sctp_inspector::panels::options::ScopeChoice;
+use sctp_inspector_tests::require_kernel_sctp;
+use sctp_inspector_tests::topology::two_paths;
+use std::time::{Duration, Instant};
+
+type H = Harness<'static, InspectorApp>;
+
+fn window() -> H {
+    require_kernel_sctp();
+    let worker = WorkerHandle::spawn(Box::new(|| {})).unwrap();
+    let app = InspectorApp::with_worker(Some(worker), UiState::default());
+    Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut InspectorApp| app.ui(ui), app)
+}
+
+/// Runs frames until `cond` holds for the app (the worker works in real time meanwhile).
+fn until(h: &mut H, what: &str, cond: impl Fn(&InspectorApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        h.run_steps(1);
+        if cond(h.state()) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let log: Vec<String> = h.state().model.log.iter().map(|e| format!("  {:.3} {}", e.t, e.text)).collect();
+            panic!("waited 15 s for {what}; log:\n{}", log.join("\n"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn type_into(h: &H, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).set_text_value_accesskit(text);
+}
+
+fn endpoint(app: &InspectorApp, label: &str) -> Option<EpId> {
+    app.model.endpoints.iter().find(|(_, v)| v.label == label).map(|(id, _)| *id)
+}
+
+fn first_assoc(app: &InspectorApp, ep: EpId) -> Option<AssocId> {
+    app.model.endpoints.get(&ep)?.assocs.iter().find(|(_, a)| !a.gone && a.paths.len() == 2).map(|(id, _)| *id)
+}
+
+fn open_endpoint(h: &mut H, label: &str, addrs: &str, port: &str, netns: &str) -> EpId {
+    type_into(h, "Label", label);
+    type_into(h, "Local addresses", addrs);
+    type_into(h, "Port", port);
+    type_into(h, "Network namespace", netns);
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    until(h, &format!("endpoint {label}"), |app| endpoint(app, label).is_some());
+    endpoint(h.state(), label).unwrap()
+}
+
+#[test]
+fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
+    let topo = two_paths();
+    let mut h = window();
+    until(&mut h, "the worker's hello", |app| app.model.kernel_sctp == Some(Ok(())));
+    assert!(h.query_by_label("kernel SCTP available").is_some());
+
+    let server = open_endpoint(&mut h, "server", "10.1.1.2, 10.2.2.2", "6000", &topo.b);
+    h.state_mut().state.sel.ep = Some(server);
+    h.run_steps(1);
+    h.get_by_label("Listen").click();
+    until(&mut h, "listen result", |app| {
+        app.model.log.iter().any(|e| e.text.starts_with("listen ep") && e.text.ends_with("ok"))
+    });
+
+    let client = open_endpoint(&mut h, "client", "10.1.1.1, 10.2.2.1", "0", &topo.a);
+    h.state_mut().state.sel.ep = Some(client);
+    h.run_steps(1);
+    type_into(&h, "Peer addresses", "10.1.1.2, 10.2.2.2");
+    type_into(&h, "Peer port", "6000");
+    h.run_steps(1);
+    h.get_by_label("Connect").click();
+    until(&mut h, "a two-path association", |app| first_assoc(app, client).is_some());
+    let assoc = first_assoc(h.state(), client).unwrap();
+    // Select it in the tree, as a person would.
+    h.get_by_label(&format!("assoc {}", assoc.0)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.sel.assoc, Some(assoc));
+    until(&mut h, "both paths active on both ends", |app| {
+        [client, server].iter().all(|ep| {
+            app.model.endpoints[ep]
+                .assocs
+                .values()
+                .any(|a| a.paths.iter().filter(|p| p.state == PathState::Active).count() == 2)
+        })
+    });
+    h.run_steps(1);
+    // Four badges in the tree (two paths on each end) and two in the live status table.
+    assert_eq!(h.query_all_by_label("active").count(), 6, "path badges that say active");
+
+    // Options: rtoinfo for this association through the form; the kernel's values come back.
+    {
+        let o = &mut h.state_mut().state.options;
+        o.option = OptionName::Rtoinfo;
+        o.scope = ScopeChoice::ThisAssociation;
+    }
+    h.run_steps(1);
+    type_into(&h, "initial (ms)", "500");
+    type_into(&h, "max (ms)", "2000");
+    type_into(&h, "min (ms)", "200");
+    h.run_steps(1);
+    h.get_by_label("Set").click();
+    let want = OptionValue::Rtoinfo(RtoInfo { initial: 500, max: 2000, min: 200 });
+    until(&mut h, "rtoinfo read-back", |app| app.model.option_reads.get(&OptionName::Rtoinfo) == Some(&want));
+    h.run_steps(1);
+    assert!(h.query_by_label("2000").is_some(), "the kernel column shows max 2000");
+
+    // peer_addr_params: heartbeat every 200 ms, 2 retransmissions before a path fails.
+    h.state_mut().state.options.option = OptionName::PeerAddrParams;
+    h.run_steps(1);
+    type_into(&h, "hb_interval (ms)", "200");
+    type_into(&h, "path_max_rxt", "2");
+    h.state_mut().state.options.drafts.get_mut("peer_addr_params").unwrap().insert("heartbeat".into(), "Enable".into());
+    h.run_steps(1);
+    h.get_by_label("Set").click();
+    until(&mut h, "peer_addr_params read-back", |app| {
+        matches!(app.model.option_reads.get(&OptionName::PeerAddrParams),
+            Some(OptionValue::PeerAddrParams(p)) if p.hb_interval == 200 && p.path_max_rxt == 2)
+    });
+
+    // Send on stream 3 with PPID 46; the receiver's log shows it.
+    h.state_mut().state.tab = RightTab::Send;
+    h.run_steps(1);
+    type_into(&h, "Stream", "3");
+    type_into(&h, "PPID", "46");
+    type_into(&h, "Text", "diameter says hi");
+    h.run_steps(1);
+    h.get_by_label("Send now").click();
+    until(&mut h, "the message at the server", |app| {
+        app.model.log.iter().any(|e| {
+            e.kind == LogKind::Data && e.ep == Some(server) && e.text.contains("stream 3") && e.text.contains("ppid 46")
+        })
+    });
+
+    // Path 1 down: the event is logged and the path turns inactive (red) in the tree.
+    topo.link(1, false).unwrap();
+    let peer1: std::net::SocketAddr = "10.1.1.2:6000".parse().unwrap();
+    until(&mut h, "path 1 inactive", |app| {
+        app.model.endpoints[&client].assocs[&assoc]
+            .paths
+            .iter()
+            .any(|p| p.addr == Some(peer1) && p.state == PathState::Inactive)
+    });
+    until(&mut h, "the unreachable event", |app| {
+        app.model.log.iter().any(|e| e.kind == LogKind::Notification && e.text.contains("10.1.1.2:6000 Unreachable"))
+    });
+    h.run_steps(1);
+    // The badge is drawn in the state's colour (widgets::path_color): red for inactive.
+    assert!(h.query_by_label("inactive").is_some(), "the path's badge says inactive");
+}
