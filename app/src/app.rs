@@ -6,13 +6,16 @@ use crate::panels::endpoints::EndpointsPanel;
 use crate::panels::log::LogPanel;
 use crate::panels::options::OptionsPanel;
 use crate::panels::plots::PlotsPanel;
+use crate::panels::scenario::{self, ScenarioIntents};
 use crate::panels::send::SendPanel;
 use crate::panels::status::StatusBar;
 use crate::panels::{Ctx, Selection};
 use crossbeam_channel::Receiver;
 use egui::Ui;
 use sctp_core::model::Model;
-use sctp_core::worker::{Command, WorkerHandle};
+use sctp_core::scenario::record::{self, RecordLine, Recorder};
+use sctp_core::scenario::{Progress, Runner, Scenario};
+use sctp_core::worker::{Command, Request, WorkerHandle};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,6 +25,17 @@ pub enum RightTab {
     #[default]
     Options,
     Send,
+    Scenario,
+}
+
+/// What a file dialog was opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAction {
+    PayloadFile,
+    OpenRecording,
+    RecordTo,
+    OpenScenario,
+    ExportCsv,
 }
 
 /// Everything about the window that persists across restarts.
@@ -44,38 +58,90 @@ pub struct InspectorApp {
     pub worker: Option<WorkerHandle>,
     pub model: Model,
     pub state: UiState,
-    file_pick: Option<Receiver<Option<PathBuf>>>,
+    file_pick: Option<(FileAction, Receiver<Option<PathBuf>>)>,
     /// Commands emitted by the last pass (kept for tests to inspect before they are sent).
     pub outbox: Vec<Command>,
+    /// The live session being written to a recording, if any.
+    recorder: Option<(PathBuf, Recorder)>,
+    /// A scenario opened in the window, whether it runs on its own, and how it ended.
+    pub runner: Option<Runner>,
+    pub scenario_running: bool,
+    pub scenario_result: Option<Result<(), String>>,
+    /// The recording shown instead of a live session.
+    pub viewing: Option<PathBuf>,
+    /// Messages for the person (file errors and the like), shown in the status bar.
+    pub notice: Option<String>,
+    repaint: Option<egui::Context>,
 }
 
 impl InspectorApp {
     /// A window over a live worker; `repaint` wakes the UI when events arrive.
     pub fn new(ctx: &egui::Context, state: UiState) -> std::io::Result<Self> {
         let ctx = ctx.clone();
-        let worker = WorkerHandle::spawn(Box::new(move || ctx.request_repaint_after(Duration::from_millis(10))))?;
-        Ok(Self::with_worker(Some(worker), state))
+        let worker = Self::spawn_worker(&ctx)?;
+        let mut app = Self::with_worker(Some(worker), state);
+        app.repaint = Some(ctx);
+        Ok(app)
+    }
+
+    fn spawn_worker(ctx: &egui::Context) -> std::io::Result<WorkerHandle> {
+        let ctx = ctx.clone();
+        WorkerHandle::spawn(Box::new(move || ctx.request_repaint_after(Duration::from_millis(10))))
     }
 
     pub fn with_worker(worker: Option<WorkerHandle>, state: UiState) -> Self {
-        InspectorApp { worker, model: Model::default(), state, file_pick: None, outbox: Vec::new() }
+        InspectorApp {
+            worker,
+            model: Model::default(),
+            state,
+            file_pick: None,
+            outbox: Vec::new(),
+            recorder: None,
+            runner: None,
+            scenario_running: false,
+            scenario_result: None,
+            viewing: None,
+            notice: None,
+            repaint: None,
+        }
     }
 
-    /// Moves the worker's new events into the model.
+    /// Moves the worker's new events into the model (and the recording and scenario).
     pub fn pump(&mut self) {
-        if let Some(w) = &self.worker {
-            for ev in w.drain() {
-                self.model.apply(&ev);
+        let Some(w) = &self.worker else { return };
+        for ev in w.drain() {
+            self.model.apply(&ev);
+            if let Some(r) = self.runner.as_mut() {
+                r.observe(&ev);
             }
+            self.record(&RecordLine::Event(ev));
         }
+    }
+
+    fn record(&mut self, line: &RecordLine) {
+        if let Some((path, rec)) = self.recorder.as_mut()
+            && let Err(e) = rec.write(line)
+        {
+            self.notice = Some(format!("recording to {} stopped: {e}", path.display()));
+            self.recorder = None;
+        }
+    }
+
+    fn send(&mut self, command: Command) -> u64 {
+        let Some(w) = &self.worker else { return 0 };
+        let id = w.send(command.clone());
+        let t = self.model.now;
+        self.record(&RecordLine::Command { t, request: Request { id, command } });
+        id
     }
 
     /// Sends what the panels asked for.
     pub fn flush(&mut self) {
-        for c in self.outbox.drain(..) {
+        let commands: Vec<Command> = self.outbox.drain(..).collect();
+        for c in commands {
             match &self.worker {
-                Some(w) => {
-                    w.send(c);
+                Some(_) => {
+                    self.send(c);
                 }
                 None => self.model.log(
                     self.model.now,
@@ -92,6 +158,9 @@ impl InspectorApp {
     pub fn ui(&mut self, ui: &mut Ui) {
         self.pump();
         self.poll_file_dialog();
+        let mut intents = ScenarioIntents::default();
+        let mut menu = None;
+        egui::Panel::top("menu").show(ui, |ui| menu = self.menu(ui));
         let s = &mut self.state;
         let mut cx = Ctx { model: &self.model, sel: &mut s.sel, out: &mut self.outbox };
         egui::Panel::top("status").show(ui, |ui| StatusBar.ui(ui, &mut cx));
@@ -106,39 +175,210 @@ impl InspectorApp {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut s.tab, RightTab::Options, "Options");
                 ui.selectable_value(&mut s.tab, RightTab::Send, "Send");
+                ui.selectable_value(&mut s.tab, RightTab::Scenario, "Scenario");
             });
             ui.separator();
             egui::ScrollArea::vertical().id_salt("right-scroll").show(ui, |ui| match s.tab {
                 RightTab::Options => s.options.ui(ui, &mut cx),
                 RightTab::Send => s.send.ui(ui, &mut cx),
+                RightTab::Scenario => scenario::ui(
+                    ui,
+                    self.runner.as_ref(),
+                    self.scenario_running,
+                    self.scenario_result.as_ref(),
+                    &mut intents,
+                ),
             });
         });
         egui::Panel::bottom("log").default_size(230.0).resizable(true).show(ui, |ui| s.log.ui(ui, &mut cx));
         egui::CentralPanel::default().show(ui, |ui| s.plots.ui(ui, &mut cx));
         if std::mem::take(&mut s.send.wants_file) {
-            self.start_file_dialog();
+            self.start_file_dialog(FileAction::PayloadFile);
         }
+        if intents.open {
+            self.start_file_dialog(FileAction::OpenScenario);
+        }
+        if let Some(action) = menu {
+            self.menu_action(action);
+        }
+        self.drive_scenario(&intents);
         self.flush();
     }
 
-    fn start_file_dialog(&mut self) {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        std::thread::spawn(move || {
-            let _ = tx.send(rfd::FileDialog::new().set_title("Payload file").pick_file());
+    fn menu(&mut self, ui: &mut Ui) -> Option<MenuAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            if ui.button("Open recording…").clicked() {
+                action = Some(MenuAction::Dialog(FileAction::OpenRecording));
+            }
+            match (&self.recorder, &self.viewing) {
+                (Some((path, _)), _) => {
+                    if ui.button("Stop recording").clicked() {
+                        action = Some(MenuAction::StopRecording);
+                    }
+                    ui.label(format!("recording to {}", path.display()));
+                }
+                (None, None) => {
+                    if ui.button("Record session…").clicked() {
+                        action = Some(MenuAction::Dialog(FileAction::RecordTo));
+                    }
+                }
+                (None, Some(path)) => {
+                    ui.label(format!("viewing recording {}", path.display()));
+                    if ui.button("Back to a live session").clicked() {
+                        action = Some(MenuAction::Live);
+                    }
+                }
+            }
+            if ui.button("Export plotted series (CSV)…").clicked() {
+                action = Some(MenuAction::Dialog(FileAction::ExportCsv));
+            }
+            if let Some(n) = &self.notice {
+                crate::widgets::error_line(ui, n);
+            }
         });
-        self.file_pick = Some(rx);
+        action
     }
 
-    fn poll_file_dialog(&mut self) {
-        if let Some(rx) = &self.file_pick
-            && let Ok(picked) = rx.try_recv()
-        {
-            self.file_pick = None;
-            if let Some(path) = picked {
-                self.state.send.file = Some(path);
+    fn menu_action(&mut self, action: MenuAction) {
+        match action {
+            MenuAction::Dialog(a) => self.start_file_dialog(a),
+            MenuAction::StopRecording => self.recorder = None,
+            MenuAction::Live => {
+                self.viewing = None;
+                self.model = Model::default();
+                if let Some(ctx) = self.repaint.clone() {
+                    match Self::spawn_worker(&ctx) {
+                        Ok(w) => self.worker = Some(w),
+                        Err(e) => self.notice = Some(format!("start the worker: {e}")),
+                    }
+                }
             }
         }
     }
+
+    /// Runs the opened scenario: continuously while running, or one step on request.
+    fn drive_scenario(&mut self, intents: &ScenarioIntents) {
+        if intents.run {
+            self.scenario_running = true;
+        }
+        if intents.pause {
+            self.scenario_running = false;
+        }
+        if !(self.scenario_running || intents.step) || self.scenario_result.is_some() {
+            return;
+        }
+        let Some(mut runner) = self.runner.take() else { return };
+        let done_before = runner.reports.len();
+        let mut sent = Vec::new();
+        let worker = &self.worker;
+        let mut allocate = |c: Command| match worker {
+            Some(w) => {
+                let id = w.send(c.clone());
+                sent.push(Request { id, command: c });
+                id
+            }
+            None => 0,
+        };
+        let progress = runner.advance(&self.model, &mut allocate);
+        let t = self.model.now;
+        for request in sent {
+            self.record(&RecordLine::Command { t, request });
+        }
+        match progress {
+            Progress::Running => {}
+            Progress::Finished => self.scenario_result = Some(Ok(())),
+            Progress::Failed(why) => self.scenario_result = Some(Err(why)),
+        }
+        if intents.step && runner.reports.len() > done_before {
+            self.scenario_running = false;
+        } else if intents.step {
+            // A step that waits keeps going on its own until it completes.
+            self.scenario_running = true;
+        }
+        self.runner = Some(runner);
+        if let Some(ctx) = &self.repaint {
+            ctx.request_repaint_after(Duration::from_millis(20));
+        }
+    }
+
+    fn start_file_dialog(&mut self, action: FileAction) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        std::thread::spawn(move || {
+            let dialog = rfd::FileDialog::new();
+            let picked = match action {
+                FileAction::PayloadFile => dialog.set_title("Payload file").pick_file(),
+                FileAction::OpenRecording => {
+                    dialog.set_title("Open recording").add_filter("JSONL", &["jsonl"]).pick_file()
+                }
+                FileAction::OpenScenario => dialog.set_title("Open scenario").add_filter("TOML", &["toml"]).pick_file(),
+                FileAction::RecordTo => {
+                    dialog.set_title("Record session to").set_file_name("session.jsonl").save_file()
+                }
+                FileAction::ExportCsv => dialog.set_title("Export series").set_file_name("series.csv").save_file(),
+            };
+            let _ = tx.send(picked);
+        });
+        self.file_pick = Some((action, rx));
+    }
+
+    fn poll_file_dialog(&mut self) {
+        if let Some((action, rx)) = &self.file_pick
+            && let Ok(picked) = rx.try_recv()
+        {
+            let action = *action;
+            self.file_pick = None;
+            if let Some(path) = picked {
+                self.file_chosen(action, path);
+            }
+        }
+    }
+
+    /// What happens once a file is chosen (tests call this directly, as rerun does).
+    pub fn file_chosen(&mut self, action: FileAction, path: PathBuf) {
+        self.notice = None;
+        match action {
+            FileAction::PayloadFile => self.state.send.file = Some(path),
+            FileAction::OpenRecording => match record::load(&path) {
+                Ok(lines) => {
+                    self.worker = None;
+                    self.recorder = None;
+                    self.model = record::replay(&lines);
+                    self.viewing = Some(path);
+                }
+                Err(e) => self.notice = Some(e),
+            },
+            FileAction::RecordTo => match Recorder::create(&path) {
+                Ok(r) => self.recorder = Some((path, r)),
+                Err(e) => self.notice = Some(e),
+            },
+            FileAction::OpenScenario => match Scenario::load(&path) {
+                Ok(s) => {
+                    let base = path.parent().map(PathBuf::from).unwrap_or_default();
+                    self.runner = Some(Runner::new(s, base));
+                    self.scenario_running = false;
+                    self.scenario_result = None;
+                    self.state.tab = RightTab::Scenario;
+                }
+                Err(e) => self.notice = Some(e.to_string()),
+            },
+            FileAction::ExportCsv => {
+                let (Some(ep), Some(assoc)) = (self.state.sel.ep, self.state.sel.assoc) else {
+                    self.notice = Some("export: select an association first".into());
+                    return;
+                };
+                if let Err(e) = std::fs::write(&path, self.model.series_csv(ep, assoc)) {
+                    self.notice = Some(format!("export to {}: {e}", path.display()));
+                }
+            }
+        }
+    }
+}
+
+enum MenuAction {
+    Dialog(FileAction),
+    StopRecording,
+    Live,
 }
 
 impl eframe::App for InspectorApp {

@@ -5,6 +5,7 @@ pub mod app;
 pub mod decimate;
 pub mod demo;
 pub mod forms;
+pub mod headless;
 pub mod panels;
 pub mod widgets;
 

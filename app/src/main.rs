@@ -15,6 +15,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Run a scenario file with no window; exit status 0 = every step passed, 1 = a step
+    /// failed (the message says which and why), 2 = the file could not be used.
+    Run {
+        /// The scenario (TOML; see assets/scenarios/README.md).
+        file: PathBuf,
+        /// Write every command, event, metric sample and step result to this JSONL file.
+        #[arg(long)]
+        record: Option<PathBuf>,
+        /// Also print every received message.
+        #[arg(long, short)]
+        verbose: bool,
+    },
     /// Run the scripted two-path demo in the window and save screenshots (needs root and
     /// iproute2: run it in the rig, see the README).
     Demo {
@@ -51,6 +63,17 @@ impl eframe::App for DemoApp {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Cmd::Run { file, record, verbose }) => {
+            let opts = sctp_inspector::headless::Options { record: record.as_deref(), verbose };
+            return match sctp_inspector::headless::run(&file, &opts, &mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(sctp_inspector::headless::RunError::Step(_)) => ExitCode::from(1),
+                Err(sctp_inspector::headless::RunError::Input(e)) => {
+                    eprintln!("sctp-inspector run: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         None => eframe::run_native(
             "sctp-inspector",
             native_options(),

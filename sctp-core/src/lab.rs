@@ -72,7 +72,7 @@ impl TwoPaths {
         vec![Self::addr_b(1), Self::addr_b(2)]
     }
 
-    /// `tc qdisc replace … netem SPEC` on A's side of a path (A → B traffic), e.g.
+    /// `tc qdisc replace … netem SPEC` on A's side of a path (A -> B traffic), e.g.
     /// "delay 50ms" or "loss 5%".
     pub fn netem(&self, path: u8, spec: &str) -> Result<()> {
         let dev = format!("va{path}");

@@ -2,8 +2,8 @@
 //! Erlang/OTP's gen_sctp, and the worker thread that owns them for the inspector window.
 //!
 //! Layers: `sys` (the only `unsafe`: libc calls and `#[repr(C)]` mirrors of
-//! `<linux/sctp.h>`) → pure codecs (`addr`, `cmsg`, `notification`, `options`, `info`,
-//! `message`) → `Endpoint` (one socket, typed methods) → `worker` (owns every endpoint).
+//! `<linux/sctp.h>`) -> pure codecs (`addr`, `cmsg`, `notification`, `options`, `info`,
+//! `message`) -> `Endpoint` (one socket, typed methods) -> `worker` (owns every endpoint).
 
 pub mod addr;
 pub mod cmsg;
@@ -17,6 +17,7 @@ pub mod model;
 pub mod notification;
 pub mod options;
 pub mod ring;
+pub mod scenario;
 pub mod sys;
 pub mod worker;
 

@@ -103,8 +103,6 @@ pub struct AssocView {
     pub paths: Vec<PathInfo>,
     pub unreadable_paths: Vec<(SocketAddr, Error)>,
     pub stats: Option<AssocStats>,
-    /// When the last stats sample was taken (for rates).
-    stats_t: f64,
     pub gone: bool,
 }
 
@@ -145,6 +143,8 @@ pub struct Model {
     pub option_reads: HashMap<OptionName, OptionValue>,
     /// The latest error from getting or setting each option.
     pub option_errors: HashMap<OptionName, String>,
+    /// The previous counters per association and when they were read (for rates).
+    last_stats: HashMap<(EpId, AssocId), (f64, AssocStats)>,
     pub events_seen: u64,
     pub data_messages: u64,
     pub notifications: u64,
@@ -170,6 +170,7 @@ impl Model {
             results: HashMap::new(),
             option_reads: HashMap::new(),
             option_errors: HashMap::new(),
+            last_stats: HashMap::new(),
             events_seen: 0,
             data_messages: 0,
             notifications: 0,
@@ -189,6 +190,32 @@ impl Model {
     fn point(&mut self, key: SeriesKey, t: f64, v: f64) {
         let cap = self.limits.points_per_series;
         self.series.entry(key).or_insert_with(|| Ring::new(cap)).push([t, v]);
+    }
+
+    /// Every series of one association as CSV (`series,t_s,value`, one row per point),
+    /// sorted so the same model always exports the same text.
+    pub fn series_csv(&self, ep: EpId, assoc: AssocId) -> String {
+        let mut keys: Vec<&SeriesKey> = self
+            .series
+            .keys()
+            .filter(|k| match k {
+                SeriesKey::Path { ep: e, assoc: a, .. } | SeriesKey::Assoc { ep: e, assoc: a, .. } => {
+                    *e == ep && *a == assoc
+                }
+            })
+            .collect();
+        keys.sort();
+        let mut out = String::from("series,t_s,value\n");
+        for key in keys {
+            let name = match key {
+                SeriesKey::Path { addr, metric, .. } => format!("path {addr} {metric:?}"),
+                SeriesKey::Assoc { metric, .. } => format!("{metric:?}"),
+            };
+            for [t, v] in self.series[key].iter() {
+                out.push_str(&format!("{name},{t:.3},{v}\n"));
+            }
+        }
+        out
     }
 
     /// Total points held and dropped over all series.
@@ -334,21 +361,19 @@ impl Model {
         self.point(akey(AssocMetric::Unacked), t, f64::from(status.unacked));
         self.point(akey(AssocMetric::Pending), t, f64::from(status.pending));
 
-        let prev =
-            self.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)).and_then(|a| a.stats.map(|s| (s, a.stats_t)));
-        if let (Some(now), Some((before, t0))) = (stats, prev) {
-            let dt = t - t0;
-            if dt > 0.0 {
-                let rate = |a: u64, b: u64| a.saturating_sub(b) as f64 / dt;
-                self.point(
-                    akey(AssocMetric::RetransmitsPerSec),
-                    t,
-                    rate(now.retransmitted_chunks, before.retransmitted_chunks),
-                );
-                self.point(akey(AssocMetric::GapAcksPerSec), t, rate(now.gap_acks_in, before.gap_acks_in));
-                self.point(akey(AssocMetric::PacketsOutPerSec), t, rate(now.packets_out, before.packets_out));
-                self.point(akey(AssocMetric::PacketsInPerSec), t, rate(now.packets_in, before.packets_in));
-            }
+        if let Some(now) = stats
+            && let Some((t0, before)) = self.last_stats.insert((ep, assoc), (t, *now))
+            && t > t0
+        {
+            let rate = |a: u64, b: u64| a.saturating_sub(b) as f64 / (t - t0);
+            self.point(
+                akey(AssocMetric::RetransmitsPerSec),
+                t,
+                rate(now.retransmitted_chunks, before.retransmitted_chunks),
+            );
+            self.point(akey(AssocMetric::GapAcksPerSec), t, rate(now.gap_acks_in, before.gap_acks_in));
+            self.point(akey(AssocMetric::PacketsOutPerSec), t, rate(now.packets_out, before.packets_out));
+            self.point(akey(AssocMetric::PacketsInPerSec), t, rate(now.packets_in, before.packets_in));
         }
         let Some(view) = self.endpoints.get_mut(&ep) else { return };
         let a = view.assocs.entry(assoc).or_default();
@@ -357,7 +382,6 @@ impl Model {
         a.unreadable_paths = unreadable;
         if stats.is_some() {
             a.stats = *stats;
-            a.stats_t = t;
         }
         a.gone = false;
     }
@@ -366,10 +390,10 @@ impl Model {
 fn describe_reply(reply: &Reply) -> String {
     match reply {
         Reply::Done => String::new(),
-        Reply::Endpoint { ep } => format!(" → ep{}", ep.0),
-        Reply::Assoc { assoc } => format!(" → association {}", assoc.0),
-        Reply::Option { value } => format!(" → {}", serde_json::to_string(value).unwrap_or_default()),
-        Reply::Sent { messages, bytes } => format!(" → {messages} messages, {bytes} bytes"),
+        Reply::Endpoint { ep } => format!(" -> ep{}", ep.0),
+        Reply::Assoc { assoc } => format!(" -> association {}", assoc.0),
+        Reply::Option { value } => format!(" -> {}", serde_json::to_string(value).unwrap_or_default()),
+        Reply::Sent { messages, bytes } => format!(" -> {messages} messages, {bytes} bytes"),
     }
 }
 
@@ -431,5 +455,114 @@ pub fn preview(head: &[u8]) -> String {
         format!("\"{}\"{more}", String::from_utf8_lossy(shown))
     } else {
         format!("{}{more}", shown.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::info::PathInfo;
+    use crate::worker::Command;
+
+    fn path(addr: &str, cwnd: u32) -> PathSample {
+        PathSample::Info(PathInfo {
+            addr: Some(addr.parse().unwrap()),
+            state: crate::PathState::Active,
+            cwnd,
+            srtt_ms: 10.0,
+            srtt_jiffies: 1,
+            rto_ms: 200,
+            mtu: 1500,
+        })
+    }
+
+    fn sample(t: f64, cwnd: u32, packets_out: u64) -> Stamped {
+        let status = Status {
+            assoc: AssocId(3),
+            state: crate::AssocState::Established,
+            rwnd: 1000,
+            unacked: 1,
+            pending: 0,
+            inbound_streams: 1,
+            outbound_streams: 1,
+            fragmentation_point: 1452,
+            primary: match path("10.1.1.2:9", cwnd) {
+                PathSample::Info(i) => i,
+                _ => unreachable!(),
+            },
+        };
+        let stats = AssocStats { packets_out, ..Default::default() };
+        Stamped {
+            t,
+            event: Event::Sample {
+                ep: EpId(1),
+                assoc: AssocId(3),
+                status,
+                paths: vec![path("10.1.1.2:9", cwnd)],
+                stats: Some(stats),
+            },
+        }
+    }
+
+    #[test]
+    fn samples_become_bounded_series_with_rates() {
+        let mut m = Model::new(Limits { points_per_series: 3, log_entries: 10 });
+        for i in 0..5 {
+            m.apply(&sample(i as f64, 1000 + i, 10 * i as u64));
+        }
+        let cwnd = &m.series[&SeriesKey::Path {
+            ep: EpId(1),
+            assoc: AssocId(3),
+            addr: "10.1.1.2:9".parse().unwrap(),
+            metric: PathMetric::Cwnd,
+        }];
+        assert_eq!(cwnd.iter().copied().collect::<Vec<_>>(), vec![[2.0, 1002.0], [3.0, 1003.0], [4.0, 1004.0]]);
+        assert_eq!(cwnd.dropped(), 2);
+        let rate =
+            &m.series[&SeriesKey::Assoc { ep: EpId(1), assoc: AssocId(3), metric: AssocMetric::PacketsOutPerSec }];
+        assert_eq!(rate.last(), Some(&[4.0, 10.0]), "10 packets in 1 s");
+    }
+
+    #[test]
+    fn the_log_is_capped_and_counts_what_it_dropped() {
+        let mut m = Model::new(Limits { points_per_series: 10, log_entries: 3 });
+        for i in 0..5 {
+            m.apply(&Stamped { t: i as f64, event: Event::Warning { text: format!("w{i}") } });
+        }
+        assert_eq!(m.log.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(), vec!["w2", "w3", "w4"]);
+        assert_eq!(m.log.dropped(), 2);
+    }
+
+    #[test]
+    fn results_and_option_reads_are_kept() {
+        let mut m = Model::default();
+        let value = crate::OptionValue::Maxseg(crate::options::MaxSeg(1000));
+        m.apply(&Stamped {
+            t: 1.0,
+            event: Event::Done {
+                request: 7,
+                command: "set maxseg".into(),
+                outcome: Ok(Reply::Option { value: value.clone() }),
+            },
+        });
+        assert_eq!(m.option_reads[&crate::OptionName::Maxseg], value);
+        let err = Error::invalid("set rtoinfo (future associations)", "min (2 ms) must not exceed max (1 ms)");
+        m.apply(&Stamped {
+            t: 2.0,
+            event: Event::Done { request: 8, command: Command::Close { ep: EpId(1) }.describe(), outcome: Err(err) },
+        });
+        assert!(m.option_errors[&crate::OptionName::Rtoinfo].contains("must not exceed"));
+        assert!(m.results.contains_key(&8));
+    }
+
+    #[test]
+    fn csv_export_lists_every_series_of_the_association() {
+        let mut m = Model::default();
+        m.apply(&sample(0.5, 4380, 0));
+        let csv = m.series_csv(EpId(1), AssocId(3));
+        assert!(csv.starts_with("series,t_s,value\n"));
+        assert!(csv.contains("path 10.1.1.2:9 Cwnd,0.500,4380\n"), "{csv}");
+        assert!(csv.contains("Rwnd,0.500,1000\n"));
+        assert_eq!(m.series_csv(EpId(9), AssocId(3)), "series,t_s,value\n");
     }
 }

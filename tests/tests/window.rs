@@ -167,3 +167,55 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     // The badge is drawn in the state's colour (widgets::path_color): red for inactive.
     assert!(h.query_by_label("inactive").is_some(), "the path's badge says inactive");
 }
+
+/// A scenario opened in the window runs to the end with its timeline shown; the live
+/// session is recorded, reopened without sockets and a series exported as CSV.
+#[test]
+fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
+    use sctp_inspector::app::FileAction;
+    let mut h = window();
+    until(&mut h, "the worker's hello", |app| app.model.kernel_sctp == Some(Ok(())));
+    let dir = std::env::temp_dir().join(format!("window-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let recording = dir.join("session.jsonl");
+    h.state_mut().file_chosen(FileAction::RecordTo, recording.clone());
+    // Like the shipped abort example, with a pause so the sampler sees the association.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/scenarios/seed-client-abort.toml");
+    let text = std::fs::read_to_string(shipped)
+        .unwrap()
+        .replace("2007", "2030")
+        .replace("[[step]]\ndo = \"abort\"", "[[step]]\ndo = \"sleep\"\nms = 600\n\n[[step]]\ndo = \"abort\"");
+    let scenario = dir.join("abort.toml");
+    std::fs::write(&scenario, text).unwrap();
+    h.state_mut().file_chosen(FileAction::OpenScenario, scenario);
+    h.run_steps(1);
+    assert!(h.query_by_label_contains("The client aborts").is_some(), "the scenario's name is shown");
+    h.get_by_label("Run").click();
+    until(&mut h, "the scenario to finish", |app| app.scenario_result.is_some());
+    assert_eq!(h.state().scenario_result, Some(Ok(())));
+    h.run_steps(1);
+    assert!(h.query_by_label("passed").is_some());
+    assert_eq!(h.query_all_by_label("ok").count(), 8, "every step marked ok in the timeline");
+
+    // Pick the server's association while it is still live, for the export below.
+    let server = endpoint(h.state(), "server").unwrap();
+    let assoc = *h.state().model.endpoints[&server].assocs.keys().next().expect("the server's association was sampled");
+    h.get_by_label("Stop recording").click();
+    h.run_steps(1);
+
+    h.state_mut().file_chosen(FileAction::OpenRecording, recording.clone());
+    h.run_steps(1);
+    assert!(h.state().worker.is_none(), "a recording is browsed without a worker");
+    assert!(h.query_by_label(&format!("viewing recording {}", recording.display())).is_some());
+    assert!(
+        h.state().model.log.iter().any(|e| e.text.contains("ASSOC_CHANGE CommLost")),
+        "the abort is in the replayed log"
+    );
+    h.state_mut().state.sel = sctp_inspector::panels::Selection { ep: Some(server), assoc: Some(assoc) };
+    let csv = dir.join("series.csv");
+    h.state_mut().file_chosen(FileAction::ExportCsv, csv.clone());
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("series,t_s,value\n"));
+    assert!(text.lines().any(|l| l.starts_with("path 127.0.0.1:") && l.contains(" Cwnd,")), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,4 +1,4 @@
-//! The tree endpoint → association → paths, with state badges; connect (blocking with a
+//! The tree endpoint -> association -> paths, with state badges; connect (blocking with a
 //! timeout, or non-blocking) to one or several addresses with INIT parameters inline; per
 //! association eof, abort, peeloff; per path set primary, heartbeat now, set peer primary.
 

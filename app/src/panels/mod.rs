@@ -6,6 +6,7 @@ pub mod endpoints;
 pub mod log;
 pub mod options;
 pub mod plots;
+pub mod scenario;
 pub mod send;
 pub mod status;
 

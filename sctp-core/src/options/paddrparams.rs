@@ -38,6 +38,7 @@ impl Toggle {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PeerAddrParams {
     /// One path; `None` applies to the association (or endpoint) as a whole.
     pub address: Option<SocketAddr>,

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 /// SCTP_RTOINFO (RFC 6458 §8.1.1): retransmission timeout bounds, ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RtoInfo {
     pub initial: u32,
     pub max: u32,
@@ -49,6 +50,7 @@ impl SockOpt for RtoInfo {
 /// SCTP_ASSOCINFO (§8.1.2). Only `max_retrans` and `cookie_life` are settable; the rest
 /// are what the kernel reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AssocInfo {
     pub max_retrans: u16,
     pub peer_destinations: u16,
@@ -85,6 +87,7 @@ impl SockOpt for AssocInfo {
 
 /// SCTP_INITMSG (§8.1.3): what the next INIT asks for. Socket-wide (no association).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct InitMsg {
     pub num_ostreams: u16,
     pub max_instreams: u16,
@@ -191,6 +194,7 @@ fn require_addr(addr: &Option<SocketAddr>, what: &str) -> Result<(), String> {
 
 /// SCTP_PRIMARY_ADDR (§8.1.9): the local choice of primary path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PrimaryAddr {
     pub addr: Option<SocketAddr>,
 }
@@ -214,6 +218,7 @@ impl SockOpt for PrimaryAddr {
 /// SCTP_SET_PEER_PRIMARY_ADDR (§8.3.1): ask the peer to use this local address as its
 /// primary (needs ASCONF on both ends). Write-only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SetPeerPrimaryAddr {
     pub addr: Option<SocketAddr>,
 }
@@ -236,6 +241,7 @@ impl SockOpt for SetPeerPrimaryAddr {
 
 /// SCTP_ADAPTATION_LAYER (§8.1.10): the adaptation indication sent in INIT/INIT-ACK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AdaptationLayer {
     pub indication: u32,
 }
@@ -255,6 +261,7 @@ impl SockOpt for AdaptationLayer {
 /// SCTP_DEFAULT_SEND_PARAM (§8.1.11, deprecated form kept for gen_sctp parity): what a
 /// send without send info uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DefaultSendParam {
     pub stream: u16,
     /// Host order here; the kernel gets and gives network order (see `message::Ppid`).
@@ -294,6 +301,7 @@ impl SockOpt for DefaultSendParam {
 /// SCTP_EVENTS (§8.1.12, the all-at-once form): which notifications are delivered.
 /// `Endpoint::subscribe` sets one type with SCTP_EVENT instead.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EventSubscriptions {
     pub on: Vec<EventKind>,
 }
@@ -354,6 +362,7 @@ impl SockOpt for EventSubscriptions {
 /// SCTP_DELAYED_ACK_TIME (§8.1.19, `struct sctp_sack_info`): SACK delay (ms) and
 /// frequency (packets; 1 disables delayed SACK).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DelayedAck {
     pub delay: u32,
     pub freq: u32,

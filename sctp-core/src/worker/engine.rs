@@ -332,7 +332,7 @@ impl Engine {
         if slot.accepting {
             match slot.ep.accept() {
                 Ok((conn, from)) => {
-                    let label = format!("{} ← {}", slot.label, from.map(|a| a.to_string()).unwrap_or_default());
+                    let label = format!("{} <- {}", slot.label, from.map(|a| a.to_string()).unwrap_or_default());
                     if let Err(e) = conn.subscribe_all().and_then(|()| self.adopt(conn, label, None)) {
                         self.emit(Event::Warning { text: e.to_string() });
                     }

@@ -1,0 +1,399 @@
+//! The scenario file format (TOML): a name, an optional lab, and steps — the things the
+//! window can do, plus expectations. See `assets/scenarios/README.md` for the reference.
+
+use crate::endpoint::{Family, SocketOptions, Style};
+use crate::options::{OptionName, OptionValue};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Build the two-path lab (two namespaces, two veth pairs) before the first step.
+    pub lab: bool,
+    /// Default time limit of expectations and waiting connects, ms.
+    pub within_ms: u64,
+    pub steps: Vec<Step>,
+}
+
+/// The file's top level; steps are decoded one by one so an error can name its step.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    lab: bool,
+    #[serde(default = "default_within")]
+    within_ms: u64,
+    #[serde(rename = "step", default)]
+    steps: Vec<toml::Table>,
+}
+
+fn default_within() -> u64 {
+    5000
+}
+
+fn default_backlog() -> i32 {
+    16
+}
+
+fn default_count() -> u32 {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where an option applies: the endpoint's future/current/all associations, or a named one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeName {
+    #[default]
+    Future,
+    Current,
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    Open {
+        endpoint: String,
+        #[serde(default)]
+        family: Family,
+        #[serde(default)]
+        style: Style,
+        #[serde(default)]
+        addrs: Vec<IpAddr>,
+        #[serde(default)]
+        port: u16,
+        /// A namespace name, or "lab:a" / "lab:b" for the lab's two sides.
+        netns: Option<String>,
+        #[serde(default)]
+        options: SocketOptions,
+    },
+    Listen {
+        endpoint: String,
+        #[serde(default = "default_backlog")]
+        backlog: i32,
+    },
+    Bindx {
+        endpoint: String,
+        #[serde(default)]
+        add: Vec<SocketAddr>,
+        #[serde(default)]
+        remove: Vec<SocketAddr>,
+    },
+    Connect {
+        endpoint: String,
+        to: Vec<SocketAddr>,
+        /// Name for the association, for later steps.
+        #[serde(rename = "as")]
+        name: Option<String>,
+        ostreams: Option<u16>,
+        instreams: Option<u16>,
+        /// Wait for COMM_UP (connect) or not (connect_init).
+        #[serde(default = "yes")]
+        wait: bool,
+        /// The connect should fail; the error must contain this text.
+        expect_error: Option<String>,
+    },
+    SetOption {
+        endpoint: String,
+        assoc: Option<String>,
+        #[serde(default)]
+        scope: ScopeName,
+        #[serde(flatten)]
+        value: OptionValue,
+        /// Fields the kernel's read-back must have (a subset); default: what was set.
+        expect: Option<toml::Table>,
+        expect_error: Option<String>,
+    },
+    GetOption {
+        endpoint: String,
+        assoc: Option<String>,
+        #[serde(default)]
+        scope: ScopeName,
+        option: OptionName,
+        /// For per-path options, the request's fields (`value = { address = "…" }`).
+        value: Option<toml::Table>,
+        expect: Option<toml::Table>,
+    },
+    Send {
+        endpoint: String,
+        assoc: Option<String>,
+        #[serde(default)]
+        stream: u16,
+        #[serde(default)]
+        ppid: u32,
+        /// Any of: unordered, addr_over, eof, abort, sack_immediately, sendall.
+        #[serde(default)]
+        flags: Vec<String>,
+        #[serde(default)]
+        context: u32,
+        #[serde(default)]
+        ttl_ms: u32,
+        /// With addr_over: the path to use.
+        to: Option<SocketAddr>,
+        text: Option<String>,
+        hex: Option<String>,
+        /// Relative to the scenario file.
+        file: Option<String>,
+        #[serde(default = "default_count")]
+        count: u32,
+        #[serde(default)]
+        interval_ms: u32,
+        expect_error: Option<String>,
+    },
+    ExpectEvent {
+        endpoint: String,
+        /// assoc_change, peer_addr_change, send_failed, remote_error, shutdown, …
+        kind: String,
+        /// Fields the notification must have, e.g. `{ state = "CommLost" }`.
+        #[serde(default)]
+        fields: toml::Table,
+        /// Name the notification's association for later steps.
+        #[serde(rename = "as")]
+        name: Option<String>,
+        within_ms: Option<u64>,
+    },
+    ExpectData {
+        endpoint: String,
+        stream: Option<u16>,
+        ppid: Option<u32>,
+        text: Option<String>,
+        hex: Option<String>,
+        #[serde(default = "default_count")]
+        count: u32,
+        #[serde(rename = "as")]
+        name: Option<String>,
+        within_ms: Option<u64>,
+    },
+    /// A sampled metric reaching a condition, e.g. path 10.1.1.2:6000 state "inactive".
+    ExpectMetric {
+        endpoint: String,
+        assoc: Option<String>,
+        /// A path's peer address (path metrics); none for association metrics.
+        path: Option<SocketAddr>,
+        /// cwnd, srtt_ms, rto_ms, mtu, state; rwnd, unacked, pending.
+        metric: String,
+        above: Option<f64>,
+        below: Option<f64>,
+        /// For `state`: active, inactive, potentially_failed, unconfirmed.
+        equals: Option<String>,
+        within_ms: Option<u64>,
+    },
+    Sleep {
+        ms: u64,
+    },
+    Eof {
+        endpoint: String,
+        assoc: Option<String>,
+    },
+    Abort {
+        endpoint: String,
+        assoc: Option<String>,
+        #[serde(default)]
+        reason: String,
+    },
+    Peeloff {
+        endpoint: String,
+        assoc: Option<String>,
+        /// Name of the new one-to-one endpoint.
+        #[serde(rename = "as")]
+        name: String,
+    },
+    Close {
+        endpoint: String,
+    },
+    /// Lab only: netem on one path (A's side), e.g. "delay 50ms loss 2%".
+    Netem {
+        path: u8,
+        spec: String,
+    },
+    /// Lab only: take one path's link down or up.
+    Link {
+        path: u8,
+        up: bool,
+    },
+}
+
+impl Step {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Step::Open { .. } => "open",
+            Step::Listen { .. } => "listen",
+            Step::Bindx { .. } => "bindx",
+            Step::Connect { .. } => "connect",
+            Step::SetOption { .. } => "set_option",
+            Step::GetOption { .. } => "get_option",
+            Step::Send { .. } => "send",
+            Step::ExpectEvent { .. } => "expect_event",
+            Step::ExpectData { .. } => "expect_data",
+            Step::ExpectMetric { .. } => "expect_metric",
+            Step::Sleep { .. } => "sleep",
+            Step::Eof { .. } => "eof",
+            Step::Abort { .. } => "abort",
+            Step::Peeloff { .. } => "peeloff",
+            Step::Close { .. } => "close",
+            Step::Netem { .. } => "netem",
+            Step::Link { .. } => "link",
+        }
+    }
+}
+
+/// A scenario that did not load: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// The offset of what an error is about. serde reports errors inside a tagged step for the
+/// whole `[[step]]` table, so look for the offending value or key inside that table.
+fn pinpoint(text: &str, span: std::ops::Range<usize>, message: &str) -> usize {
+    // The span may be just the `[[step]]` header: search on to the next table.
+    let start = span.start.min(text.len());
+    let end = text[span.end.min(text.len())..].find("\n[").map_or(text.len(), |i| span.end + i);
+    let region = &text[start..end.max(start)];
+    let quoted = |pre: &str, open: char, close: char| {
+        let rest = &message[message.find(pre)? + pre.len()..];
+        let rest = rest.strip_prefix(open)?;
+        Some(rest[..rest.find(close)?].to_string())
+    };
+    let needle = quoted("string ", '"', '"')
+        .map(|v| format!("\"{v}\""))
+        .or_else(|| quoted("unknown variant ", '`', '`').map(|v| format!("\"{v}\"")))
+        .or_else(|| quoted("unknown field ", '`', '`'))
+        .or_else(|| quoted("integer ", '`', '`'));
+    needle.and_then(|n| region.find(&n)).map_or(span.start, |i| span.start + i)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl Scenario {
+    /// Parses scenario text; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Scenario, LoadError> {
+        let error = |at: usize, message: String| {
+            let (line, column) = line_col(text, at);
+            LoadError { file: file.to_string(), line, column, message }
+        };
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            error(pinpoint(text, span, e.message()), e.message().trim().to_string())
+        })?;
+        if raw.steps.is_empty() {
+            return Err(error(0, "no [[step]] in the scenario".into()));
+        }
+        let headers: Vec<usize> = text.match_indices("[[step]]").map(|(i, _)| i).collect();
+        let steps = raw
+            .steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, table)| {
+                table.try_into::<Step>().map_err(|e| {
+                    let start = headers.get(i).copied().unwrap_or(0);
+                    let message = e.message().trim().to_string();
+                    error(
+                        pinpoint(text, start..start + "[[step]]".len(), &message),
+                        format!("step {}: {message}", i + 1),
+                    )
+                })
+            })
+            .collect::<Result<Vec<Step>, LoadError>>()?;
+        Ok(Scenario { name: raw.name, description: raw.description, lab: raw.lab, within_ms: raw.within_ms, steps })
+    }
+
+    pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        Scenario::parse(&file, &text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_scenario_parses() {
+        let s = Scenario::parse(
+            "x.toml",
+            r#"
+name = "t"
+[[step]]
+do = "open"
+endpoint = "server"
+addrs = ["127.0.0.1"]
+port = 2006
+
+[[step]]
+do = "set_option"
+endpoint = "server"
+option = "rtoinfo"
+value = { initial = 500, max = 2000, min = 200 }
+
+[[step]]
+do = "expect_event"
+endpoint = "server"
+kind = "assoc_change"
+fields = { state = "CommUp" }
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.steps.len(), 3);
+        assert!(matches!(&s.steps[1], Step::SetOption { value: OptionValue::Rtoinfo(r), .. } if r.max == 2000));
+        assert_eq!(s.within_ms, 5000);
+    }
+
+    #[test]
+    fn errors_name_file_line_column_and_what_was_expected() {
+        let e = Scenario::parse("bad.toml", "name = \"t\"\n[[step]]\ndo = \"opne\"\n").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("bad.toml", 3));
+        assert!(e.message.contains("unknown variant `opne`"), "{e}");
+        assert!(e.message.contains("open"), "{e}");
+
+        let e = Scenario::parse(
+            "bad.toml",
+            "name = \"t\"\n[[step]]\ndo = \"listen\"\nendpoint = \"s\"\nbacklog = \"many\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert_eq!(e.column, 11, "{e}");
+
+        let e = Scenario::parse("bad.toml", "name = \"t\"\nport = [").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+
+        let e = Scenario::parse("empty.toml", "name = \"t\"\n").unwrap_err();
+        assert_eq!(e.to_string(), "empty.toml:1:1: no [[step]] in the scenario");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let e = Scenario::parse("u.toml", "name = \"t\"\n[[step]]\ndo = \"sleep\"\nms = 1\nsecs = 2\n").unwrap_err();
+        assert!(e.message.contains("secs"), "{e}");
+    }
+}

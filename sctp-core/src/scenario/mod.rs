@@ -1,0 +1,10 @@
+//! Scenarios: repeatable sequences of what the window can do, with expectations, run on
+//! the same worker and model as the window — headless (`sctp-inspector run FILE`) or step
+//! by step in the window — and recordings of everything that happened (JSONL).
+
+mod format;
+pub mod record;
+mod runner;
+
+pub use format::{LoadError, Scenario, ScopeName, Step};
+pub use runner::{Progress, Runner, StepReport, summary};

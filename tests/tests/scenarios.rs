@@ -1,0 +1,175 @@
+//! Every shipped scenario runs on the real kernel and leaves a recording that says so;
+//! failing expectations and impossible steps say exactly what differed.
+
+use sctp_core::scenario::Scenario;
+use sctp_core::scenario::record::{self, RecordLine};
+use sctp_core::worker::Event;
+use sctp_inspector::headless::{self, Options, RunError};
+use sctp_inspector_tests::require_kernel_sctp;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sctp-scenarios-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn run(path: &Path, record: Option<&Path>) -> (Result<(), RunError>, String) {
+    let mut out = Vec::new();
+    let r = headless::run(path, &Options { record, verbose: false }, &mut out);
+    (r, String::from_utf8_lossy(&out).into_owned())
+}
+
+#[test]
+fn every_shipped_scenario_passes_and_its_recording_replays() {
+    require_kernel_sctp();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("assets/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "shipped scenarios: {files:?}");
+    for file in files {
+        let scenario = Scenario::load(&file).unwrap();
+        let rec = scratch(&format!("{}.jsonl", file.file_stem().unwrap().to_string_lossy()));
+        let (result, out) = run(&file, Some(&rec));
+        assert!(result.is_ok(), "{}:\n{out}", file.display());
+        assert!(out.contains(&format!("PASS: all {} steps", scenario.steps.len())), "{out}");
+
+        let lines = record::load(&rec).unwrap();
+        let steps: Vec<_> = lines
+            .iter()
+            .filter_map(|l| match l {
+                RecordLine::Step { ok, .. } => Some(*ok),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(steps.len(), scenario.steps.len(), "{}: one step line per step", file.display());
+        assert!(steps.iter().all(|ok| *ok));
+        let commands = lines.iter().filter(|l| matches!(l, RecordLine::Command { .. })).count();
+        assert!(commands > 0);
+        let samples = lines
+            .iter()
+            .filter(|l| matches!(l, RecordLine::Event(s) if matches!(s.event, Event::Sample { .. })))
+            .count();
+        let notifications = lines
+            .iter()
+            .filter(|l| matches!(l, RecordLine::Event(s) if matches!(s.event, Event::Notification { .. })))
+            .count();
+        assert!(notifications > 0, "{}: no notifications recorded", file.display());
+        // Replayed without sockets, the recording rebuilds what the run saw.
+        let model = record::replay(&lines);
+        assert_eq!(model.notifications as usize, notifications);
+        assert!(!model.endpoints.is_empty());
+        if samples > 0 {
+            assert!(!model.series.is_empty(), "samples recorded but no series rebuilt");
+        }
+    }
+}
+
+const FAILING: &str = r#"
+name = "expects a loss that never comes"
+within_ms = 400
+
+[[step]]
+do = "open"
+endpoint = "server"
+addrs = ["127.0.0.1"]
+port = 2020
+
+[[step]]
+do = "listen"
+endpoint = "server"
+
+[[step]]
+do = "open"
+endpoint = "client"
+
+[[step]]
+do = "connect"
+endpoint = "client"
+to = ["127.0.0.1:2020"]
+
+[[step]]
+do = "expect_event"
+endpoint = "server"
+kind = "assoc_change"
+fields = { state = "CommLost" }
+"#;
+
+#[test]
+fn a_failing_expectation_says_what_was_expected_and_what_happened() {
+    require_kernel_sctp();
+    let file = scratch("failing.toml");
+    std::fs::write(&file, FAILING).unwrap();
+    let (result, out) = run(&file, None);
+    let Err(RunError::Step(why)) = result else { panic!("should fail:\n{out}") };
+    assert!(
+        why.starts_with(
+            r#"step 5 (expect_event): expected assoc_change {"state":"CommLost"} on server within 400 ms; "#
+        ),
+        "{why}"
+    );
+    assert!(why.contains("ASSOC_CHANGE CommUp"), "says what arrived instead: {why}");
+    assert!(out.contains(&format!("FAIL: {why}")), "{out}");
+}
+
+#[test]
+fn impossible_steps_fail_clearly() {
+    require_kernel_sctp();
+    let cases = [
+        (
+            "name = \"x\"\n[[step]]\ndo = \"listen\"\nendpoint = \"nope\"\n",
+            "step 1 (listen): no endpoint named \"nope\" (opened so far: none)",
+        ),
+        (
+            "name = \"x\"\n[[step]]\ndo = \"open\"\nendpoint = \"s\"\n[[step]]\ndo = \"send\"\nendpoint = \"s\"\nflags = [\"urgent\"]\n",
+            "step 2 (send): unknown send flag \"urgent\" (expected unordered, addr_over, eof, abort, sack_immediately, sendall)",
+        ),
+        (
+            "name = \"x\"\n[[step]]\ndo = \"link\"\npath = 1\nup = false\n",
+            "step 1 (link): this step needs `lab = true` at the top of the scenario",
+        ),
+    ];
+    for (i, (text, want)) in cases.into_iter().enumerate() {
+        let file = scratch(&format!("impossible{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let (result, out) = run(&file, None);
+        match result {
+            Err(RunError::Step(why)) => assert_eq!(why, want, "{out}"),
+            other => panic!("case {i}: {other:?}\n{out}"),
+        }
+    }
+}
+
+#[test]
+fn the_command_line_exit_status_tells_pass_fail_and_bad_input() {
+    require_kernel_sctp();
+    let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sctp-inspector");
+    // Own ports: other tests in this binary run the shipped scenarios at the same time.
+    let passing = scratch("cli-passing.toml");
+    std::fs::write(&passing, FAILING.replace("2020", "2022").replace("CommLost", "CommUp")).unwrap();
+    let pass = Command::new(&bin).arg("run").arg(&passing).output().unwrap();
+    assert_eq!(pass.status.code(), Some(0), "{}", String::from_utf8_lossy(&pass.stdout));
+
+    let failing = scratch("cli-failing.toml");
+    std::fs::write(&failing, FAILING.replace("2020", "2021")).unwrap();
+    let fail = Command::new(&bin).arg("run").arg(&failing).output().unwrap();
+    assert_eq!(fail.status.code(), Some(1));
+
+    let bad = scratch("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\n[[step]]\ndo = \"listen\"\nendpoint = \"s\"\nbacklog = \"many\"\n").unwrap();
+    let out = Command::new(&bin).arg("run").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        format!("sctp-inspector run: {}:5:11: step 1: invalid type: string \"many\", expected i32", bad.display())
+    );
+}
