@@ -1,6 +1,8 @@
 //! Helpers for tests that run on the real kernel inside the rig (`tests/rig/rig`):
 //! a two-path topology in network namespaces with netem and link control, and waiting
-//! for notifications with a readable failure message.
+//! for notifications with a readable failure message; and the benchmarks.
+
+pub mod bench;
 
 /// The two-path lab, with test-friendly panics.
 pub mod topology {

@@ -21,11 +21,13 @@ pub struct PlotsPanel {
     pub follow: bool,
     pub window_s: f64,
     pub markers: bool,
+    /// Min/max decimation to the pixel width (off: every point goes to egui_plot).
+    pub decimate: bool,
 }
 
 impl Default for PlotsPanel {
     fn default() -> Self {
-        PlotsPanel { follow: true, window_s: 30.0, markers: true }
+        PlotsPanel { follow: true, window_s: 30.0, markers: true, decimate: true }
     }
 }
 
@@ -85,6 +87,7 @@ impl PlotsPanel {
             ui.checkbox(&mut self.follow, "follow");
             ui.add(egui::Slider::new(&mut self.window_s, 5.0..=3600.0).logarithmic(true).text("window (s)"));
             ui.checkbox(&mut self.markers, "event markers");
+            ui.checkbox(&mut self.decimate, "decimate").on_hover_text("Draw min/max per pixel column instead of every point");
             let (points, dropped) = cx.model.series_totals();
             ui.label(format!("{points} points held, {dropped} dropped"));
         });
@@ -204,7 +207,11 @@ impl PlotsPanel {
                 let columns = width as usize;
                 for (name, color, key) in lines {
                     let Some(series) = model.series.get(key) else { continue };
-                    let pts = decimate(series.as_slices(), lo, hi, columns);
+                    let pts = if self.decimate {
+                        decimate(series.as_slices(), lo, hi, columns)
+                    } else {
+                        series.iter().copied().collect()
+                    };
                     pui.line(Line::new(name.clone(), PlotPoints::from(pts)).color(*color).allow_hover(false));
                 }
                 for m in marks.iter().filter(|m| m.t >= lo && m.t <= hi) {

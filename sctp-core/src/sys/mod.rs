@@ -287,3 +287,13 @@ pub fn coarse_clock_resolution_ns() -> io::Result<u64> {
     syscall!(unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) })?;
     Ok(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
+
+/// getrusage(2) RUSAGE_SELF: user + system CPU time of this process.
+pub fn process_cpu_time() -> io::Result<std::time::Duration> {
+    // SAFETY: rusage is a plain C struct; all-zero is valid, and getrusage fills it.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is valid for writes.
+    syscall!(unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) })?;
+    let tv = |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Ok(tv(ru.ru_utime) + tv(ru.ru_stime))
+}

@@ -1,0 +1,164 @@
+//! Sampler: one full sample (status, every path's info, association counters) of a server
+//! with N two-path associations — sctp-core vs a C program making the same getsockopt
+//! calls, in the same boot — and the worker's CPU share when it samples them at 10 Hz.
+
+use super::{Row, Sizes, Verdict, process_cpu};
+use sctp_core::worker::{Command, Event, Reply, WorkerHandle};
+use sctp_core::{AssocId, Endpoint, EndpointConfig, Style};
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+const LOCAL: [[u8; 4]; 2] = [[127, 0, 0, 1], [127, 0, 0, 2]];
+
+fn two_addrs() -> Vec<IpAddr> {
+    LOCAL.iter().map(|a| IpAddr::from(*a)).collect()
+}
+
+fn server_config(port: u16) -> EndpointConfig {
+    EndpointConfig { style: Style::OneToMany, addrs: two_addrs(), port, ..Default::default() }
+}
+
+/// N client sockets, each bound to both loopback addresses, connecting to `port` on both.
+fn clients(n: usize, port: u16) -> Result<Vec<Endpoint>, String> {
+    let peers: Vec<SocketAddr> = LOCAL.iter().map(|a| SocketAddr::from((*a, port))).collect();
+    (0..n)
+        .map(|_| {
+            let ep = Endpoint::open(&EndpointConfig { addrs: two_addrs(), ..Default::default() }).map_err(|e| e.to_string())?;
+            ep.connect_init(&peers).map_err(|e| e.to_string())?;
+            Ok(ep)
+        })
+        .collect()
+}
+
+fn wait_for_assocs(server: &Endpoint, n: usize) -> Result<Vec<AssocId>, String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ids = server.assoc_ids().map_err(|e| e.to_string())?;
+        if ids.len() >= n {
+            return Ok(ids);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("only {} of {n} associations came up", ids.len()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One sample the way the worker takes it.
+fn sample(server: &Endpoint, ids: &[AssocId]) -> Result<usize, String> {
+    let mut paths = 0;
+    for &id in ids {
+        server.status(id).map_err(|e| e.to_string())?;
+        for (_, info) in server.paths(id).map_err(|e| e.to_string())? {
+            info.map_err(|e| e.to_string())?;
+            paths += 1;
+        }
+        server.assoc_stats(id).map_err(|e| e.to_string())?;
+    }
+    Ok(paths)
+}
+
+fn c_floor(c_floor: &Path, n: usize, rounds: usize, port: u16) -> Result<f64, String> {
+    let out = Process::new(c_floor)
+        .args([n.to_string(), rounds.to_string(), port.to_string()])
+        .output()
+        .map_err(|e| format!("run {}: {e}", c_floor.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("floor_us_per_sample ")?.trim().parse().ok())
+        .ok_or_else(|| format!("{} said: {text}{}", c_floor.display(), String::from_utf8_lossy(&out.stderr)))
+}
+
+pub fn run(sizes: &Sizes, floor_program: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
+    let n = sizes.associations;
+    // sctp-core, same calls as the worker's sampler.
+    let server = Endpoint::open(&server_config(9200)).map_err(|e| e.to_string())?;
+    server.listen(1024).map_err(|e| e.to_string())?;
+    let _clients = clients(n, 9200)?;
+    let ids = wait_for_assocs(&server, n)?;
+    let mut best = f64::MAX;
+    let mut paths = 0;
+    for _ in 0..sizes.sample_rounds {
+        let t0 = Instant::now();
+        paths = sample(&server, &ids)?;
+        best = best.min(t0.elapsed().as_secs_f64() * 1e6);
+    }
+    drop(_clients);
+    drop(server);
+    let floor = c_floor(floor_program, n, sizes.sample_rounds, 9300)?;
+    let calls = n * 3 + paths;
+    let ratio = best / floor;
+    rows.push(Row {
+        section: "sampler",
+        what: format!("one sample: {n} associations × {} paths ({calls} getsockopt), best of {}", paths / n.max(1), sizes.sample_rounds),
+        ours: format!("{:.1} ms", best / 1000.0),
+        anchor: format!("C floor {:.1} ms", floor / 1000.0),
+        ratio: format!("{ratio:.2}×"),
+        target: "≤ 1.2×".into(),
+        verdict: if ratio <= 1.2 { Verdict::Met } else { Verdict::Missed },
+    });
+    rows.push(Row::info("sampler", "cost of one getsockopt on this kernel (C floor / calls)", format!("{:.1} µs", floor / calls as f64)));
+    worker_share(sizes, rows)
+}
+
+/// The worker sampling N associations at 10 Hz: its process's CPU share.
+fn worker_share(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
+    let n = sizes.associations;
+    let worker = WorkerHandle::spawn_with_interval(Box::new(|| {}), Duration::from_millis(100)).map_err(|e| e.to_string())?;
+    let wait = |id: u64| loop {
+        match worker.events().recv_timeout(Duration::from_secs(30)) {
+            Ok(s) => {
+                if let Event::Done { request, outcome, .. } = s.event
+                    && request == id
+                {
+                    return outcome.map_err(|e| e.to_string());
+                }
+            }
+            Err(_) => return Err("no reply from the worker".to_string()),
+        }
+    };
+    let ep = match wait(worker.send(Command::Open { label: "server".into(), config: server_config(9400) }))? {
+        Reply::Endpoint { ep } => ep,
+        other => return Err(format!("open: {other:?}")),
+    };
+    wait(worker.send(Command::Listen { ep, backlog: 1024 }))?;
+    let _clients = clients(n, 9400)?;
+    // Wait until one sampling round covers every association.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = BTreeSet::new();
+    while seen.len() < n {
+        if Instant::now() > deadline {
+            return Err(format!("the worker sampled only {} of {n} associations", seen.len()));
+        }
+        if let Ok(s) = worker.events().recv_timeout(Duration::from_secs(1))
+            && let Event::Sample { assoc, .. } = s.event
+        {
+            seen.insert(assoc);
+        }
+    }
+    let (cpu0, t0) = (process_cpu(), Instant::now());
+    let mut samples = 0u64;
+    while t0.elapsed() < sizes.cpu_window {
+        if let Ok(s) = worker.events().recv_timeout(Duration::from_millis(50))
+            && matches!(s.event, Event::Sample { .. })
+        {
+            samples += 1;
+        }
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let share = (process_cpu() - cpu0).as_secs_f64() / wall * 100.0;
+    let rate = samples as f64 / wall / n as f64;
+    rows.push(Row {
+        section: "sampler",
+        what: format!("worker CPU sampling {n} associations at 10 Hz (achieved {rate:.1} Hz)"),
+        ours: format!("{share:.0} % of a core"),
+        anchor: String::new(),
+        ratio: String::new(),
+        target: "< 5 %".into(),
+        verdict: if share < 5.0 { Verdict::Met } else { Verdict::Missed },
+    });
+    Ok(())
+}
