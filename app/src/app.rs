@@ -382,6 +382,12 @@ enum MenuAction {
 }
 
 impl eframe::App for InspectorApp {
+    /// Runs even while the window is hidden: keeps the event channel drained (and the
+    /// recording written) when no frame is drawn.
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.pump();
+    }
+
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         InspectorApp::ui(self, ui);
     }

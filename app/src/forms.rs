@@ -50,17 +50,7 @@ pub fn parse_num(field: &str, text: &str, min: u64, max: u64) -> Result<u64, Str
 
 /// Hex bytes, with or without spaces ("de ad be ef", "deadbeef").
 pub fn parse_hex(field: &str, text: &str) -> Result<Vec<u8>, String> {
-    let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!("{field}: odd number of hex digits ({})", digits.len()));
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&digits[i..i + 2], 16)
-                .map_err(|_| format!("{field}: \"{}\" at position {i} is not a hex byte", &digits[i..i + 2]))
-        })
-        .collect()
+    sctp_core::message::parse_hex(text).map_err(|e| format!("{field}: {e}"))
 }
 
 /// Well-known payload protocol identifiers (IANA "SCTP Payload Protocol Identifiers").
@@ -120,7 +110,7 @@ mod tests {
     fn hex_payloads() {
         assert_eq!(parse_hex("payload", "de ad BE ef").unwrap(), vec![0xde, 0xad, 0xbe, 0xef]);
         assert_eq!(parse_hex("payload", "abc").unwrap_err(), "payload: odd number of hex digits (3)");
-        assert_eq!(parse_hex("payload", "zz").unwrap_err(), "payload: \"zz\" at position 0 is not a hex byte");
+        assert_eq!(parse_hex("payload", "zz").unwrap_err(), "payload: 'z' at position 0 is not a hex digit");
     }
 
     #[test]

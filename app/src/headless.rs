@@ -113,9 +113,15 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
             Progress::Failed(why) => break Err(RunError::Step(why)),
         }
     };
-    if let Some(e) = record_err {
-        return Err(RunError::Input(e));
+    // A failed step is the verdict; a recording that could not be written is reported
+    // too, and fails an otherwise passing run.
+    if let Some(e) = &record_err {
+        let _ = writeln!(out, "recording: {e}");
     }
+    let result = match (result, record_err) {
+        (Ok(()), Some(e)) => Err(RunError::Input(e)),
+        (other, _) => other,
+    };
     let _ = match &result {
         Ok(()) => writeln!(
             out,

@@ -13,17 +13,6 @@ pub fn path_color(state: PathState) -> Color32 {
     }
 }
 
-pub fn path_state_name(state: PathState) -> &'static str {
-    match state {
-        PathState::Active => "active",
-        PathState::PotentiallyFailed => "potentially-failed",
-        PathState::Inactive => "inactive",
-        PathState::Unconfirmed => "unconfirmed",
-        PathState::Unknown => "unknown",
-        PathState::Other(_) => "?",
-    }
-}
-
 pub fn assoc_state_color(state: AssocState) -> Color32 {
     match state {
         AssocState::Established => Color32::from_rgb(60, 180, 75),

@@ -63,7 +63,7 @@ pub fn parse(buf: &[u8]) -> Vec<Cmsg<'_>> {
     let mut off = 0;
     while off + HEADER <= buf.len() {
         let len = usize::from_ne_bytes(buf[off..off + ALIGN].try_into().unwrap_or([0; ALIGN]));
-        if len < HEADER || off + len > buf.len() {
+        if len < HEADER || len > buf.len() - off {
             break;
         }
         let level = i32::from_ne_bytes(buf[off + ALIGN..off + ALIGN + 4].try_into().unwrap_or([0; 4]));

@@ -73,12 +73,25 @@ pub struct Endpoint {
     family: Family,
     /// The named network namespace the socket lives in (peeloff must run there too).
     netns: Option<String>,
-    /// Bytes of a message the kernel has delivered only in part (no MSG_EOR yet).
-    partial: Vec<u8>,
+    /// A message the kernel has delivered only in part (no MSG_EOR yet).
+    partial: Partial,
+    /// The receive buffer, kept between calls.
+    buf: Vec<u8>,
+}
+
+/// The parts of one message received so far.
+#[derive(Debug, Default)]
+struct Partial {
+    bytes: Vec<u8>,
+    notification: bool,
+    /// Bytes received past `MAX_MESSAGE` (not kept).
+    overflow: usize,
 }
 
 /// Receive buffer per recvmsg call; larger messages arrive in parts and are reassembled.
 const RECV_CHUNK: usize = 65536;
+/// The largest message reassembled; a larger one is reported as an error, not kept.
+const MAX_MESSAGE: usize = 16 << 20;
 
 impl AsRawFd for Endpoint {
     fn as_raw_fd(&self) -> RawFd {
@@ -104,6 +117,10 @@ fn in_netns<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 impl Endpoint {
+    fn new(fd: OwnedFd, style: Style, family: Family, netns: Option<String>) -> Endpoint {
+        Endpoint { fd, style, family, netns, partial: Partial::default(), buf: Vec::new() }
+    }
+
     /// socket(2), the elementary options (setsockopt), bind(2) or SCTP_SOCKOPT_BINDX_ADD,
     /// and SCTP_RECVRCVINFO so every message carries its receive info.
     pub fn open(cfg: &EndpointConfig) -> Result<Endpoint> {
@@ -111,7 +128,7 @@ impl Endpoint {
             Some(ns) => in_netns(ns, || Self::socket(cfg))?,
             None => Self::socket(cfg)?,
         };
-        let ep = Endpoint { fd, style: cfg.style, family: cfg.family, netns: cfg.netns.clone(), partial: Vec::new() };
+        let ep = Endpoint::new(fd, cfg.style, cfg.family, cfg.netns.clone());
         ep.apply_socket_options(&cfg.options)?;
         ep.set_int(ffi::SOL_SCTP, ffi::SCTP_RECVRCVINFO, 1, "enable SCTP_RECVRCVINFO")?;
         ep.bind_all(&cfg.addrs, cfg.port)?;
@@ -266,6 +283,10 @@ impl Endpoint {
     /// association to come up (SO_SNDTIMEO bounds the kernel's wait).
     pub fn connect(&self, addrs: &[SocketAddr], timeout: Duration) -> Result<AssocId> {
         let action = || format!("connect to {}", list(addrs));
+        // SO_SNDTIMEO of zero means "wait forever".
+        if timeout < Duration::from_millis(1) {
+            return Err(Error::invalid(action(), "the timeout must be at least 1 ms"));
+        }
         let tv = libc::timeval { tv_sec: timeout.as_secs() as i64, tv_usec: timeout.subsec_micros() as i64 };
         sys::setsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &tv).context(|| "set SO_SNDTIMEO".into())?;
         let (id, res) = self.connectx_raw(addrs);
@@ -334,19 +355,18 @@ impl Endpoint {
         }
     }
 
+    /// A sendmsg that carries an EOF or ABORT request rather than user data.
+    fn send_control(&self, what: &str, assoc: AssocId, flags: message::SendFlags, data: &[u8]) -> Result<()> {
+        let info = SendInfo { assoc, flags, ..Default::default() };
+        self.send(data, &info).map(drop).map_err(|e| Error { action: format!("{what} association {}", assoc.0), ..e })
+    }
+
     /// Graceful shutdown of one association: sendmsg with SCTP_EOF on one-to-many,
     /// shutdown(2) SHUT_WR on one-to-one.
     pub fn eof(&self, assoc: AssocId) -> Result<()> {
         match self.style {
             Style::OneToMany => {
-                let info = SendInfo {
-                    assoc,
-                    flags: message::SendFlags { eof: true, ..Default::default() },
-                    ..Default::default()
-                };
-                self.send(&[], &info)
-                    .map(drop)
-                    .map_err(|e| Error { action: format!("eof association {}", assoc.0), ..e })
+                self.send_control("eof", assoc, message::SendFlags { eof: true, ..Default::default() }, &[])
             }
             Style::OneToOne => sys::shutdown(&self.fd, libc::SHUT_WR).context(|| "eof (shutdown SHUT_WR)".into()),
         }
@@ -358,14 +378,7 @@ impl Endpoint {
     pub fn abort(&self, assoc: AssocId, reason: &[u8]) -> Result<()> {
         match self.style {
             Style::OneToMany => {
-                let info = SendInfo {
-                    assoc,
-                    flags: message::SendFlags { abort: true, ..Default::default() },
-                    ..Default::default()
-                };
-                self.send(reason, &info)
-                    .map(drop)
-                    .map_err(|e| Error { action: format!("abort association {}", assoc.0), ..e })
+                self.send_control("abort", assoc, message::SendFlags { abort: true, ..Default::default() }, reason)
             }
             Style::OneToOne => {
                 let l = libc::linger { l_onoff: 1, l_linger: 0 };
@@ -404,24 +417,51 @@ impl Endpoint {
     }
 
     fn recv_flags(&mut self, flags: i32) -> Result<Option<Received>> {
-        let mut buf = vec![0u8; RECV_CHUNK];
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(RECV_CHUNK, 0);
+        let result = self.recv_into(&mut buf, flags);
+        self.buf = buf;
+        result
+    }
+
+    fn recv_into(&mut self, buf: &mut [u8], flags: i32) -> Result<Option<Received>> {
         let mut control = [0u64; 16];
         loop {
-            let meta = match sys::recvmsg(&self.fd, &mut buf, &mut control, flags) {
+            let meta = match sys::recvmsg(&self.fd, buf, &mut control, flags) {
                 Ok(m) => m,
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN)) => return Ok(None),
                 Err(e) => return Err(Error::os("receive", &e)),
             };
-            if meta.len == 0 && meta.flags & libc::MSG_EOR == 0 && self.partial.is_empty() {
-                // One-to-one peer closed (read of 0 bytes).
+            if meta.len == 0 && meta.flags & libc::MSG_EOR == 0 {
+                // A read of 0 bytes: the one-to-one peer closed.
+                self.partial = Partial::default();
                 return Err(Error::invalid("receive", "the peer closed the association (end of stream)"));
             }
-            self.partial.extend_from_slice(&buf[..meta.len]);
+            let notification = meta.flags & ffi::MSG_NOTIFICATION != 0;
+            if notification != self.partial.notification && !self.partial.bytes.is_empty() {
+                // A message in progress was abandoned (partial delivery aborted; the
+                // notification that says so follows): start over with this one.
+                self.partial = Partial::default();
+            }
+            self.partial.notification = notification;
+            let room = MAX_MESSAGE.saturating_sub(self.partial.bytes.len());
+            let keep = meta.len.min(room);
+            self.partial.bytes.extend_from_slice(&buf[..keep]);
+            self.partial.overflow += meta.len - keep;
             if meta.flags & libc::MSG_EOR != 0 {
-                let data = std::mem::take(&mut self.partial);
+                let done = std::mem::take(&mut self.partial);
+                if done.overflow > 0 {
+                    return Err(Error::invalid(
+                        "receive",
+                        format!(
+                            "a message of {} bytes is larger than the {} byte limit; it was discarded",
+                            done.bytes.len() + done.overflow,
+                            MAX_MESSAGE
+                        ),
+                    ));
+                }
                 let control = crate::cmsg::word_bytes(&control, meta.cmsg_len);
-                let notification = meta.flags & ffi::MSG_NOTIFICATION != 0;
-                return Ok(Some(message::assemble(notification, message::sender(&meta.from), &control, data)));
+                return Ok(Some(message::assemble(notification, message::sender(&meta.from), &control, done.bytes)));
             }
         }
     }
@@ -475,7 +515,8 @@ impl Endpoint {
 
     /// setsockopt(SCTP_EVENT): switch one notification type.
     pub fn subscribe(&self, scope: Scope, kind: EventKind, on: bool) -> Result<()> {
-        let ev = ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: u8::from(on) };
+        let ev =
+            ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: u8::from(on), _pad: 0 };
         sys::setsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EVENT, &ev).context(|| {
             format!("{} {} events ({scope})", if on { "subscribe to" } else { "unsubscribe from" }, kind.name())
         })
@@ -483,7 +524,7 @@ impl Endpoint {
 
     /// getsockopt(SCTP_EVENT): whether one notification type is on.
     pub fn subscribed(&self, scope: Scope, kind: EventKind) -> Result<bool> {
-        let mut ev = ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: 0 };
+        let mut ev = ffi::sctp_event { se_assoc_id: scope.assoc_id(), se_type: kind.sn_type(), se_on: 0, _pad: 0 };
         sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_EVENT, &mut ev)
             .context(|| format!("get {} subscription", kind.name()))?;
         Ok(ev.se_on != 0)
@@ -578,12 +619,7 @@ impl Endpoint {
     /// The kernel creates that socket in the calling thread's network namespace and
     /// refuses (EINVAL) if it is not the endpoint's, so the call runs inside it.
     pub fn peeloff(&self, assoc: AssocId) -> Result<Endpoint> {
-        let peel = || {
-            let mut arg = ffi::sctp_peeloff_arg_t { associd: assoc.0, sd: -1 };
-            sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_PEELOFF, &mut arg)
-                .context(|| format!("peeloff association {}", assoc.0))?;
-            Ok(sys::own_fd(arg.sd))
-        };
+        let peel = || sys::peeloff(&self.fd, assoc.0).context(|| format!("peeloff association {}", assoc.0));
         let fd = match &self.netns {
             Some(ns) => in_netns(ns, peel)?,
             None => peel()?,
@@ -593,7 +629,7 @@ impl Endpoint {
 
     /// A one-to-one endpoint made from this one (accept, peeloff).
     fn sibling(&self, fd: OwnedFd) -> Endpoint {
-        Endpoint { fd, style: Style::OneToOne, family: self.family, netns: self.netns.clone(), partial: Vec::new() }
+        Endpoint::new(fd, Style::OneToOne, self.family, self.netns.clone())
     }
 
     /// setsockopt(SCTP_EXPOSE_POTENTIALLY_FAILED_STATE): report PF paths (value 1) instead

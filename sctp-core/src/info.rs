@@ -63,6 +63,17 @@ impl PathState {
         }
     }
 
+    /// The name scenarios and the window use.
+    pub fn name(self) -> &'static str {
+        match self {
+            PathState::Active => "active",
+            PathState::Inactive => "inactive",
+            PathState::PotentiallyFailed => "potentially_failed",
+            PathState::Unconfirmed => "unconfirmed",
+            PathState::Unknown | PathState::Other(_) => "unknown",
+        }
+    }
+
     /// A number for plotting: inactive 0, potentially-failed 1, active 2, unconfirmed 3.
     pub fn level(self) -> f64 {
         match self {

@@ -9,6 +9,7 @@ pub mod addr;
 pub mod cmsg;
 pub mod endpoint;
 pub mod error;
+pub mod fuzzing;
 pub mod hz;
 pub mod info;
 pub mod lab;

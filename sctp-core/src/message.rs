@@ -76,7 +76,7 @@ impl SendInfo {
         };
         buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_SNDINFO, bytes_of(&snd));
         if self.time_to_live_ms > 0 {
-            let pr = ffi::sctp_prinfo { pr_policy: ffi::SCTP_PR_SCTP_TTL, pr_value: self.time_to_live_ms };
+            let pr = ffi::sctp_prinfo { pr_policy: ffi::SCTP_PR_SCTP_TTL, _pad: 0, pr_value: self.time_to_live_ms };
             buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_PRINFO, bytes_of(&pr));
         }
         buf
@@ -145,6 +145,20 @@ pub fn assemble(is_notification: bool, from: Option<SocketAddr>, control: &[u8],
     }
 }
 
+/// Hex digits to bytes; spaces anywhere are ignored ("de ad be ef", "deadbeef").
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if let Some(bad) = digits.iter().position(|b| !b.is_ascii_hexdigit()) {
+        let ch = text.chars().filter(|c| !c.is_whitespace()).nth(bad).unwrap_or('?');
+        return Err(format!("'{ch}' at position {bad} is not a hex digit"));
+    }
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!("odd number of hex digits ({})", digits.len()));
+    }
+    let nibble = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+    Ok(digits.chunks_exact(2).map(|p| nibble(p[0]) << 4 | nibble(p[1])).collect())
+}
+
 pub(crate) fn sender(from: &libc::sockaddr_storage) -> Option<SocketAddr> {
     addr::from_storage(from)
 }
@@ -152,6 +166,16 @@ pub(crate) fn sender(from: &libc::sockaddr_storage) -> Option<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_payloads() {
+        assert_eq!(parse_hex("de ad BE ef"), Ok(vec![0xde, 0xad, 0xbe, 0xef]));
+        assert_eq!(parse_hex(""), Ok(vec![]));
+        assert_eq!(parse_hex("abc"), Err("odd number of hex digits (3)".into()));
+        assert_eq!(parse_hex("zz"), Err("'z' at position 0 is not a hex digit".into()));
+        // Non-ASCII input is an error, not a panic.
+        assert_eq!(parse_hex("aéb"), Err("'é' at position 1 is not a hex digit".into()));
+    }
 
     #[test]
     fn flags_map_to_kernel_bits() {

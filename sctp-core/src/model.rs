@@ -79,7 +79,7 @@ pub enum SeriesKey {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LogKind {
-    Command,
+    /// A command's outcome (the entry names the command).
     Result,
     Error,
     Notification,
@@ -116,6 +116,9 @@ pub struct EndpointView {
     pub closed: bool,
 }
 
+/// How many ended associations keep their history for a look after the fact.
+pub const KEEP_ENDED: usize = 64;
+
 pub struct Limits {
     pub points_per_series: usize,
     pub log_entries: usize,
@@ -137,14 +140,16 @@ pub struct Model {
     pub sample_interval_ms: u64,
     /// The latest event time seen.
     pub now: f64,
-    /// The last `Done` per request id that the caller asked to keep (`watch`).
-    pub results: HashMap<u64, (f64, std::result::Result<Reply, Error>)>,
-    /// The latest value the kernel reported for each option (get, or read-back after set).
-    pub option_reads: HashMap<OptionName, OptionValue>,
-    /// The latest error from getting or setting each option.
-    pub option_errors: HashMap<OptionName, String>,
+    /// The latest value the kernel reported for each option of each endpoint (get, or
+    /// read-back after set).
+    pub option_reads: HashMap<(EpId, OptionName), OptionValue>,
+    /// The latest error from getting or setting each option of each endpoint.
+    pub option_errors: HashMap<(EpId, OptionName), String>,
     /// The previous counters per association and when they were read (for rates).
     last_stats: HashMap<(EpId, AssocId), (f64, AssocStats)>,
+    /// Ended associations, oldest first; past `KEEP_ENDED` the oldest one's view and
+    /// series are dropped, so churn does not grow memory.
+    ended: std::collections::VecDeque<(EpId, AssocId)>,
     pub events_seen: u64,
     pub data_messages: u64,
     pub notifications: u64,
@@ -167,10 +172,10 @@ impl Model {
             kernel_sctp: None,
             sample_interval_ms: 100,
             now: 0.0,
-            results: HashMap::new(),
             option_reads: HashMap::new(),
             option_errors: HashMap::new(),
             last_stats: HashMap::new(),
+            ended: Default::default(),
             events_seen: 0,
             data_messages: 0,
             notifications: 0,
@@ -238,14 +243,15 @@ impl Model {
                 };
                 self.log(t, LogKind::Warning, None, None, text);
             }
-            Event::Done { request, command, outcome } => {
+            Event::Done { ep, option, command, outcome, .. } => {
                 let (kind, text) = match outcome {
                     Ok(reply) => (LogKind::Result, format!("{command}: ok{}", describe_reply(reply))),
                     Err(e) => (LogKind::Error, format!("{e}")),
                 };
-                self.log(t, kind, None, None, text);
-                self.note_option_outcome(outcome);
-                self.results.insert(*request, (t, outcome.clone()));
+                self.log(t, kind, *ep, None, text);
+                if let (Some(ep), Some(option)) = (ep, option) {
+                    self.note_option_outcome(*ep, *option, outcome);
+                }
             }
             Event::Opened { ep, label, style, local_addrs, config } => {
                 let view = self.endpoints.entry(*ep).or_insert_with(|| EndpointView {
@@ -267,6 +273,11 @@ impl Model {
                 );
             }
             Event::Closed { ep } => {
+                let assocs: Vec<AssocId> =
+                    self.endpoints.get(ep).map(|v| v.assocs.keys().copied().collect()).unwrap_or_default();
+                for assoc in assocs {
+                    self.ended(*ep, assoc);
+                }
                 if let Some(v) = self.endpoints.get_mut(ep) {
                     v.closed = true;
                 }
@@ -301,9 +312,7 @@ impl Model {
             }
             Event::Sample { ep, assoc, status, paths, stats } => self.sample(t, *ep, *assoc, status, paths, stats),
             Event::AssocGone { ep, assoc } => {
-                if let Some(a) = self.endpoints.get_mut(ep).and_then(|v| v.assocs.get_mut(assoc)) {
-                    a.gone = true;
-                }
+                self.ended(*ep, *assoc);
                 self.log(t, LogKind::Endpoint, Some(*ep), Some(*assoc), format!("association {} gone", assoc.0));
             }
             Event::Warning { text } => self.log(t, LogKind::Warning, None, None, text.clone()),
@@ -311,22 +320,37 @@ impl Model {
         }
     }
 
-    fn note_option_outcome(&mut self, outcome: &std::result::Result<Reply, Error>) {
+    /// Marks an association ended and forgets the oldest ended ones past `KEEP_ENDED`.
+    fn ended(&mut self, ep: EpId, assoc: AssocId) {
+        match self.endpoints.get_mut(&ep).and_then(|v| v.assocs.get_mut(&assoc)) {
+            Some(a) if !a.gone => a.gone = true,
+            _ => return,
+        }
+        self.ended.push_back((ep, assoc));
+        while self.ended.len() > KEEP_ENDED {
+            let Some((e, a)) = self.ended.pop_front() else { break };
+            if let Some(v) = self.endpoints.get_mut(&e) {
+                v.assocs.remove(&a);
+            }
+            self.last_stats.remove(&(e, a));
+            self.series.retain(|k, _| match k {
+                SeriesKey::Path { ep, assoc, .. } | SeriesKey::Assoc { ep, assoc, .. } => (*ep, *assoc) != (e, a),
+            });
+        }
+    }
+
+    fn note_option_outcome(&mut self, ep: EpId, option: OptionName, outcome: &std::result::Result<Reply, Error>) {
         match outcome {
             Ok(Reply::Option { value }) => {
-                self.option_errors.remove(&value.option_name());
-                self.option_reads.insert(value.option_name(), value.clone());
+                self.option_errors.remove(&(ep, option));
+                self.option_reads.insert((ep, option), value.clone());
+            }
+            Ok(_) => {
+                self.option_errors.remove(&(ep, option));
             }
             Err(e) => {
-                let about = OptionName::ALL.into_iter().find(|n| {
-                    let name = n.as_str();
-                    e.action.starts_with(&format!("set {name} (")) || e.action.starts_with(&format!("get {name} ("))
-                });
-                if let Some(name) = about {
-                    self.option_errors.insert(name, e.to_string());
-                }
+                self.option_errors.insert((ep, option), e.to_string());
             }
-            Ok(_) => {}
         }
     }
 
@@ -462,7 +486,6 @@ pub fn preview(head: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::info::PathInfo;
-    use crate::worker::Command;
 
     fn path(addr: &str, cwnd: u32) -> PathSample {
         PathSample::Info(PathInfo {
@@ -524,6 +547,41 @@ mod tests {
     }
 
     #[test]
+    fn ended_associations_past_the_limit_are_forgotten() {
+        let mut m = Model::default();
+        m.apply(&Stamped {
+            t: 0.0,
+            event: Event::Opened {
+                ep: EpId(1),
+                label: "s".into(),
+                style: crate::Style::OneToMany,
+                local_addrs: vec![],
+                config: None,
+            },
+        });
+        let n = KEEP_ENDED as i32 + 10;
+        for a in 0..n {
+            let mut s = sample(a as f64, 1000, 0);
+            if let Event::Sample { assoc, .. } = &mut s.event {
+                *assoc = AssocId(a);
+            }
+            m.apply(&s);
+            m.apply(&Stamped { t: a as f64, event: Event::AssocGone { ep: EpId(1), assoc: AssocId(a) } });
+        }
+        let views = &m.endpoints[&EpId(1)].assocs;
+        assert_eq!(views.len(), KEEP_ENDED);
+        assert!(!views.contains_key(&AssocId(0)) && views.contains_key(&AssocId(n - 1)));
+        let with_series: std::collections::BTreeSet<AssocId> = m
+            .series
+            .keys()
+            .map(|k| match k {
+                SeriesKey::Path { assoc, .. } | SeriesKey::Assoc { assoc, .. } => *assoc,
+            })
+            .collect();
+        assert_eq!(with_series.len(), KEEP_ENDED);
+    }
+
+    #[test]
     fn the_log_is_capped_and_counts_what_it_dropped() {
         let mut m = Model::new(Limits { points_per_series: 10, log_entries: 3 });
         for i in 0..5 {
@@ -534,25 +592,25 @@ mod tests {
     }
 
     #[test]
-    fn results_and_option_reads_are_kept() {
+    fn option_reads_and_errors_are_kept_per_endpoint() {
         let mut m = Model::default();
         let value = crate::OptionValue::Maxseg(crate::options::MaxSeg(1000));
-        m.apply(&Stamped {
+        let done = |ep: u32, option, outcome| Stamped {
             t: 1.0,
             event: Event::Done {
                 request: 7,
-                command: "set maxseg".into(),
-                outcome: Ok(Reply::Option { value: value.clone() }),
+                ep: Some(EpId(ep)),
+                option: Some(option),
+                command: "set x".into(),
+                outcome,
             },
-        });
-        assert_eq!(m.option_reads[&crate::OptionName::Maxseg], value);
+        };
+        m.apply(&done(1, crate::OptionName::Maxseg, Ok(Reply::Option { value: value.clone() })));
+        assert_eq!(m.option_reads[&(EpId(1), crate::OptionName::Maxseg)], value);
+        assert!(!m.option_reads.contains_key(&(EpId(2), crate::OptionName::Maxseg)), "another endpoint's read");
         let err = Error::invalid("set rtoinfo (future associations)", "min (2 ms) must not exceed max (1 ms)");
-        m.apply(&Stamped {
-            t: 2.0,
-            event: Event::Done { request: 8, command: Command::Close { ep: EpId(1) }.describe(), outcome: Err(err) },
-        });
-        assert!(m.option_errors[&crate::OptionName::Rtoinfo].contains("must not exceed"));
-        assert!(m.results.contains_key(&8));
+        m.apply(&done(2, crate::OptionName::Rtoinfo, Err(err)));
+        assert!(m.option_errors[&(EpId(2), crate::OptionName::Rtoinfo)].contains("must not exceed"));
     }
 
     #[test]

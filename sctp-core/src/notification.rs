@@ -127,7 +127,7 @@ impl PeerAddrState {
 pub struct FailedSendInfo {
     pub stream: u16,
     pub flags: u16,
-    /// As it travelled: network byte order, see `message::Ppid`.
+    /// As it travelled: network byte order (see `message`).
     pub ppid: u32,
     pub context: u32,
 }
@@ -253,11 +253,11 @@ impl Notification {
             }
             ffi::SCTP_REMOTE_ERROR => {
                 let n: ffi::sctp_remote_error = full(b)?;
-                // sre_data starts right after sre_assoc_id (offset 12), before the struct's tail padding.
+                // sre_data follows the 16-byte fixed part (the hole is at 10..12).
                 Notification::RemoteError {
                     assoc: AssocId(n.sre_assoc_id),
                     cause: u16::from_be(n.sre_error),
-                    data: tail(b, std::mem::offset_of!(ffi::sctp_remote_error, sre_assoc_id) + 4, n.sre_length),
+                    data: tail(b, size_of::<ffi::sctp_remote_error>(), n.sre_length),
                 }
             }
             ffi::SCTP_SEND_FAILED => {

@@ -1,10 +1,9 @@
 //! A bounded ring buffer that counts what it had to drop: memory stays flat however long
 //! the inspector runs, and the UI can say how much history fell off the end.
 
-use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Ring<T> {
     items: VecDeque<T>,
     capacity: usize,
@@ -21,6 +20,11 @@ impl<T> Ring<T> {
         if self.items.len() == self.capacity {
             self.items.pop_front();
             self.dropped += 1;
+        } else if self.items.len() == self.items.capacity() {
+            // Grow by doubling, but never past the bound: a full ring then wraps inside
+            // exactly the memory it has, and RSS stays flat.
+            let target = (self.items.len() * 2).clamp(16, self.capacity);
+            self.items.reserve_exact(target - self.items.len());
         }
         self.items.push_back(item);
     }
@@ -102,6 +106,16 @@ mod tests {
         assert_eq!(r.dropped(), 3);
         r.clear();
         assert_eq!((r.len(), r.dropped()), (0, 0));
+    }
+
+    #[test]
+    fn storage_never_grows_past_the_bound() {
+        let mut r = Ring::new(36_000);
+        for i in 0..100_000 {
+            r.push(i);
+        }
+        assert!(r.items.capacity() < 36_000 + 36_000 / 2, "capacity {}", r.items.capacity());
+        assert_eq!(r.len(), 36_000);
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(1);
     h.get_by_label("Set").click();
     let want = OptionValue::Rtoinfo(RtoInfo { initial: 500, max: 2000, min: 200 });
-    until(&mut h, "rtoinfo read-back", |app| app.model.option_reads.get(&OptionName::Rtoinfo) == Some(&want));
+    until(&mut h, "rtoinfo read-back", |app| app.model.option_reads.get(&(client, OptionName::Rtoinfo)) == Some(&want));
     h.run_steps(1);
     assert!(h.query_by_label("2000").is_some(), "the kernel column shows max 2000");
 
@@ -133,7 +133,7 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(1);
     h.get_by_label("Set").click();
     until(&mut h, "peer_addr_params read-back", |app| {
-        matches!(app.model.option_reads.get(&OptionName::PeerAddrParams),
+        matches!(app.model.option_reads.get(&(client, OptionName::PeerAddrParams)),
             Some(OptionValue::PeerAddrParams(p)) if p.hb_interval == 200 && p.path_max_rxt == 2)
     });
 

@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::forms;
-use crate::widgets::{assoc_state_color, badge, error_line, path_color, path_state_name, text_field};
+use crate::widgets::{assoc_state_color, badge, error_line, path_color, text_field};
 use egui::{RichText, Ui};
 use sctp_core::options::{InitMsg, OptionValue, PeerAddrParams, PrimaryAddr, SetPeerPrimaryAddr};
 use sctp_core::worker::{Command, EpId};
@@ -94,7 +94,7 @@ impl AssociationsPanel {
                     for p in &a.paths {
                         let Some(addr) = p.addr else { continue };
                         ui.horizontal(|ui| {
-                            badge(ui, path_state_name(p.state), path_color(p.state));
+                            badge(ui, p.state.name(), path_color(p.state));
                             let mark = if Some(addr) == primary { "  (primary)" } else { "" };
                             ui.label(format!("{addr}{mark}"));
                             if ui.small_button("primary").on_hover_text("Set as primary path").clicked() {
@@ -154,7 +154,7 @@ impl AssociationsPanel {
                     cx.out.push(Command::Peeloff { ep, assoc });
                 }
             });
-            let locals = cx.model.endpoints[&ep].local_addrs.clone();
+            let locals = cx.model.endpoints.get(&ep).map(|v| v.local_addrs.clone()).unwrap_or_default();
             ui.horizontal_wrapped(|ui| {
                 ui.label("Ask peer to use as primary:");
                 for addr in locals {

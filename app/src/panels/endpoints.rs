@@ -120,7 +120,7 @@ impl EndpointsPanel {
     }
 
     fn actions(&mut self, ui: &mut Ui, cx: &mut Ctx, ep: EpId) {
-        let view = &cx.model.endpoints[&ep];
+        let Some(view) = cx.model.endpoints.get(&ep) else { return };
         ui.strong(format!("ep{} {}", ep.0, view.label));
         let addrs = view.local_addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         ui.label(format!("bound (kernel): {addrs}"));
@@ -132,7 +132,8 @@ impl EndpointsPanel {
                     Err(e) => self.error = Some(e),
                 }
             }
-            if ui.button("Stop listening").clicked() {
+            // A one-to-one socket cannot stop listening (listen(0) keeps a minimal queue).
+            if view.style == Style::OneToMany && ui.button("Stop listening").clicked() {
                 cx.out.push(Command::Listen { ep, backlog: 0 });
             }
         });

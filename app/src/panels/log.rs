@@ -7,15 +7,8 @@ use egui::{Color32, RichText, Ui};
 use sctp_core::model::{LogEntry, LogKind};
 use serde::{Deserialize, Serialize};
 
-const KINDS: [LogKind; 7] = [
-    LogKind::Notification,
-    LogKind::Data,
-    LogKind::Command,
-    LogKind::Result,
-    LogKind::Error,
-    LogKind::Endpoint,
-    LogKind::Warning,
-];
+const KINDS: [LogKind; 6] =
+    [LogKind::Notification, LogKind::Data, LogKind::Result, LogKind::Error, LogKind::Endpoint, LogKind::Warning];
 
 #[derive(Serialize, Deserialize)]
 #[serde(default)]
@@ -24,8 +17,14 @@ pub struct LogPanel {
     pub only_selected: bool,
     pub text: String,
     pub follow: bool,
-    /// Entries before this time are hidden ("clear" keeps the ring, so a recording stays whole).
+    /// Entries before this time are hidden ("clear" keeps the ring, so a recording stays
+    /// whole). Not saved: the worker's clock starts again at 0 in every session.
+    #[serde(skip, default = "minus_infinity")]
     pub cleared_at: f64,
+}
+
+fn minus_infinity() -> f64 {
+    f64::MIN
 }
 
 impl Default for LogPanel {
@@ -38,7 +37,7 @@ pub fn kind_color(kind: LogKind) -> Color32 {
     match kind {
         LogKind::Notification => Color32::from_rgb(120, 160, 230),
         LogKind::Data => Color32::from_rgb(110, 190, 110),
-        LogKind::Command | LogKind::Result => Color32::from_rgb(200, 200, 200),
+        LogKind::Result => Color32::from_rgb(200, 200, 200),
         LogKind::Error => Color32::from_rgb(235, 80, 70),
         LogKind::Endpoint => Color32::from_rgb(190, 160, 230),
         LogKind::Warning => Color32::from_rgb(240, 170, 30),

@@ -9,7 +9,7 @@
 
 use super::Ctx;
 use crate::forms;
-use crate::widgets::{badge, error_line, path_color, path_state_name};
+use crate::widgets::{badge, error_line, path_color};
 use egui::{Color32, RichText, Ui};
 use sctp_core::options::{OptionName, OptionValue};
 use sctp_core::worker::{Command, EpId};
@@ -196,7 +196,7 @@ impl OptionsPanel {
             };
             ui.selectable_value(&mut self.scope, ScopeChoice::ThisAssociation, this);
         });
-        self.form(ui, cx.model.option_reads.get(&self.option));
+        self.form(ui, cx.model.option_reads.get(&(ep, self.option)));
         ui.horizontal(|ui| {
             if !self.option.is_write_only() && ui.button("Get").clicked() {
                 self.submit(cx, ep, false);
@@ -204,13 +204,13 @@ impl OptionsPanel {
             if ui.button("Set").clicked() {
                 self.submit(cx, ep, true);
             }
-            if let Some(read) = cx.model.option_reads.get(&self.option).cloned()
+            if let Some(read) = cx.model.option_reads.get(&(ep, self.option)).cloned()
                 && ui.button("Load kernel values").clicked()
             {
                 self.load(&read);
             }
         });
-        if let Some(e) = self.error.as_ref().or(cx.model.option_errors.get(&self.option)) {
+        if let Some(e) = self.error.as_ref().or(cx.model.option_errors.get(&(ep, self.option))) {
             error_line(ui, e);
         }
         ui.separator();
@@ -343,7 +343,7 @@ fn live_status(ui: &mut Ui, cx: &mut Ctx, ep: EpId, assoc: AssocId) {
         ui.end_row();
         for p in &a.paths {
             ui.label(p.addr.map(|a| a.to_string()).unwrap_or_default());
-            badge(ui, path_state_name(p.state), path_color(p.state));
+            badge(ui, p.state.name(), path_color(p.state));
             ui.label(p.cwnd.to_string());
             ui.label(format!("{:.0} ms", p.srtt_ms));
             ui.label(format!("{} ms", p.rto_ms));

@@ -87,7 +87,8 @@ impl PlotsPanel {
             ui.checkbox(&mut self.follow, "follow");
             ui.add(egui::Slider::new(&mut self.window_s, 5.0..=3600.0).logarithmic(true).text("window (s)"));
             ui.checkbox(&mut self.markers, "event markers");
-            ui.checkbox(&mut self.decimate, "decimate").on_hover_text("Draw min/max per pixel column instead of every point");
+            ui.checkbox(&mut self.decimate, "decimate")
+                .on_hover_text("Draw min/max per pixel column instead of every point");
             let (points, dropped) = cx.model.series_totals();
             ui.label(format!("{points} points held, {dropped} dropped"));
         });

@@ -11,6 +11,9 @@ use sctp_core::{AssocId, SendFlags, SendInfo};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+/// Larger payloads are refused before they are read.
+const MAX_PAYLOAD: u64 = 16 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum PayloadKind {
     #[default]
@@ -69,15 +72,11 @@ impl SendPanel {
             PayloadKind::Hex => forms::parse_hex("payload", &self.hex),
             PayloadKind::File => {
                 let path = self.file.as_ref().ok_or("payload: choose a file first")?;
-                let data = std::fs::read(path).map_err(|e| format!("payload file {}: {e}", path.display()))?;
-                if data.len() > 16 << 20 {
-                    return Err(format!(
-                        "payload file {}: {} bytes is over the 16 MiB limit",
-                        path.display(),
-                        data.len()
-                    ));
+                let size = std::fs::metadata(path).map_err(|e| format!("payload file {}: {e}", path.display()))?.len();
+                if size > MAX_PAYLOAD {
+                    return Err(format!("payload file {}: {size} bytes is over the 16 MiB limit", path.display()));
                 }
-                Ok(data)
+                std::fs::read(path).map_err(|e| format!("payload file {}: {e}", path.display()))
             }
         }
     }
@@ -140,12 +139,13 @@ impl SendPanel {
             ui.checkbox(&mut self.flags.addr_over, "addr_over");
         });
         if self.flags.addr_over {
-            let paths: Vec<String> = cx.model.endpoints[&ep].assocs[&assoc]
-                .paths
-                .iter()
-                .filter_map(|p| p.addr)
-                .map(|a| a.to_string())
-                .collect();
+            let paths: Vec<String> = cx
+                .model
+                .endpoints
+                .get(&ep)
+                .and_then(|v| v.assocs.get(&assoc))
+                .map(|a| a.paths.iter().filter_map(|p| p.addr).map(|a| a.to_string()).collect())
+                .unwrap_or_default();
             ui.horizontal(|ui| {
                 text_field(ui, "Destination", &mut self.dest, 140.0);
                 for p in paths {

@@ -84,6 +84,7 @@ impl SockOpt for PeerAddrParams {
             spp_flags: flags,
             spp_ipv6_flowlabel: 0,
             spp_dscp: 0,
+            _pad: 0,
         })
     }
 

@@ -162,6 +162,9 @@ int_option!(
     MappedV4(bool), "i_want_mapped_v4_addr", ffi::SCTP_I_WANT_MAPPED_V4_ADDR
 );
 
+/// SCTP_MAX_CHUNK_LEN (65535) less the 16-byte DATA chunk header.
+const MAX_MAXSEG: u32 = 65535 - 16;
+
 /// SCTP_MAXSEG (§8.1.16): largest DATA chunk, bytes (0 = path MTU decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MaxSeg(pub u32);
@@ -177,9 +180,10 @@ impl SockOpt for MaxSeg {
         MaxSeg(r.assoc_value)
     }
     fn validate(&self) -> Result<(), String> {
-        // The kernel accepts 0 or a value the smallest path MTU leaves room for.
-        if self.0 != 0 && !(512..=65535).contains(&self.0) {
-            return Err(format!("maxseg {} out of range: 0 (automatic) or 512..=65535 bytes", self.0));
+        // The kernel's upper bound: the largest chunk (65535) less a DATA chunk header. Its
+        // lower bound depends on the family and chunk type; the kernel checks that itself.
+        if self.0 > MAX_MAXSEG {
+            return Err(format!("maxseg {} out of range: 0 (automatic) or up to {MAX_MAXSEG} bytes", self.0));
         }
         Ok(())
     }
@@ -264,7 +268,7 @@ impl SockOpt for AdaptationLayer {
 #[serde(default)]
 pub struct DefaultSendParam {
     pub stream: u16,
-    /// Host order here; the kernel gets and gives network order (see `message::Ppid`).
+    /// Host order here; the kernel gets and gives network order (see `message`).
     pub ppid: u32,
     pub flags: u16,
     pub context: u32,
@@ -442,7 +446,8 @@ mod tests {
         assert!(RtoInfo { initial: 0, max: 100, min: 200 }.validate().unwrap_err().contains("min (200 ms)"));
         assert!(RtoInfo { initial: 50, max: 400, min: 100 }.validate().unwrap_err().contains("initial (50 ms)"));
         assert!(RtoInfo { initial: 0, max: 0, min: 0 }.validate().is_ok());
-        assert!(MaxSeg(100).validate().unwrap_err().contains("512..=65535"));
+        assert!(MaxSeg(70_000).validate().unwrap_err().contains("up to 65519 bytes"));
+        assert!(MaxSeg(1200).validate().is_ok());
         assert!(DelayedAck { delay: 600, freq: 0 }.validate().is_err());
         assert!(PrimaryAddr { addr: None }.validate().unwrap_err().contains("peer address"));
     }

@@ -222,7 +222,57 @@ pub enum Step {
     },
 }
 
+/// Notification kinds an `expect_event` can name (`Notification::kind_name`).
+pub const EVENT_KINDS: [&str; 12] = [
+    "assoc_change",
+    "peer_addr_change",
+    "remote_error",
+    "send_failed",
+    "shutdown",
+    "adaptation",
+    "partial_delivery",
+    "authentication",
+    "sender_dry",
+    "stream_reset",
+    "assoc_reset",
+    "stream_change",
+];
+pub const PATH_METRICS: [&str; 5] = ["cwnd", "srtt_ms", "rto_ms", "mtu", "state"];
+pub const ASSOC_METRICS: [&str; 3] = ["rwnd", "unacked", "pending"];
+pub const PATH_STATES: [&str; 4] = ["active", "inactive", "potentially_failed", "unconfirmed"];
+
 impl Step {
+    /// Checks what serde cannot: names that must be one of a list, conditions that need
+    /// a value.
+    fn check(&self) -> Result<(), String> {
+        let one_of = |what: &str, v: &str, list: &[&str]| {
+            if list.contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("unknown {what} \"{v}\" (one of: {})", list.join(", ")))
+            }
+        };
+        match self {
+            Step::ExpectEvent { kind, .. } => one_of("event kind", kind, &EVENT_KINDS),
+            Step::ExpectMetric { path, metric, above, below, equals, .. } => {
+                match path {
+                    Some(_) => one_of("path metric", metric, &PATH_METRICS)?,
+                    None => one_of("association metric (path metrics need `path`)", metric, &ASSOC_METRICS)?,
+                }
+                match (equals, above, below) {
+                    (Some(e), None, None) if metric == "state" => one_of("path state", e, &PATH_STATES),
+                    (Some(_), None, None) => Err("`equals` is for the state metric; use above/below".into()),
+                    (None, Some(_), _) | (None, _, Some(_)) if metric != "state" => Ok(()),
+                    _ => Err("give `equals` (state) or `above`/`below` (numbers)".into()),
+                }
+            }
+            Step::Netem { path, .. } | Step::Link { path, .. } if !(1..=2).contains(path) => {
+                Err(format!("path {path}: the lab has paths 1 and 2"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn verb(&self) -> &'static str {
         match self {
             Step::Open { .. } => "open",
@@ -309,14 +359,16 @@ impl Scenario {
             .into_iter()
             .enumerate()
             .map(|(i, table)| {
-                table.try_into::<Step>().map_err(|e| {
-                    let start = headers.get(i).copied().unwrap_or(0);
+                let start = headers.get(i).copied().unwrap_or(0);
+                let step = table.try_into::<Step>().map_err(|e| {
                     let message = e.message().trim().to_string();
                     error(
                         pinpoint(text, start..start + "[[step]]".len(), &message),
                         format!("step {}: {message}", i + 1),
                     )
-                })
+                })?;
+                step.check().map_err(|m| error(start, format!("step {}: {m}", i + 1)))?;
+                Ok(step)
             })
             .collect::<Result<Vec<Step>, LoadError>>()?;
         Ok(Scenario { name: raw.name, description: raw.description, lab: raw.lab, within_ms: raw.within_ms, steps })
@@ -389,6 +441,33 @@ fields = { state = "CommUp" }
 
         let e = Scenario::parse("empty.toml", "name = \"t\"\n").unwrap_err();
         assert_eq!(e.to_string(), "empty.toml:1:1: no [[step]] in the scenario");
+    }
+
+    #[test]
+    fn names_are_checked_when_the_file_loads() {
+        let e = Scenario::parse(
+            "k.toml",
+            "name = \"t\"\n[[step]]\ndo = \"expect_event\"\nendpoint = \"s\"\nkind = \"comm_up\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1));
+        assert!(e.message.starts_with("step 1: unknown event kind \"comm_up\" (one of: assoc_change,"), "{e}");
+        let metric = |body: &str| {
+            Scenario::parse(
+                "m.toml",
+                &format!("name = \"t\"\n[[step]]\ndo = \"expect_metric\"\nendpoint = \"s\"\n{body}"),
+            )
+            .map(|_| ())
+        };
+        assert!(metric("metric = \"srtt_ms\"\nabove = 1\n").unwrap_err().message.contains("path metrics need `path`"));
+        assert!(
+            metric("path = \"1.2.3.4:5\"\nmetric = \"state\"\nequals = \"down\"\n")
+                .unwrap_err()
+                .message
+                .contains("unknown path state \"down\"")
+        );
+        assert!(metric("path = \"1.2.3.4:5\"\nmetric = \"cwnd\"\n").unwrap_err().message.contains("give `equals`"));
+        assert!(metric("path = \"1.2.3.4:5\"\nmetric = \"cwnd\"\nabove = 1000\n").is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::lab::TwoPaths;
 use crate::model::{Model, describe_notification};
 use crate::options::OptionValue;
 use crate::worker::{Command, EpId, Event, Reply, Stamped};
-use crate::{AssocId, EndpointConfig, Error, Notification, PathState, Scope, SendFlags, SendInfo};
+use crate::{AssocId, EndpointConfig, Error, Notification, Scope, SendFlags, SendInfo};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -42,13 +42,13 @@ enum Judge {
 
 enum Phase {
     Start,
-    AwaitReply { request: u64, judge: Judge, deadline: Instant },
+    AwaitReply { request: u64, judge: Judge, deadline: Instant, limit: Duration },
     Poll { deadline: Instant, matched: u32 },
     Sleep { until: Instant },
 }
 
-/// Notifications and data kept for expectations; bounded.
-const HISTORY: usize = 200_000;
+/// Notifications and data kept for expectations (a ring; older ones fall off).
+const HISTORY: usize = 20_000;
 
 pub struct Runner {
     pub scenario: Scenario,
@@ -57,9 +57,13 @@ pub struct Runner {
     phase: Phase,
     endpoints: HashMap<String, EpId>,
     assocs: HashMap<String, (EpId, AssocId)>,
-    history: Vec<Stamped>,
+    /// Recent notifications and data; `history_base` is the absolute index of the first.
+    history: std::collections::VecDeque<Stamped>,
+    history_base: usize,
+    /// Per endpoint, the absolute history index after the last matched item.
     cursors: HashMap<EpId, usize>,
-    replies: HashMap<u64, Result<Reply, Error>>,
+    /// The reply to the command the current step waits for, once it arrived.
+    reply: Option<(u64, Result<Reply, Error>)>,
     lab: Option<TwoPaths>,
     now: f64,
     pub reports: Vec<StepReport>,
@@ -116,17 +120,7 @@ fn send_flags(names: &[String]) -> Result<SendFlags, String> {
 }
 
 fn hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!("hex payload has an odd number of digits ({})", digits.len()));
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&digits[i..i + 2], 16)
-                .map_err(|_| format!("\"{}\" is not a hex byte", &digits[i..i + 2]))
-        })
-        .collect()
+    crate::message::parse_hex(text).map_err(|e| format!("hex payload: {e}"))
 }
 
 impl Runner {
@@ -139,9 +133,10 @@ impl Runner {
             phase: Phase::Start,
             endpoints: HashMap::new(),
             assocs: HashMap::new(),
-            history: Vec::new(),
+            history: Default::default(),
+            history_base: 0,
             cursors: HashMap::new(),
-            replies: HashMap::new(),
+            reply: None,
             lab: None,
             now: 0.0,
             reports: Vec::new(),
@@ -163,10 +158,16 @@ impl Runner {
         self.now = self.now.max(ev.t);
         match &ev.event {
             Event::Done { request, outcome, .. } => {
-                self.replies.insert(*request, outcome.clone());
+                if matches!(self.phase, Phase::AwaitReply { request: r, .. } if r == *request) {
+                    self.reply = Some((*request, outcome.clone()));
+                }
             }
-            Event::Notification { .. } | Event::Data { .. } if self.history.len() < HISTORY => {
-                self.history.push(ev.clone())
+            Event::Notification { .. } | Event::Data { .. } => {
+                if self.history.len() == HISTORY {
+                    self.history.pop_front();
+                    self.history_base += 1;
+                }
+                self.history.push_back(ev.clone());
             }
             _ => {}
         }
@@ -259,17 +260,21 @@ impl Runner {
                         Err(e) => self.finish(Err(e)),
                     }
                 }
-                Phase::AwaitReply { request, judge, deadline } => match self.replies.remove(&request) {
-                    Some(outcome) => {
-                        let verdict = self.judge(judge, outcome);
-                        self.finish(verdict);
+                Phase::AwaitReply { request, judge, deadline, limit } => {
+                    match self.reply.take().filter(|(r, _)| *r == request) {
+                        Some((_, outcome)) => {
+                            let verdict = self.judge(judge, outcome);
+                            self.finish(verdict);
+                        }
+                        None if Instant::now() > deadline => {
+                            self.finish(Err(format!("no reply from the worker within {} s", limit.as_secs())))
+                        }
+                        None => {
+                            self.phase = Phase::AwaitReply { request, judge, deadline, limit };
+                            return Progress::Running;
+                        }
                     }
-                    None if Instant::now() > deadline => self.finish(Err("no reply from the worker in time".into())),
-                    None => {
-                        self.phase = Phase::AwaitReply { request, judge, deadline };
-                        return Progress::Running;
-                    }
-                },
+                }
                 Phase::Poll { deadline, matched } => match self.poll(model, matched) {
                     Ok(PollResult::Done(text)) => self.finish(Ok(text)),
                     Ok(PollResult::Partial(m)) if Instant::now() <= deadline => {
@@ -297,11 +302,18 @@ impl Runner {
     /// Starts the current step: sends its command or sets up its wait. `None` = done already.
     fn start(&mut self, model: &Model, send: &mut dyn FnMut(Command) -> u64) -> Result<Option<Phase>, String> {
         let step = self.scenario.steps[self.index].clone();
-        let reply = |request: u64, judge: Judge| Phase::AwaitReply {
-            request,
-            judge,
-            deadline: Instant::now() + Duration::from_secs(30),
+        // How long a command's reply may take: its own time limit or duration, plus a margin.
+        let limit = match &step {
+            Step::Connect { wait: true, .. } => {
+                Duration::from_millis(self.scenario.within_ms) + Duration::from_secs(10)
+            }
+            Step::Send { count, interval_ms, .. } => {
+                Duration::from_millis(u64::from(*count) * u64::from(*interval_ms)) + Duration::from_secs(30)
+            }
+            _ => Duration::from_secs(30),
         };
+        let reply =
+            |request: u64, judge: Judge| Phase::AwaitReply { request, judge, limit, deadline: Instant::now() + limit };
         let phase = match step {
             Step::Open { endpoint, family, style, addrs, port, netns, options } => {
                 if self.endpoints.contains_key(&endpoint) {
@@ -330,8 +342,9 @@ impl Runner {
             Step::Connect { endpoint, to, name, ostreams, instreams, wait, expect_error } => {
                 let ep = self.ep(&endpoint)?;
                 let init = (ostreams.is_some() || instreams.is_some()).then(|| crate::options::InitMsg {
-                    num_ostreams: ostreams.unwrap_or(10),
-                    max_instreams: instreams.unwrap_or(10),
+                    // 0 = leave as is.
+                    num_ostreams: ostreams.unwrap_or(0),
+                    max_instreams: instreams.unwrap_or(0),
                     ..Default::default()
                 });
                 let timeout_ms = wait.then_some(self.scenario.within_ms);
@@ -382,7 +395,11 @@ impl Runner {
                     _ => return Err("give one of text, hex or file".into()),
                 };
                 let flags = send_flags(&flags)?;
-                let assoc = self.assoc(model, ep, assoc.as_deref()).unwrap_or_default();
+                // No name: the newest association, or none yet (an implicit one via `to`).
+                let assoc = match assoc.as_deref() {
+                    Some(name) => self.assoc(model, ep, Some(name))?,
+                    None => self.assoc(model, ep, None).unwrap_or_default(),
+                };
                 let info = SendInfo { assoc, stream, ppid, flags, context, time_to_live_ms: ttl_ms, dest: to };
                 reply(send(Command::Send { ep, info, payload, count, interval_ms }), Judge::Send { expect_error })
             }
@@ -502,13 +519,16 @@ impl Runner {
         }
     }
 
-    /// The events on `ep` not yet used by an expectation.
+    /// The events on `ep` not yet used by an expectation, with their absolute indices.
     fn unseen(&self, ep: EpId) -> impl Iterator<Item = (usize, &Stamped)> {
-        let from = self.cursors.get(&ep).copied().unwrap_or(0);
-        self.history.iter().enumerate().skip(from).filter(move |(_, s)| match &s.event {
-            Event::Notification { ep: e, .. } | Event::Data { ep: e, .. } => *e == ep,
-            _ => false,
-        })
+        let base = self.history_base;
+        let from = self.cursors.get(&ep).copied().unwrap_or(0).max(base);
+        self.history.iter().enumerate().skip(from - base).map(move |(i, s)| (i + base, s)).filter(
+            move |(_, s)| match &s.event {
+                Event::Notification { ep: e, .. } | Event::Data { ep: e, .. } => *e == ep,
+                _ => false,
+            },
+        )
     }
 
     fn poll(&mut self, model: &Model, matched: u32) -> Result<PollResult, String> {
@@ -660,16 +680,6 @@ struct MetricValue {
     text: String,
 }
 
-fn state_name(s: PathState) -> &'static str {
-    match s {
-        PathState::Active => "active",
-        PathState::Inactive => "inactive",
-        PathState::PotentiallyFailed => "potentially_failed",
-        PathState::Unconfirmed => "unconfirmed",
-        PathState::Unknown | PathState::Other(_) => "unknown",
-    }
-}
-
 fn metric_value(
     model: &Model,
     ep: EpId,
@@ -687,7 +697,7 @@ fn metric_value(
                 "srtt_ms" => num(p.srtt_ms),
                 "rto_ms" => num(f64::from(p.rto_ms)),
                 "mtu" => num(f64::from(p.mtu)),
-                "state" => Some(MetricValue { number: p.state.level(), text: state_name(p.state).into() }),
+                "state" => Some(MetricValue { number: p.state.level(), text: p.state.name().into() }),
                 other => return Err(format!("unknown path metric \"{other}\" (cwnd, srtt_ms, rto_ms, mtu, state)")),
             }
         }

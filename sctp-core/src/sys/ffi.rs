@@ -5,6 +5,10 @@
 //! and constant listed here. Several kernel structs are `packed, aligned(4)`; they are
 //! mirrored as a `#[repr(C, packed)]` body inside an `Aligned4` wrapper, which gives the
 //! same offsets, size and alignment as C.
+//!
+//! Where C has padding, the mirror has an explicit `_pad` field instead, so every byte of
+//! these structs is a field and viewing one as bytes never reads uninitialised memory
+//! (checked by `no_implicit_padding` below).
 #![allow(non_camel_case_types)]
 
 use libc::sockaddr_storage;
@@ -113,6 +117,7 @@ pub struct sctp_sndrcvinfo {
     pub sinfo_stream: u16,
     pub sinfo_ssn: u16,
     pub sinfo_flags: u16,
+    pub _pad: u16,
     pub sinfo_ppid: u32,
     pub sinfo_context: u32,
     pub sinfo_timetolive: u32,
@@ -137,6 +142,7 @@ pub struct sctp_rcvinfo {
     pub rcv_sid: u16,
     pub rcv_ssn: u16,
     pub rcv_flags: u16,
+    pub _pad: u16,
     pub rcv_ppid: u32,
     pub rcv_tsn: u32,
     pub rcv_cumtsn: u32,
@@ -148,6 +154,7 @@ pub struct sctp_rcvinfo {
 #[derive(Clone, Copy, Default, Debug)]
 pub struct sctp_prinfo {
     pub pr_policy: u16,
+    pub _pad: u16,
     pub pr_value: u32,
 }
 
@@ -184,6 +191,7 @@ pub struct sctp_remote_error {
     pub sre_flags: u16,
     pub sre_length: u32,
     pub sre_error: u16,
+    pub _pad: u16,
     pub sre_assoc_id: sctp_assoc_t,
 }
 
@@ -347,6 +355,8 @@ pub struct sctp_paddrparams_body {
     pub spp_flags: u32,
     pub spp_ipv6_flowlabel: u32,
     pub spp_dscp: u8,
+    /// The tail padding `aligned(4)` adds in C.
+    pub _pad: u8,
 }
 pub type sctp_paddrparams = Aligned4<sctp_paddrparams_body>;
 
@@ -417,12 +427,14 @@ pub struct sctp_event {
     pub se_assoc_id: sctp_assoc_t,
     pub se_type: u16,
     pub se_on: u8,
+    pub _pad: u8,
 }
 
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct sctp_assoc_stats {
     pub sas_assoc_id: sctp_assoc_t,
+    pub _pad: u32,
     pub sas_obs_rto_ipaddr: sockaddr_storage,
     pub sas_maxrto: u64,
     pub sas_isacks: u64,
@@ -463,17 +475,22 @@ pub struct sctp_assoc_ids {
     pub gaids_number_of_ids: u32,
 }
 
-/// Every field of these structs may be all-zero bytes (integers and `sockaddr_storage`).
-pub trait Zeroable: Copy {
+/// Plain C structs of integers and byte arrays with no implicit padding.
+///
+/// # Safety
+/// Implement only for types whose every bit pattern, all-zero included, is a valid value
+/// and which have no padding bytes; only this module does.
+pub unsafe trait Zeroable: Copy {
     fn zeroed() -> Self {
-        // SAFETY: implemented only for plain C structs made of integers and byte arrays,
-        // for which the all-zero bit pattern is a valid value.
+        // SAFETY: the trait's contract: all-zero is a valid value of `Self`.
         unsafe { std::mem::zeroed() }
     }
 }
 
 macro_rules! zeroable {
-    ($($t:ty),* $(,)?) => { $(impl Zeroable for $t {})* };
+    // SAFETY: each listed type is a C integer struct mirrored above (padding made explicit)
+    // or a libc struct of integers and byte arrays without padding.
+    ($($t:ty),* $(,)?) => { $(unsafe impl Zeroable for $t {})* };
 }
 zeroable!(
     sctp_initmsg,
@@ -515,3 +532,55 @@ zeroable!(
     i32,
     u32,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// Every struct's size equals the sum of its fields' sizes: no implicit padding.
+    #[test]
+    fn no_implicit_padding() {
+        macro_rules! exact {
+            ($t:ty: $($f:ty),+) => {
+                assert_eq!(size_of::<$t>(), 0 $(+ size_of::<$f>())+, stringify!($t));
+            };
+        }
+        exact!(sctp_sndrcvinfo: u16, u16, u16, u16, u32, u32, u32, u32, u32, i32);
+        exact!(sctp_rcvinfo: u16, u16, u16, u16, u32, u32, u32, u32, i32);
+        exact!(sctp_sndinfo: u16, u16, u32, u32, i32);
+        exact!(sctp_prinfo: u16, u16, u32);
+        exact!(sctp_remote_error: u16, u16, u32, u16, u16, i32);
+        exact!(sctp_event: i32, u16, u8, u8);
+        exact!(sctp_paddrparams: i32, sockaddr_storage, u32, u16, u32, u32, u32, u32, u8, u8);
+        exact!(sctp_paddrinfo: i32, sockaddr_storage, i32, u32, u32, u32, u32);
+        exact!(sctp_prim: i32, sockaddr_storage);
+        exact!(sctp_setpeerprim: i32, sockaddr_storage);
+        exact!(sctp_status: i32, i32, u32, u16, u16, u16, u16, u32, sctp_paddrinfo);
+        exact!(sctp_assoc_stats: i32, u32, sockaddr_storage, [u64; 15]);
+        exact!(sctp_rtoinfo: i32, u32, u32, u32);
+        exact!(sctp_assocparams: i32, u16, u16, u32, u32, u32);
+        exact!(sctp_initmsg: u16, u16, u16, u16);
+        exact!(sctp_sack_info: i32, u32, u32);
+        exact!(sctp_assoc_value: i32, u32);
+        exact!(sctp_setadaptation: u32);
+        exact!(sctp_event_subscribe: [u8; 14]);
+        exact!(sctp_getaddrs: i32, u32);
+        exact!(sctp_peeloff_arg_t: i32, i32);
+        exact!(sctp_assoc_change: u16, u16, u32, u16, u16, u16, u16, i32);
+        exact!(sctp_paddr_change: u16, u16, u32, sockaddr_storage, i32, i32, i32);
+        exact!(sctp_send_failed: u16, u16, u32, u32, sctp_sndrcvinfo, i32);
+        exact!(sctp_send_failed_event: u16, u16, u32, u32, sctp_sndinfo, i32);
+        exact!(sctp_shutdown_event: u16, u16, u32, i32);
+        exact!(sctp_adaptation_event: u16, u16, u32, u32, i32);
+        exact!(sctp_pdapi_event: u16, u16, u32, u32, i32, u32, u32);
+        exact!(sctp_authkey_event: u16, u16, u32, u16, u16, u32, i32);
+        exact!(sctp_sender_dry_event: u16, u16, u32, i32);
+        exact!(sctp_stream_reset_event: u16, u16, u32, i32);
+        exact!(sctp_assoc_reset_event: u16, u16, u32, i32, u32, u32);
+        exact!(sctp_stream_change_event: u16, u16, u32, i32, u16, u16);
+        exact!(sockaddr_storage: u16, [u8; 118], usize);
+        exact!(libc::linger: i32, i32);
+        exact!(libc::timeval: i64, i64);
+    }
+}

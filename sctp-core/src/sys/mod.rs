@@ -7,7 +7,7 @@ pub mod ffi;
 
 use std::io;
 use std::mem::size_of;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 pub use ffi::Zeroable;
 
@@ -21,17 +21,20 @@ macro_rules! syscall {
 
 /// The bytes of a plain C struct, as the kernel reads them.
 pub fn bytes_of<T: Zeroable>(value: &T) -> &[u8] {
-    // SAFETY: `T: Zeroable` is a plain C struct with no references; viewing its memory as
-    // `size_of::<T>()` bytes for the lifetime of the borrow is sound. Padding bytes may be
-    // uninitialised in principle, but every value here starts from `zeroed()`.
+    // SAFETY: `T: Zeroable` has no references and no padding (ffi's `no_implicit_padding`
+    // test), so all `size_of::<T>()` bytes are initialised for the borrow's lifetime.
     unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
 }
 
 /// The bytes of a plain C struct, writable (for getsockopt).
 fn bytes_of_mut<T: Zeroable>(value: &mut T) -> &mut [u8] {
-    // SAFETY: as in `bytes_of`; any byte pattern the kernel writes is a valid `T` because
+    // SAFETY: as in `bytes_of`; and any byte pattern written is a valid `T`, because
     // `T: Zeroable` holds only integers and byte arrays.
     unsafe { std::slice::from_raw_parts_mut((value as *mut T).cast::<u8>(), size_of::<T>()) }
+}
+
+fn invalid(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, what.to_string())
 }
 
 /// Reads a plain C struct from the start of `bytes` (any alignment). Missing trailing bytes
@@ -110,7 +113,10 @@ pub fn getsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: 
 
 /// bind(2).
 pub fn bind(fd: &impl AsRawFd, addr: &libc::sockaddr_storage, len: usize) -> io::Result<()> {
-    // SAFETY: `addr` points to a sockaddr of at least `len` bytes (len <= size of storage).
+    if len > size_of::<libc::sockaddr_storage>() {
+        return Err(invalid("address length larger than sockaddr_storage"));
+    }
+    // SAFETY: `addr` points to a sockaddr_storage, which holds at least `len` bytes.
     syscall!(unsafe {
         libc::bind(fd.as_raw_fd(), (addr as *const libc::sockaddr_storage).cast(), len as libc::socklen_t)
     })?;
@@ -153,11 +159,16 @@ pub fn set_nonblocking(fd: &impl AsRawFd, on: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// Takes ownership of a descriptor the kernel handed back inside a getsockopt result
-/// (SCTP_SOCKOPT_PEELOFF).
-pub fn own_fd(raw: RawFd) -> OwnedFd {
-    // SAFETY: called only with a descriptor the kernel just created for this process.
-    unsafe { OwnedFd::from_raw_fd(raw) }
+/// getsockopt(SCTP_SOCKOPT_PEELOFF): a new one-to-one socket for one association.
+pub fn peeloff(fd: &impl AsRawFd, assoc_id: ffi::sctp_assoc_t) -> io::Result<OwnedFd> {
+    let mut arg = ffi::sctp_peeloff_arg_t { associd: assoc_id, sd: -1 };
+    getsockopt(fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_PEELOFF, &mut arg)?;
+    if arg.sd < 0 {
+        return Err(invalid("SCTP_SOCKOPT_PEELOFF returned no descriptor"));
+    }
+    // SAFETY: on success the kernel just created `arg.sd` for this process; nothing else
+    // owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(arg.sd) })
 }
 
 /// What recvmsg(2) returned besides the payload.
@@ -194,6 +205,12 @@ pub fn sendmsg(
     cmsg_len: usize,
     flags: i32,
 ) -> io::Result<usize> {
+    if cmsg_len > std::mem::size_of_val(cmsg) {
+        return Err(invalid("control data length larger than its buffer"));
+    }
+    if dest.is_some_and(|(_, len)| len > size_of::<libc::sockaddr_storage>()) {
+        return Err(invalid("address length larger than sockaddr_storage"));
+    }
     let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
     // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };

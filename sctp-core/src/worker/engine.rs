@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 /// Messages read from one socket per loop turn, so one busy socket cannot starve others.
 const READS_PER_TURN: usize = 256;
+/// Messages one burst sends per loop turn, so commands, reads and samples go on meanwhile.
+const SENDS_PER_TURN: u32 = 256;
 
 struct Slot {
     ep: Endpoint,
@@ -39,6 +41,8 @@ struct Burst {
     bytes: u64,
     interval: Duration,
     next: Instant,
+    /// The socket said EAGAIN: wait for POLLOUT rather than a timer.
+    blocked: bool,
 }
 
 struct PendingConnect {
@@ -109,7 +113,12 @@ impl Engine {
                 return;
             }
             for (ep, revents) in fds {
-                if revents != 0 {
+                if revents & libc::POLLOUT != 0 {
+                    for b in self.bursts.iter_mut().filter(|b| b.ep == ep) {
+                        b.blocked = false;
+                    }
+                }
+                if revents & !libc::POLLOUT != 0 {
                     self.service(ep);
                 }
             }
@@ -130,15 +139,16 @@ impl Engine {
     fn poll(&mut self) -> Vec<(EpId, i16)> {
         let now = Instant::now();
         let mut due = self.next_sample;
-        due = self.bursts.iter().map(|b| b.next).fold(due, Instant::min);
+        due = self.bursts.iter().filter(|b| !b.blocked).map(|b| b.next).fold(due, Instant::min);
         due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
-        let timeout = due.saturating_duration_since(now).as_millis().min(1000) as i32;
+        // Round up: a timeout rounded down to 0 ms would spin until the deadline.
+        let timeout = due.saturating_duration_since(now).as_micros().div_ceil(1000).min(1000) as i32;
         let mut pfds = vec![libc::pollfd { fd: self.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
         let ids: Vec<EpId> = self.slots.keys().copied().collect();
-        pfds.extend(self.slots.values().map(|s| libc::pollfd {
-            fd: s.ep.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
+        pfds.extend(self.slots.iter().map(|(id, s)| {
+            let blocked = self.bursts.iter().any(|b| b.ep == *id && b.blocked);
+            let events = if blocked { libc::POLLIN | libc::POLLOUT } else { libc::POLLIN };
+            libc::pollfd { fd: s.ep.as_raw_fd(), events, revents: 0 }
         }));
         if let Err(e) = sys::poll(&mut pfds, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
@@ -164,8 +174,8 @@ impl Engine {
         }
     }
 
-    fn done(&mut self, request: u64, command: String, outcome: Result<Reply>) {
-        self.emit(Event::Done { request, command, outcome });
+    fn done(&mut self, request: u64, ep: Option<EpId>, command: String, outcome: Result<Reply>) {
+        self.emit(Event::Done { request, ep, option: None, command, outcome });
     }
 
     fn slot(&self, ep: EpId) -> Result<&Slot> {
@@ -176,6 +186,8 @@ impl Engine {
 
     fn execute(&mut self, req: Request) {
         let describe = req.command.describe();
+        let target = req.command.endpoint();
+        let option = req.command.option();
         let outcome = match req.command {
             Command::Send { ep, info, payload, count, interval_ms } => {
                 match self.slot(ep) {
@@ -190,8 +202,9 @@ impl Engine {
                         bytes: 0,
                         interval: Duration::from_millis(interval_ms.into()),
                         next: Instant::now(),
+                        blocked: false,
                     }),
-                    Err(e) => self.done(req.id, describe, Err(e)),
+                    Err(e) => self.done(req.id, Some(ep), describe, Err(e)),
                 }
                 return;
             }
@@ -209,7 +222,7 @@ impl Engine {
             }
             other => self.execute_now(other),
         };
-        self.done(req.id, describe, outcome);
+        self.emit(Event::Done { request: req.id, ep: target, option, command: describe, outcome });
     }
 
     fn connect(
@@ -230,15 +243,14 @@ impl Engine {
             Command::Open { label, config } => self.open(label, config).map(|ep| Reply::Endpoint { ep }),
             Command::Close { ep } => {
                 self.slot(ep)?;
-                self.slots.remove(&ep);
-                self.bursts.retain(|b| b.ep != ep);
-                self.emit(Event::Closed { ep });
+                self.forget(ep);
                 Ok(Reply::Done)
             }
             Command::Listen { ep, backlog } => {
                 let slot = self.slots.get_mut(&ep).ok_or_else(|| no_endpoint(ep))?;
                 slot.ep.listen(backlog)?;
-                slot.accepting = slot.ep.style() == Style::OneToOne && backlog > 0;
+                // listen(0) on a one-to-one socket still listens (the kernel's minimum backlog).
+                slot.accepting = slot.ep.style() == Style::OneToOne;
                 Ok(Reply::Done)
             }
             Command::BindxAdd { ep, addrs } => {
@@ -256,8 +268,7 @@ impl Engine {
                 self.slot(ep)?.ep.abort(assoc, reason.as_bytes())?;
                 if self.slot(ep)?.ep.style() == Style::OneToOne {
                     // A one-to-one abort happens at close (SO_LINGER 0).
-                    self.slots.remove(&ep);
-                    self.emit(Event::Closed { ep });
+                    self.forget(ep);
                 }
                 Ok(Reply::Done)
             }
@@ -275,7 +286,16 @@ impl Engine {
                     return Ok(Reply::Done);
                 }
                 // Read back what the kernel applied (for per-path options, for that path).
-                Ok(Reply::Option { value: slot.ep.get_value(scope, &readback_template(&value))? })
+                // The kernel refuses gets for "current"/"all": read the endpoint's defaults.
+                let read_scope = match scope {
+                    Scope::Current | Scope::All => Scope::Future,
+                    other => other,
+                };
+                let read = slot
+                    .ep
+                    .get_value(read_scope, &readback_template(&value))
+                    .map_err(|e| Error { action: format!("{} (set succeeded; read-back failed)", e.action), ..e })?;
+                Ok(Reply::Option { value: read })
             }
             Command::GetOption { ep, scope, template } => {
                 Ok(Reply::Option { value: self.slot(ep)?.ep.get_value(scope, &template)? })
@@ -294,6 +314,32 @@ impl Engine {
             }
             Command::Send { .. } | Command::Connect { .. } => unreachable!("handled in execute"),
         }
+    }
+
+    /// Closes an endpoint; its unfinished bursts and connects end with an error.
+    fn forget(&mut self, ep: EpId) {
+        self.slots.remove(&ep);
+        let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.bursts).into_iter().partition(|b| b.ep == ep);
+        self.bursts = keep;
+        for b in gone {
+            self.done(
+                b.request,
+                Some(b.ep),
+                b.command,
+                Err(no_endpoint(ep).with_detail("closed before the burst finished")),
+            );
+        }
+        let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.connects).into_iter().partition(|c| c.ep == ep);
+        self.connects = keep;
+        for c in gone {
+            self.done(
+                c.request,
+                Some(c.ep),
+                c.command,
+                Err(no_endpoint(ep).with_detail("closed before the association came up")),
+            );
+        }
+        self.emit(Event::Closed { ep });
     }
 
     fn open(&mut self, label: String, config: EndpointConfig) -> Result<EpId> {
@@ -358,10 +404,16 @@ impl Engine {
             self.received(ep, r);
         }
         if let Some(e) = failure {
-            // A one-to-one socket whose peer is gone reads EOF forever: close it.
-            self.emit(Event::Warning { text: format!("ep{}: {e}; closing it", ep.0) });
-            self.slots.remove(&ep);
-            self.emit(Event::Closed { ep });
+            let style = self.slots.get(&ep).map(|s| s.ep.style());
+            if style == Some(Style::OneToOne) {
+                // A one-to-one socket whose association has ended reads EOF or errors
+                // forever: close it.
+                self.emit(Event::Warning { text: format!("ep{}: {e}; closing it", ep.0) });
+                self.forget(ep);
+            } else {
+                // A one-to-many socket reports a pending socket error once; it stays usable.
+                self.emit(Event::Warning { text: format!("ep{}: {e}", ep.0) });
+            }
         }
     }
 
@@ -390,7 +442,7 @@ impl Engine {
             AssocChangeState::CommUp => Ok(Reply::Assoc { assoc: *assoc }),
             other => Err(Error::invalid(c.command.clone(), format!("association did not come up: {other:?}"))),
         };
-        self.done(c.request, c.command, outcome);
+        self.done(c.request, Some(c.ep), c.command, outcome);
     }
 
     fn check_connects(&mut self) {
@@ -400,11 +452,16 @@ impl Engine {
         self.connects = waiting;
         for c in expired {
             let state = self.slots.get(&c.ep).and_then(|s| s.ep.status(c.assoc).ok()).map(|s| s.state);
+            if state == Some(crate::AssocState::Established) {
+                // Up, but its COMM_UP was not seen (assoc_change unsubscribed).
+                self.done(c.request, Some(c.ep), c.command, Ok(Reply::Assoc { assoc: c.assoc }));
+                continue;
+            }
             let detail = match state {
                 Some(st) => format!("no COMM_UP in time; association {} is {st:?}", c.assoc.0),
                 None => format!("no COMM_UP in time; association {} is gone", c.assoc.0),
             };
-            self.done(c.request, c.command.clone(), Err(Error::invalid(c.command, detail)));
+            self.done(c.request, Some(c.ep), c.command.clone(), Err(Error::invalid(c.command, detail)));
         }
     }
 
@@ -412,15 +469,22 @@ impl Engine {
         let now = Instant::now();
         let mut finished = Vec::new();
         for (i, b) in self.bursts.iter_mut().enumerate() {
-            if b.next > now {
+            if b.blocked || b.next > now {
                 continue;
             }
             let Some(slot) = self.slots.get(&b.ep) else {
                 finished.push((i, Err(no_endpoint(b.ep))));
                 continue;
             };
-            // With no interval, send until the socket pushes back (EAGAIN) or we are done.
+            // With no interval, send until the socket pushes back (EAGAIN), the turn's share
+            // is used up, or the burst is done.
+            let mut this_turn = 0;
             loop {
+                if this_turn == SENDS_PER_TURN {
+                    b.next = now;
+                    break;
+                }
+                this_turn += 1;
                 match slot.ep.send(&b.payload, &b.info) {
                     Ok(n) => {
                         b.sent += 1;
@@ -428,7 +492,7 @@ impl Engine {
                         b.left -= 1;
                     }
                     Err(e) if e.errno == Some(libc::EAGAIN) => {
-                        b.next = now + Duration::from_millis(1);
+                        b.blocked = true;
                         break;
                     }
                     Err(e) => {
@@ -451,7 +515,7 @@ impl Engine {
             let outcome = outcome.map_err(|e| {
                 if b.sent > 0 { e.with_detail(format!("after {} of {} messages", b.sent, b.sent + b.left)) } else { e }
             });
-            self.done(b.request, b.command, outcome);
+            self.done(b.request, Some(b.ep), b.command, outcome);
         }
     }
 

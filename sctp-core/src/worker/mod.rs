@@ -38,9 +38,23 @@ impl WorkerHandle {
         let (ev_tx, ev_rx) = unbounded();
         let wake = Arc::new(sys::eventfd()?);
         let worker_wake = Arc::clone(&wake);
-        let thread = std::thread::Builder::new()
-            .name("sctp-core worker".into())
-            .spawn(move || engine::Engine::new(cmd_rx, ev_tx, worker_wake, waker, sample_interval).run())?;
+        // HZ detection may sample the clock for a moment: do it here, not on the worker.
+        crate::KernelHz::get();
+        let thread = std::thread::Builder::new().name("sctp-core worker".into()).spawn(move || {
+            let last_words = ev_tx.clone();
+            let run = std::panic::AssertUnwindSafe(|| {
+                engine::Engine::new(cmd_rx, ev_tx, worker_wake, waker, sample_interval).run()
+            });
+            if let Err(panic) = std::panic::catch_unwind(run) {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let text = format!("the worker stopped after an internal error ({what}); restart the session");
+                let _ = last_words.send(Stamped { t: 0.0, event: Event::Warning { text } });
+            }
+        })?;
         Ok(WorkerHandle {
             commands: Some(cmd_tx),
             events: ev_rx,

@@ -6,7 +6,7 @@ use crate::hz::KernelHz;
 use crate::info::{AssocStats, PathInfo, Status};
 use crate::message::{RecvInfo, SendInfo};
 use crate::notification::{EventKind, Notification};
-use crate::options::{InitMsg, OptionValue};
+use crate::options::{InitMsg, OptionName, OptionValue};
 use crate::{AssocId, Error, Scope};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -92,6 +92,15 @@ pub enum Command {
 }
 
 impl Command {
+    /// The option a set/get command is about.
+    pub fn option(&self) -> Option<OptionName> {
+        match self {
+            Command::SetOption { value, .. } => Some(value.option_name()),
+            Command::GetOption { template, .. } => Some(template.option_name()),
+            _ => None,
+        }
+    }
+
     pub fn endpoint(&self) -> Option<EpId> {
         use Command::*;
         match self {
@@ -187,8 +196,12 @@ pub enum Event {
         kernel_sctp: Result<(), Error>,
         sample_interval_ms: u64,
     },
+    /// A command finished; `ep` is the endpoint it was about (for Open, see the reply).
     Done {
         request: u64,
+        ep: Option<EpId>,
+        /// Set for option commands, so their results and errors can be shown by the form.
+        option: Option<OptionName>,
         command: String,
         outcome: Result<Reply, Error>,
     },

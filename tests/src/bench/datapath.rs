@@ -30,7 +30,8 @@ struct Session {
 impl Session {
     fn wait(&mut self, id: u64) -> Result<Reply, String> {
         loop {
-            let s = self.worker.events().recv_timeout(Duration::from_secs(30)).map_err(|_| "no reply from the worker")?;
+            let s =
+                self.worker.events().recv_timeout(Duration::from_secs(30)).map_err(|_| "no reply from the worker")?;
             self.model.apply(&s);
             if let Event::Done { request, outcome, .. } = s.event
                 && request == id
@@ -41,18 +42,33 @@ impl Session {
     }
 
     /// Sends `n` messages split over `streams` bursts; messages/s until all arrived.
-    fn burst(&mut self, client: EpId, server: EpId, assoc: sctp_core::AssocId, n: u32, streams: u16) -> Result<f64, String> {
+    fn burst(
+        &mut self,
+        client: EpId,
+        server: EpId,
+        assoc: sctp_core::AssocId,
+        n: u32,
+        streams: u16,
+    ) -> Result<f64, String> {
         let before = self.model.data_messages;
         let t0 = Instant::now();
         for s in 0..streams {
             let info = SendInfo { assoc, stream: s, ppid: 46, ..Default::default() };
-            self.worker.send(Command::Send { ep: client, info, payload: vec![0x5a; 1024], count: n / u32::from(streams), interval_ms: 0 });
+            self.worker.send(Command::Send {
+                ep: client,
+                info,
+                payload: vec![0x5a; 1024],
+                count: n / u32::from(streams),
+                interval_ms: 0,
+            });
         }
         let want = before + u64::from(n / u32::from(streams) * u32::from(streams));
         while self.model.data_messages < want {
-            let s = self.worker.events().recv_timeout(Duration::from_secs(30)).map_err(|_| {
-                format!("only {} of {n} messages arrived", self.model.data_messages - before)
-            })?;
+            let s = self
+                .worker
+                .events()
+                .recv_timeout(Duration::from_secs(30))
+                .map_err(|_| format!("only {} of {n} messages arrived", self.model.data_messages - before))?;
             if let Event::Done { outcome: Err(e), .. } = &s.event {
                 return Err(e.to_string());
             }
@@ -66,16 +82,22 @@ impl Session {
 fn ours(sizes: &Sizes) -> Result<(f64, f64, Model), String> {
     let worker = WorkerHandle::spawn(Box::new(|| {})).map_err(|e| e.to_string())?;
     let mut s = Session { worker, model: Model::default() };
-    let Reply::Endpoint { ep: server } = s.wait(s.worker.send(Command::Open { label: "server".into(), config: config(9500) }))? else {
+    let Reply::Endpoint { ep: server } =
+        s.wait(s.worker.send(Command::Open { label: "server".into(), config: config(9500) }))?
+    else {
         return Err("open server".into());
     };
     s.wait(s.worker.send(Command::Listen { ep: server, backlog: 8 }))?;
-    let Reply::Endpoint { ep: client } = s.wait(s.worker.send(Command::Open { label: "client".into(), config: config(0) }))? else {
+    let Reply::Endpoint { ep: client } =
+        s.wait(s.worker.send(Command::Open { label: "client".into(), config: config(0) }))?
+    else {
         return Err("open client".into());
     };
     let init = sctp_core::options::InitMsg { num_ostreams: 10, max_instreams: 10, ..Default::default() };
     let to = vec![SocketAddr::from(([127, 0, 0, 1], 9500))];
-    let Reply::Assoc { assoc } = s.wait(s.worker.send(Command::Connect { ep: client, addrs: to, init: Some(init), timeout_ms: Some(5000) }))? else {
+    let Reply::Assoc { assoc } =
+        s.wait(s.worker.send(Command::Connect { ep: client, addrs: to, init: Some(init), timeout_ms: Some(5000) }))?
+    else {
         return Err("connect".into());
     };
     let one = s.burst(client, server, assoc, sizes.messages, 1)?;
@@ -153,18 +175,46 @@ fn ratio_row(what: String, ours: f64, anchor_name: &str, anchor: Result<f64, Str
                 None => Verdict::Info,
             },
         },
-        Err(e) => Row::info("data path", format!("{what} vs {anchor_name}"), format!("{ours:.0} msg/s; {anchor_name} failed: {e}")),
+        Err(e) => Row::info(
+            "data path",
+            format!("{what} vs {anchor_name}"),
+            format!("{ours:.0} msg/s; {anchor_name} failed: {e}"),
+        ),
     }
 }
 
 pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
     let (one, ten, model) = ours(sizes)?;
     let n = sizes.messages;
-    rows.push(ratio_row(format!("burst of {n} × 1 KiB, 1 stream"), one, "iperf3 --sctp", iperf3(sizes.iperf_seconds, 1), Some(0.9)));
-    rows.push(ratio_row(format!("burst of {n} × 1 KiB, 10 streams"), ten, "iperf3 --sctp -P 10", iperf3(sizes.iperf_seconds, 10), Some(0.9)));
-    let few = sizes.messages.min(200);
-    rows.push(ratio_row(format!("burst of {n} × 1 KiB, 1 stream"), one, &format!("sctp_test ({few} msgs)"), sctp_test(few, 1), None));
-    rows.push(ratio_row(format!("burst of {n} × 1 KiB, 10 streams"), ten, &format!("sctp_test -M 10 ({few} msgs)"), sctp_test(few, 10), None));
+    rows.push(ratio_row(
+        format!("burst of {n} × 1 KiB, 1 stream"),
+        one,
+        "iperf3 --sctp",
+        iperf3(sizes.iperf_seconds, 1),
+        Some(0.9),
+    ));
+    rows.push(ratio_row(
+        format!("burst of {n} × 1 KiB, 10 streams"),
+        ten,
+        "iperf3 --sctp -P 10",
+        iperf3(sizes.iperf_seconds, 10),
+        Some(0.9),
+    ));
+    let few = sizes.sctp_test_messages;
+    rows.push(ratio_row(
+        format!("burst of {n} × 1 KiB, 1 stream"),
+        one,
+        &format!("sctp_test ({few} msgs)"),
+        sctp_test(few, 1),
+        None,
+    ));
+    rows.push(ratio_row(
+        format!("burst of {n} × 1 KiB, 10 streams"),
+        ten,
+        &format!("sctp_test -M 10 ({few} msgs)"),
+        sctp_test(few, 10),
+        None,
+    ));
     rows.push(Row::info(
         "data path",
         "receiver's event log after both bursts (bounded ring)",

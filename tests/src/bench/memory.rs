@@ -2,10 +2,10 @@
 //! process's RSS as an hour of history fills the rings and then keeps arriving.
 
 use super::{Row, Sizes, Verdict, rss_kib};
+use sctp_core::AssocId;
 use sctp_core::model::Model;
 use sctp_core::notification::{AssocChangeState, Notification};
 use sctp_core::worker::{EpId, Event, Stamped};
-use sctp_core::AssocId;
 use std::time::Instant;
 
 pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
@@ -33,7 +33,11 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         model.apply(e);
     }
     let rate = f64::from(n) / t0.elapsed().as_secs_f64();
-    rows.push(Row::info("ingest", "notifications/s the model (event log) absorbs", format!("{rate:.0}/s, log {} kept / {} dropped", model.log.len(), model.log.dropped())));
+    rows.push(Row::info(
+        "ingest",
+        "notifications/s the model (event log) absorbs",
+        format!("{rate:.0}/s, log {} kept / {} dropped", model.log.len(), model.log.dropped()),
+    ));
     drop(events);
     drop(model);
 
@@ -57,7 +61,10 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
     rows.push(Row::info("memory", "RSS before any history", format!("{} MiB", before / 1024)));
     rows.push(Row::info(
         "memory",
-        format!("RSS with one hour of history ({} assocs × 4 series × {} points)", sizes.plot_associations, sizes.plot_points),
+        format!(
+            "RSS with one hour of history ({} assocs × 4 series × {} points)",
+            sizes.plot_associations, sizes.plot_points
+        ),
         format!("{} MiB", full / 1024),
     ));
     let growth = after as f64 / full.max(1) as f64;

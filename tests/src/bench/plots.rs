@@ -38,7 +38,9 @@ pub fn filled_model(assocs: usize, points: usize) -> Model {
             for i in 0..points {
                 let t = i as f64 * 0.1;
                 // A wandering signal with spikes, so decimation has work to do.
-                let v = 1000.0 * (k + 1) as f64 + 300.0 * (t * 0.05 + a as f64).sin() + if i % 977 == 0 { 5000.0 } else { 0.0 };
+                let v = 1000.0 * (k + 1) as f64
+                    + 300.0 * (t * 0.05 + a as f64).sin()
+                    + if i % 977 == 0 { 5000.0 } else { 0.0 };
                 ring.push([t, v]);
             }
             model.series.insert(key, ring);

@@ -6,6 +6,9 @@ use sctp_inspector_tests::bench::{self, Row, Sizes};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// One benchmark section: adds its rows, or says why it could not run.
+type Section<'a> = dyn Fn(&mut Vec<Row>) -> Result<(), String> + 'a;
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (mut smoke, mut out, mut floor) = (false, None, None);
@@ -27,7 +30,7 @@ fn main() -> ExitCode {
     let sizes = if smoke { Sizes::SMOKE } else { Sizes::FULL };
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = false;
-    let sections: [(&str, &dyn Fn(&mut Vec<Row>) -> Result<(), String>); 4] = [
+    let sections: [(&str, &Section); 4] = [
         ("sampler", &|rows| bench::sampler::run(&sizes, &floor, rows)),
         ("plots", &|rows| {
             bench::plots::run(&sizes, rows);
@@ -49,7 +52,12 @@ fn main() -> ExitCode {
     }
     let kernel = sctp_core::sys::kernel_release().unwrap_or_default();
     let hz = sctp_core::KernelHz::get();
-    let date = std::process::Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let date = std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
     let text = format!(
         "# Benchmark results\n\n{date} · kernel {kernel} (HZ {}) · {} run\n\n{}",
         hz.hz,
