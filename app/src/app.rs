@@ -10,6 +10,7 @@ use crate::panels::scenario::{self, ScenarioIntents};
 use crate::panels::send::SendPanel;
 use crate::panels::status::StatusBar;
 use crate::panels::{Ctx, Selection};
+use crate::profile::SetupLog;
 use crossbeam_channel::Receiver;
 use egui::Ui;
 use sctp_core::model::Model;
@@ -36,6 +37,8 @@ pub enum FileAction {
     RecordTo,
     OpenScenario,
     ExportCsv,
+    SaveProfile,
+    OpenProfile,
 }
 
 /// Everything about the window that persists across restarts.
@@ -72,6 +75,8 @@ pub struct InspectorApp {
     /// Messages for the person (file errors and the like), shown in the status bar.
     pub notice: Option<String>,
     repaint: Option<egui::Context>,
+    /// The session's setup, for "Save profile".
+    setup: SetupLog,
 }
 
 impl InspectorApp {
@@ -103,6 +108,7 @@ impl InspectorApp {
             viewing: None,
             notice: None,
             repaint: None,
+            setup: SetupLog::default(),
         }
     }
 
@@ -114,6 +120,7 @@ impl InspectorApp {
             if let Some(r) = self.runner.as_mut() {
                 r.observe(&ev);
             }
+            self.setup.observe(&ev);
             self.record(&RecordLine::Event(ev));
         }
     }
@@ -130,6 +137,7 @@ impl InspectorApp {
     fn send(&mut self, command: Command) -> u64 {
         let Some(w) = &self.worker else { return 0 };
         let id = w.send(command.clone());
+        self.setup.sent(id, &command);
         let t = self.model.now;
         self.record(&RecordLine::Command { t, request: Request { id, command } });
         id
@@ -230,6 +238,16 @@ impl InspectorApp {
                     }
                 }
             }
+            if ui
+                .button("Save profile…")
+                .on_hover_text("This session's endpoints, connects and options, as a scenario file")
+                .clicked()
+            {
+                action = Some(MenuAction::Dialog(FileAction::SaveProfile));
+            }
+            if ui.button("Open profile…").clicked() {
+                action = Some(MenuAction::Dialog(FileAction::OpenProfile));
+            }
             if ui.button("Export plotted series (CSV)…").clicked() {
                 action = Some(MenuAction::Dialog(FileAction::ExportCsv));
             }
@@ -272,9 +290,11 @@ impl InspectorApp {
         let done_before = runner.reports.len();
         let mut sent = Vec::new();
         let worker = &self.worker;
+        let setup = &mut self.setup;
         let mut allocate = |c: Command| match worker {
             Some(w) => {
                 let id = w.send(c.clone());
+                setup.sent(id, &c);
                 sent.push(Request { id, command: c });
                 id
             }
@@ -311,7 +331,10 @@ impl InspectorApp {
                 FileAction::OpenRecording => {
                     dialog.set_title("Open recording").add_filter("JSONL", &["jsonl"]).pick_file()
                 }
-                FileAction::OpenScenario => dialog.set_title("Open scenario").add_filter("TOML", &["toml"]).pick_file(),
+                FileAction::OpenScenario | FileAction::OpenProfile => {
+                    dialog.set_title("Open scenario or profile").add_filter("TOML", &["toml"]).pick_file()
+                }
+                FileAction::SaveProfile => dialog.set_title("Save profile").set_file_name("profile.toml").save_file(),
                 FileAction::RecordTo => {
                     dialog.set_title("Record session to").set_file_name("session.jsonl").save_file()
                 }
@@ -352,16 +375,30 @@ impl InspectorApp {
                 Ok(r) => self.recorder = Some((path, r)),
                 Err(e) => self.notice = Some(e),
             },
-            FileAction::OpenScenario => match Scenario::load(&path) {
+            FileAction::OpenScenario | FileAction::OpenProfile => match Scenario::load(&path) {
                 Ok(s) => {
                     let base = path.parent().map(PathBuf::from).unwrap_or_default();
                     self.runner = Some(Runner::new(s, base));
-                    self.scenario_running = false;
+                    // A profile sets itself up at once; a scenario waits for Run or Step.
+                    self.scenario_running = action == FileAction::OpenProfile;
                     self.scenario_result = None;
                     self.state.tab = RightTab::Scenario;
                 }
                 Err(e) => self.notice = Some(e.to_string()),
             },
+            FileAction::SaveProfile => {
+                if self.setup.is_empty() {
+                    self.notice = Some("save profile: nothing set up in this session yet".into());
+                    return;
+                }
+                let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let written = self.setup.to_toml(&name).and_then(|text| {
+                    std::fs::write(&path, text).map_err(|e| format!("save profile {}: {e}", path.display()))
+                });
+                if let Err(e) = written {
+                    self.notice = Some(e);
+                }
+            }
             FileAction::ExportCsv => {
                 let (Some(ep), Some(assoc)) = (self.state.sel.ep, self.state.sel.assoc) else {
                     self.notice = Some("export: select an association first".into());

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod forms;
 pub mod headless;
 pub mod panels;
+pub mod profile;
 pub mod widgets;
 
 pub use app::InspectorApp;

@@ -197,6 +197,14 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     assert!(h.query_by_label("passed").is_some());
     assert_eq!(h.query_all_by_label("ok").count(), 8, "every step marked ok in the timeline");
 
+    // The session's setup saves as a profile: a scenario that rebuilds it.
+    let profile = dir.join("profile.toml");
+    h.state_mut().file_chosen(FileAction::SaveProfile, profile.clone());
+    assert_eq!(h.state().notice, None);
+    let saved = sctp_core::scenario::Scenario::load(&profile).unwrap();
+    let verbs: Vec<&str> = saved.steps.iter().map(|s| s.verb()).collect();
+    assert_eq!(verbs, ["open", "listen", "open", "connect"], "{}", std::fs::read_to_string(&profile).unwrap());
+
     // Pick the server's association while it is still live, for the export below.
     let server = endpoint(h.state(), "server").unwrap();
     let assoc = *h.state().model.endpoints[&server].assocs.keys().next().expect("the server's association was sampled");

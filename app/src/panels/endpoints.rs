@@ -21,6 +21,9 @@ pub struct EndpointsPanel {
     pub options: SocketOptions,
     pub sndbuf: String,
     pub rcvbuf: String,
+    pub tos: String,
+    pub priority: String,
+    pub linger: String,
     pub backlog: String,
     pub bindx: String,
     #[serde(skip)]
@@ -39,6 +42,9 @@ impl Default for EndpointsPanel {
             options: SocketOptions::default(),
             sndbuf: String::new(),
             rcvbuf: String::new(),
+            tos: String::new(),
+            priority: String::new(),
+            linger: String::new(),
             backlog: "16".into(),
             bindx: String::new(),
             error: None,
@@ -51,16 +57,19 @@ impl EndpointsPanel {
     pub fn config(&self) -> Result<EndpointConfig, String> {
         let addrs = forms::parse_ips("local addresses", &self.addrs)?;
         let port = forms::parse_num("port", &self.port, 0, 65535)? as u16;
-        let optional = |field: &str, text: &str| -> Result<Option<u32>, String> {
+        let optional = |field: &str, text: &str, min: u64, max: u64| -> Result<Option<u32>, String> {
             if text.trim().is_empty() {
                 Ok(None)
             } else {
-                forms::parse_num(field, text, 1024, i32::MAX as u64).map(|v| Some(v as u32))
+                forms::parse_num(field, text, min, max).map(|v| Some(v as u32))
             }
         };
         let options = SocketOptions {
-            sndbuf: optional("sndbuf", &self.sndbuf)?,
-            rcvbuf: optional("recbuf", &self.rcvbuf)?,
+            sndbuf: optional("sndbuf", &self.sndbuf, 1024, i32::MAX as u64)?,
+            rcvbuf: optional("recbuf", &self.rcvbuf, 1024, i32::MAX as u64)?,
+            tos: optional("tos", &self.tos, 0, 255)?.map(|v| v as u8),
+            priority: optional("priority", &self.priority, 0, i32::MAX as u64)?,
+            linger: optional("linger", &self.linger, 0, i32::MAX as u64)?,
             ..self.options.clone()
         };
         if self.family == Family::Ipv4 && addrs.iter().any(|a| a.is_ipv6()) {
@@ -99,6 +108,9 @@ impl EndpointsPanel {
         egui::CollapsingHeader::new("Socket options").show(ui, |ui| {
             text_field(ui, "sndbuf", &mut self.sndbuf, 80.0);
             text_field(ui, "recbuf", &mut self.rcvbuf, 80.0);
+            text_field(ui, "tos", &mut self.tos, 40.0).on_hover_text("IP TOS / IPv6 traffic class, 0..255");
+            text_field(ui, "priority", &mut self.priority, 40.0).on_hover_text("SO_PRIORITY");
+            text_field(ui, "linger (s)", &mut self.linger, 40.0).on_hover_text("SO_LINGER; 0 = close aborts");
             ui.checkbox(&mut self.options.reuseaddr, "reuseaddr");
             ui.checkbox(&mut self.options.reuseport, "reuseport");
             ui.checkbox(&mut self.options.dontroute, "dontroute");
@@ -173,5 +185,12 @@ mod tests {
         p.addrs = String::new();
         p.sndbuf = "12".into();
         assert_eq!(p.config().unwrap_err(), "sndbuf: 12 is out of range 1024..=2147483647");
+        p.sndbuf = String::new();
+        p.tos = "256".into();
+        assert_eq!(p.config().unwrap_err(), "tos: 256 is out of range 0..=255");
+        p.tos = "40".into();
+        p.linger = "0".into();
+        let c = p.config().unwrap();
+        assert_eq!((c.options.tos, c.options.linger), (Some(40), Some(0)));
     }
 }

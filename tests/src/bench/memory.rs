@@ -76,5 +76,6 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         ratio: format!("{growth:.2}×"),
         target: "flat once full (≤ 1.05×)".into(),
         verdict: if growth <= 1.05 { Verdict::Met } else { Verdict::Missed },
+        note: None,
     });
 }

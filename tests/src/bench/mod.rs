@@ -58,6 +58,8 @@ pub struct Row {
     pub ratio: String,
     pub target: String,
     pub verdict: Verdict,
+    /// Why a target was missed and what would close it (printed under the table).
+    pub note: Option<String>,
 }
 
 #[derive(PartialEq, Eq)]
@@ -77,7 +79,13 @@ impl Row {
             ratio: String::new(),
             target: String::new(),
             verdict: Verdict::Info,
+            note: None,
         }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Row {
+        self.note = Some(note.into());
+        self
     }
 }
 

@@ -103,6 +103,7 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         ratio: format!("{speedup:.1}× faster"),
         target: "≤ 2 ms and ≥ 10× faster".into(),
         verdict: if med <= 2.0 && speedup >= 10.0 { Verdict::Met } else { Verdict::Missed },
+        note: None,
     });
     rows.push(Row {
         section: "plots",
@@ -112,5 +113,6 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         ratio: format!("{:.1}× faster", naive_p99 / p99),
         target: String::new(),
         verdict: Verdict::Info,
+        note: None,
     });
 }

@@ -143,3 +143,74 @@ fn large_messages_are_reassembled_without_losing_a_byte() {
     assert_eq!(m.data.len(), payload.len());
     assert!(m.data == payload, "payload bytes differ");
 }
+
+#[test]
+fn ipv6_endpoints_carry_data_and_v4_peers_show_as_mapped() {
+    let v6 = |addrs: Vec<std::net::IpAddr>| sctp_core::EndpointConfig {
+        family: sctp_core::Family::Ipv6,
+        addrs,
+        ..Default::default()
+    };
+    let mut srv = open(v6(vec!["::1".parse().unwrap()]));
+    srv.listen(8).unwrap();
+    let port = srv.local_port().unwrap();
+    let client = open(v6(vec![]));
+    let assoc = client.connect(&[std::net::SocketAddr::new("::1".parse().unwrap(), port)], T).unwrap();
+    client.send(b"over IPv6", &SendInfo { assoc, stream: 1, ..Default::default() }).unwrap();
+    let (r, _) = wait_for(&mut srv, T, |r| data(r).is_some());
+    let m = data(&r).unwrap();
+    assert_eq!(m.data, b"over IPv6");
+    assert_eq!(m.from.map(|a| a.ip()), Some("::1".parse().unwrap()));
+
+    // An IPv6 wildcard endpoint with mapped addresses on sees an IPv4 peer as ::ffff:a.b.c.d.
+    let mut dual = open(v6(vec![]));
+    dual.set_option(Scope::Future, &sctp_core::options::MappedV4(true)).unwrap();
+    dual.listen(8).unwrap();
+    let dual_port = dual.local_port().unwrap();
+    let v4 = open(cfg(Style::OneToMany, vec![], 0, None));
+    let a = v4.connect(&[loopback(dual_port)], T).unwrap();
+    v4.send(b"from v4", &SendInfo { assoc: a, ..Default::default() }).unwrap();
+    let (r, _) = wait_for(&mut dual, T, |r| data(r).is_some());
+    assert_eq!(data(&r).unwrap().from.map(|a| a.ip()), Some("::ffff:127.0.0.1".parse().unwrap()));
+}
+
+#[test]
+fn elementary_socket_options_are_applied_at_open() {
+    let options = SocketOptions {
+        sndbuf: Some(256 * 1024),
+        rcvbuf: Some(256 * 1024),
+        reuseaddr: true,
+        reuseport: true,
+        tos: Some(0x28),
+        priority: Some(4),
+        dontroute: true,
+        linger: Some(2),
+        ipv6_v6only: false,
+        nonblocking_send: true,
+    };
+    let ep = open(sctp_core::EndpointConfig { options, ..cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None) });
+    let int = |level, name| {
+        let mut v = 0i32;
+        sctp_core::sys::getsockopt(&ep, level, name, &mut v).unwrap();
+        v
+    };
+    // Linux caps the request at net.core.[wr]mem_max and doubles it (bookkeeping overhead).
+    let max =
+        |f: &str| std::fs::read_to_string(format!("/proc/sys/net/core/{f}")).unwrap().trim().parse::<i32>().unwrap();
+    assert_eq!(int(libc::SOL_SOCKET, libc::SO_SNDBUF), 2 * (256 * 1024).min(max("wmem_max")));
+    assert_eq!(int(libc::SOL_SOCKET, libc::SO_RCVBUF), 2 * (256 * 1024).min(max("rmem_max")));
+    assert_eq!(int(libc::SOL_SOCKET, libc::SO_REUSEADDR), 1);
+    assert_eq!(int(libc::SOL_SOCKET, libc::SO_REUSEPORT), 1);
+    assert_eq!(int(libc::IPPROTO_IP, libc::IP_TOS), 0x28);
+    assert_eq!(int(libc::SOL_SOCKET, libc::SO_PRIORITY), 4);
+    assert_eq!(int(libc::SOL_SOCKET, libc::SO_DONTROUTE), 1);
+    assert!(sctp_core::sys::is_nonblocking(&ep).unwrap());
+    let mut l = libc::linger { l_onoff: 0, l_linger: 0 };
+    sctp_core::sys::getsockopt(&ep, libc::SOL_SOCKET, libc::SO_LINGER, &mut l).unwrap();
+    assert_eq!((l.l_onoff, l.l_linger), (1, 2));
+
+    // Asking for IPV6_V6ONLY on an IPv4 endpoint is named as the mistake it is.
+    let bad = SocketOptions { ipv6_v6only: true, ..Default::default() };
+    let err = sctp_core::Endpoint::open(&sctp_core::EndpointConfig { options: bad, ..Default::default() }).unwrap_err();
+    assert_eq!(err.to_string(), "set IPV6_V6ONLY: only IPv6 endpoints have it");
+}
