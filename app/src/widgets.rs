@@ -45,3 +45,26 @@ pub fn text_field(ui: &mut Ui, label: &str, text: &mut String, width: f32) -> eg
 pub fn error_line(ui: &mut Ui, text: &str) {
     ui.colored_label(Color32::from_rgb(220, 50, 47), text);
 }
+
+/// A button that builds a command from a form: on a click the command is queued, or the
+/// form's error is kept and shown under the button until the next try.
+pub fn submit(
+    ui: &mut Ui,
+    label: &str,
+    error: &mut Option<String>,
+    out: &mut Vec<sctp_core::worker::Command>,
+    build: impl FnOnce() -> Result<sctp_core::worker::Command, String>,
+) {
+    if ui.button(label).clicked() {
+        match build() {
+            Ok(c) => {
+                *error = None;
+                out.push(c);
+            }
+            Err(e) => *error = Some(e),
+        }
+    }
+    if let Some(e) = error {
+        error_line(ui, e);
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::forms;
-use crate::widgets::{assoc_state_color, badge, error_line, path_color, text_field};
+use crate::widgets::{assoc_state_color, badge, error_line, path_color, submit, text_field};
 use egui::{RichText, Ui};
 use sctp_core::options::{InitMsg, OptionValue, PeerAddrParams, PrimaryAddr, SetPeerPrimaryAddr};
 use sctp_core::worker::{Command, EpId};
@@ -128,18 +128,8 @@ impl AssociationsPanel {
                 text_field(ui, "Timeout (ms)", &mut self.timeout_ms, 60.0);
             }
         });
-        if ui.button("Connect").clicked() {
-            match self.connect_command(ep) {
-                Ok(c) => {
-                    self.error = None;
-                    cx.out.push(c);
-                }
-                Err(e) => self.error = Some(e),
-            }
-        }
-        if let Some(e) = &self.error {
-            error_line(ui, e);
-        }
+        let command = self.connect_command(ep);
+        submit(ui, "Connect", &mut self.error, cx.out, || command);
         if let Some(assoc) = cx.sel.assoc {
             ui.separator();
             ui.strong(format!("Association {}", assoc.0));

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::forms;
-use crate::widgets::{error_line, text_field};
+use crate::widgets::{submit, text_field};
 use egui::Ui;
 use sctp_core::worker::{Command, EpId};
 use sctp_core::{EndpointConfig, Family, SocketOptions, Style};
@@ -117,18 +117,11 @@ impl EndpointsPanel {
             ui.checkbox(&mut self.options.ipv6_v6only, "ipv6_v6only");
             ui.checkbox(&mut self.options.nonblocking_send, "non-blocking send");
         });
-        if ui.button("Open").clicked() {
-            match self.config() {
-                Ok(config) => {
-                    self.error = None;
-                    cx.out.push(Command::Open { label: self.label.clone(), config });
-                }
-                Err(e) => self.error = Some(e),
-            }
-        }
-        if let Some(e) = &self.error {
-            error_line(ui, e);
-        }
+        let mut error = self.error.take();
+        submit(ui, "Open", &mut error, cx.out, || {
+            self.config().map(|config| Command::Open { label: self.label.clone(), config })
+        });
+        self.error = error;
     }
 
     fn actions(&mut self, ui: &mut Ui, cx: &mut Ctx, ep: EpId) {

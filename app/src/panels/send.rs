@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::forms::{self, PPID_PRESETS};
-use crate::widgets::{error_line, text_field};
+use crate::widgets::{submit, text_field};
 use egui::Ui;
 use sctp_core::worker::{Command, EpId};
 use sctp_core::{AssocId, SendFlags, SendInfo};
@@ -185,18 +185,9 @@ impl SendPanel {
             text_field(ui, "Count", &mut self.count, 60.0);
             text_field(ui, "Interval (ms)", &mut self.interval_ms, 50.0);
         });
-        if ui.button("Send now").clicked() {
-            match self.command(ep, assoc) {
-                Ok(c) => {
-                    self.error = None;
-                    cx.out.push(c);
-                }
-                Err(e) => self.error = Some(e),
-            }
-        }
-        if let Some(e) = &self.error {
-            error_line(ui, e);
-        }
+        let mut error = self.error.take();
+        submit(ui, "Send now", &mut error, cx.out, || self.command(ep, assoc));
+        self.error = error;
     }
 }
 

@@ -18,8 +18,10 @@ use std::time::{Duration, Instant};
 
 /// Messages read from one socket per loop turn, so one busy socket cannot starve others.
 const READS_PER_TURN: usize = 256;
-/// Messages one burst sends per loop turn, so commands, reads and samples go on meanwhile.
-const SENDS_PER_TURN: u32 = 256;
+/// How long bursts may send in one loop turn, so commands, reads and samples go on
+/// meanwhile. The send buffer usually pushes back (EAGAIN) well before; a shorter cap
+/// measurably slows bursts (each break leaves a partly filled send queue waiting).
+const SEND_TIME_PER_TURN: Duration = Duration::from_millis(200);
 
 struct Slot {
     ep: Endpoint,
@@ -139,7 +141,7 @@ impl Engine {
     fn poll(&mut self) -> Vec<(EpId, i16)> {
         let now = Instant::now();
         let mut due = self.next_sample;
-        due = self.bursts.iter().filter(|b| !b.blocked).map(|b| b.next).fold(due, Instant::min);
+        due = self.bursts.iter().map(|b| b.next).fold(due, Instant::min);
         due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
         // Round up: a timeout rounded down to 0 ms would spin until the deadline.
         let timeout = due.saturating_duration_since(now).as_micros().div_ceil(1000).min(1000) as i32;
@@ -469,7 +471,7 @@ impl Engine {
         let now = Instant::now();
         let mut finished = Vec::new();
         for (i, b) in self.bursts.iter_mut().enumerate() {
-            if b.blocked || b.next > now {
+            if b.next > now {
                 continue;
             }
             let Some(slot) = self.slots.get(&b.ep) else {
@@ -478,13 +480,11 @@ impl Engine {
             };
             // With no interval, send until the socket pushes back (EAGAIN), the turn's share
             // is used up, or the burst is done.
-            let mut this_turn = 0;
             loop {
-                if this_turn == SENDS_PER_TURN {
+                if now.elapsed() > SEND_TIME_PER_TURN {
                     b.next = now;
                     break;
                 }
-                this_turn += 1;
                 match slot.ep.send(&b.payload, &b.info) {
                     Ok(n) => {
                         b.sent += 1;
@@ -493,6 +493,7 @@ impl Engine {
                     }
                     Err(e) if e.errno == Some(libc::EAGAIN) => {
                         b.blocked = true;
+                        b.next = now + Duration::from_millis(1);
                         break;
                     }
                     Err(e) => {
