@@ -199,6 +199,12 @@ impl PlotsPanel {
             if self.follow {
                 plot = plot.auto_bounds(Vec2b::new(false, true));
             }
+            // Every line includes 0, so a flat series is not drawn at the top or bottom
+            // edge; the state plot always spans its four levels.
+            plot = plot.include_y(0.0);
+            if lines.iter().any(|(_, _, k)| matches!(k, SeriesKey::Path { metric: PathMetric::State, .. })) {
+                plot = plot.include_y(3.0);
+            }
             plot.show(ui, |pui| {
                 if self.follow {
                     pui.set_plot_bounds_x(x_min..=x_max);

@@ -100,13 +100,24 @@ fn ours(sizes: &Sizes) -> Result<(f64, f64, Model), String> {
     else {
         return Err("connect".into());
     };
-    let one = s.burst(client, server, assoc, sizes.messages, 1)?;
-    let ten = s.burst(client, server, assoc, sizes.messages, 10)?;
+    // Best of three: runs in UML vary a lot (iperf3 between 1,400 and 4,600 msg/s here).
+    let mut best = |streams: u16| -> Result<f64, String> {
+        (0..RUNS).try_fold(0.0f64, |b, _| Ok(b.max(s.burst(client, server, assoc, sizes.messages, streams)?)))
+    };
+    let one = best(1)?;
+    let ten = best(10)?;
     Ok((one, ten, s.model))
 }
 
-/// iperf3 --sctp over loopback: messages/s of 1 KiB.
+/// Runs of each measurement; the best is reported, for ours and the anchors alike.
+const RUNS: usize = 3;
+
+/// iperf3 --sctp over loopback, best of `RUNS`: messages/s of 1 KiB.
 fn iperf3(seconds: u32, streams: u16) -> Result<f64, String> {
+    (0..RUNS).try_fold(0.0f64, |b, _| Ok(b.max(iperf3_once(seconds, streams)?)))
+}
+
+fn iperf3_once(seconds: u32, streams: u16) -> Result<f64, String> {
     let mut server = Process::new("iperf3")
         .args(["-s", "-1", "-p", "9600"])
         .stdout(Stdio::null())

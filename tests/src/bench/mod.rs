@@ -82,11 +82,6 @@ impl Row {
             note: None,
         }
     }
-
-    pub fn with_note(mut self, note: impl Into<String>) -> Row {
-        self.note = Some(note.into());
-        self
-    }
 }
 
 pub fn table(rows: &[Row]) -> String {
@@ -98,11 +93,19 @@ pub fn table(rows: &[Row]) -> String {
             Verdict::Missed => "**missed**",
             Verdict::Info => "",
         };
+        let mark = if r.note.is_some() { " ¹" } else { "" };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {v} |",
+            "| {} | {}{mark} | {} | {} | {} | {} | {v} |",
             r.section, r.what, r.ours, r.anchor, r.ratio, r.target
         );
+    }
+    let notes: Vec<&Row> = rows.iter().filter(|r| r.note.is_some()).collect();
+    if !notes.is_empty() {
+        out.push_str("\n¹ Notes\n\n");
+        for r in notes {
+            let _ = writeln!(out, "- **{}, {}**: {}", r.section, r.what, r.note.as_deref().unwrap_or_default());
+        }
     }
     out
 }
