@@ -1,8 +1,9 @@
 /* sampler_floor: the C floor for the sampler benchmark. A one-to-many server on
  * 127.0.0.1 and 127.0.0.2 gets N associations (from N client sockets bound to both
  * addresses, so every association has two paths); then it times one full sample of the
- * server — SCTP_STATUS, SCTP_GET_PEER_ADDRS, SCTP_GET_PEER_ADDR_INFO per path,
- * SCTP_GET_ASSOC_STATS for every association — the same calls sctp-core's sampler makes.
+ * server — SCTP_STATUS (which carries the primary path), SCTP_GET_PEER_ADDR_INFO for every
+ * other path, SCTP_GET_ASSOC_STATS, for every association — the same calls sctp-core's
+ * sampler makes. Like it, the peer address lists are read once, before timing.
  * Prints "floor_us_per_sample <best of ROUNDS>". Built by the bench from <linux/sctp.h>.
  * usage: sampler_floor N ROUNDS PORT */
 #include <arpa/inet.h>
@@ -61,27 +62,33 @@ int main(int argc, char **argv) {
 		usleep(100000);
 	}
 	int cli = srv; /* the sampled socket */
-	double best = 1e18;
+	/* Peer address lists, read once (the sampler caches them too). */
+	struct sockaddr_in (*peers)[2] = calloc(n, sizeof *peers);
+	int *npeers = calloc(n, sizeof *npeers);
 	char buf[8 + 64 * sizeof(struct sockaddr_in6)];
+	for (int i = 0; i < n; i++) {
+		struct sctp_getaddrs *ga = (struct sctp_getaddrs *)buf;
+		ga->assoc_id = ids[i];
+		socklen_t l = sizeof buf;
+		if (getsockopt(cli, IPPROTO_SCTP, SCTP_GET_PEER_ADDRS, ga, &l) < 0) DIE("SCTP_GET_PEER_ADDRS");
+		npeers[i] = ga->addr_num < 2 ? ga->addr_num : 2;
+		memcpy(peers[i], ga->addrs, npeers[i] * sizeof(struct sockaddr_in));
+	}
+	double best = 1e18;
 	for (int r = 0; r < rounds; r++) {
 		double t0 = now_us();
 		for (int i = 0; i < n; i++) {
 			struct sctp_status st = {.sstat_assoc_id = ids[i]};
 			socklen_t l = sizeof st;
 			if (getsockopt(cli, IPPROTO_SCTP, SCTP_STATUS, &st, &l) < 0) DIE("SCTP_STATUS");
-			struct sctp_getaddrs *ga = (struct sctp_getaddrs *)buf;
-			ga->assoc_id = ids[i];
-			l = sizeof buf;
-			if (getsockopt(cli, IPPROTO_SCTP, SCTP_GET_PEER_ADDRS, ga, &l) < 0) DIE("SCTP_GET_PEER_ADDRS");
-			unsigned char *a = ga->addrs;
-			for (unsigned k = 0; k < ga->addr_num; k++) {
+			for (int k = 0; k < npeers[i]; k++) {
+				if (!memcmp(&st.sstat_primary.spinfo_address, &peers[i][k], sizeof(struct sockaddr_in))) continue;
 				struct sctp_paddrinfo pi;
 				memset(&pi, 0, sizeof pi);
 				pi.spinfo_assoc_id = ids[i];
-				memcpy(&pi.spinfo_address, a, sizeof(struct sockaddr_in));
+				memcpy(&pi.spinfo_address, &peers[i][k], sizeof(struct sockaddr_in));
 				l = sizeof pi;
 				if (getsockopt(cli, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &l) < 0) DIE("SCTP_GET_PEER_ADDR_INFO");
-				a += sizeof(struct sockaddr_in);
 			}
 			struct sctp_assoc_stats as;
 			memset(&as, 0, sizeof as);

@@ -3,11 +3,12 @@
 
 use super::Waker;
 use super::protocol::*;
+use super::sampler::Sampler;
 use crate::endpoint::{Endpoint, EndpointConfig, Style};
 use crate::error::{Error, Result};
 use crate::hz::KernelHz;
 use crate::message::Received;
-use crate::notification::{AssocChangeState, Notification};
+use crate::notification::{AssocChangeState, Notification, PeerAddrState};
 use crate::options::{OptionValue, PeerAddrParams};
 use crate::{AssocId, Scope, sys};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
@@ -30,6 +31,7 @@ struct Slot {
     accepting: bool,
     /// Associations seen in the last sample (to report the ones that go away).
     assocs: BTreeSet<AssocId>,
+    sampler: Sampler,
 }
 
 struct Burst {
@@ -361,7 +363,10 @@ impl Engine {
         self.next_ep += 1;
         let style = ep.style();
         let local_addrs = ep.local_addrs(AssocId(0)).unwrap_or_default();
-        self.slots.insert(id, Slot { ep, label: label.clone(), accepting: false, assocs: BTreeSet::new() });
+        self.slots.insert(
+            id,
+            Slot { ep, label: label.clone(), accepting: false, assocs: BTreeSet::new(), sampler: Sampler::default() },
+        );
         self.emit(Event::Opened { ep: id, label, style, local_addrs, config });
         Ok(id)
     }
@@ -426,6 +431,13 @@ impl Engine {
                 self.emit(Event::Data { ep, from: m.from, info: m.info, len: m.data.len(), head });
             }
             Received::Notification(n) => {
+                if let Notification::PeerAddrChange {
+                    assoc, state: PeerAddrState::Added | PeerAddrState::Removed, ..
+                } = &n
+                    && let Some(slot) = self.slots.get_mut(&ep)
+                {
+                    slot.sampler.invalidate(*assoc);
+                }
                 self.resolve_connect(ep, &n);
                 self.emit(Event::Notification { ep, notification: n });
             }
@@ -523,7 +535,7 @@ impl Engine {
     fn sample_all(&mut self) {
         let ids: Vec<EpId> = self.slots.keys().copied().collect();
         for ep in ids {
-            let Some(slot) = self.slots.get(&ep) else { continue };
+            let Some(slot) = self.slots.get_mut(&ep) else { continue };
             let assocs: BTreeSet<AssocId> = match slot.ep.style() {
                 Style::OneToMany => slot.ep.assoc_ids().unwrap_or_default().into_iter().collect(),
                 // A one-to-one socket has at most one; its status tells the real id.
@@ -535,24 +547,12 @@ impl Engine {
             let mut samples = Vec::new();
             for &assoc in &assocs {
                 let query = if slot.ep.style() == Style::OneToOne { AssocId(0) } else { assoc };
-                let Ok(status) = slot.ep.status(query) else { continue };
-                let paths = slot
-                    .ep
-                    .paths(query)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(addr, r)| match r {
-                        Ok(info) => PathSample::Info(info),
-                        Err(error) => PathSample::Unreadable { addr, error },
-                    })
-                    .collect();
-                let stats = slot.ep.assoc_stats(query).ok();
-                samples.push(Event::Sample { ep, assoc, status, paths, stats });
+                let Ok(s) = slot.sampler.sample(&slot.ep, assoc, query) else { continue };
+                samples.push(Event::Sample { ep, assoc, status: s.status, paths: s.paths, stats: s.stats });
             }
+            slot.sampler.retain(&assocs);
             let gone: Vec<AssocId> = slot.assocs.difference(&assocs).copied().collect();
-            if let Some(slot) = self.slots.get_mut(&ep) {
-                slot.assocs = assocs;
-            }
+            slot.assocs = assocs;
             for e in samples {
                 self.emit(e);
             }

@@ -4,6 +4,7 @@
 
 mod engine;
 mod protocol;
+pub mod sampler;
 
 pub use protocol::*;
 

@@ -175,3 +175,27 @@ fn srtt_in_ms_matches_a_known_netem_delay() {
     assert!(fast.srtt_ms < 150.0, "unshaped path srtt {} ms", fast.srtt_ms);
     assert!(slow.rto_ms as f64 >= slow.srtt_ms);
 }
+
+/// The worker's sampler: SCTP_STATUS supplies the primary path, the cached peer list the
+/// others; after the primary moves, the sample follows it.
+#[test]
+fn the_sampler_reports_every_path_with_the_primary_from_status() {
+    let p = two_path_association();
+    let mut sampler = sctp_core::worker::sampler::Sampler::default();
+    for primary in [1, 2, 1] {
+        p.client.set_option(Scope::Assoc(p.assoc), &PrimaryAddr { addr: Some(peer(primary)) }).unwrap();
+        let s = sampler.sample(&p.client, p.assoc, p.assoc).unwrap();
+        assert_eq!(s.status.primary.addr, Some(peer(primary)));
+        let mut addrs: Vec<SocketAddr> = s
+            .paths
+            .iter()
+            .map(|ps| match ps {
+                sctp_core::worker::PathSample::Info(i) => i.addr.unwrap(),
+                sctp_core::worker::PathSample::Unreadable { addr, error } => panic!("{addr}: {error}"),
+            })
+            .collect();
+        addrs.sort();
+        assert_eq!(addrs, vec![peer(1), peer(2)]);
+        assert!(s.stats.is_some());
+    }
+}
