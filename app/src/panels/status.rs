@@ -17,7 +17,7 @@ impl StatusBar {
                 Some(Ok(())) => {
                     ui.colored_label(Color32::from_rgb(60, 180, 75), "kernel SCTP available");
                 }
-                Some(Err(e)) => error_line(ui, &e.to_string()),
+                Some(Err(e)) => error_line(ui, &format!("no kernel SCTP — {e}")),
                 None => {
                     ui.label("starting…");
                 }
