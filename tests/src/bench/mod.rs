@@ -115,8 +115,10 @@ pub fn process_cpu() -> Duration {
     sctp_core::sys::process_cpu_time().unwrap_or_default()
 }
 
-/// Resident set size of this process, from /proc/self/status.
+/// Resident set size of this process, from /proc/self/status, after freed memory was
+/// handed back (so earlier sections' garbage does not count).
 pub fn rss_kib() -> u64 {
+    sctp_core::sys::release_free_memory();
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse().ok()))

@@ -3,7 +3,8 @@
 //! a C program making the same getsockopt calls, in the same boot — and the CPU share when
 //! the worker samples them at 10 Hz.
 
-use super::{Row, Sizes, Verdict, process_cpu};
+use super::{Row, Sizes, Verdict, process_cpu, rss_kib};
+use sctp_core::model::Model;
 use sctp_core::worker::sampler::Sampler;
 use sctp_core::worker::{Command, Event, Reply, WorkerHandle};
 use sctp_core::{AssocId, Endpoint, EndpointConfig, Style};
@@ -152,6 +153,9 @@ fn worker_share(sizes: &Sizes, per_call_us: f64, calls: usize, rows: &mut Vec<Ro
         other => return Err(format!("open: {other:?}")),
     };
     wait(worker.send(Command::Listen { ep, backlog: 1024 }))?;
+    // The events go into a model, as in the window.
+    let mut model = Model::default();
+    let rss_before = rss_kib();
     let _clients = clients(n, 9400)?;
     // Wait until one sampling round covers every association.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -160,28 +164,29 @@ fn worker_share(sizes: &Sizes, per_call_us: f64, calls: usize, rows: &mut Vec<Ro
         if Instant::now() > deadline {
             return Err(format!("the worker sampled only {} of {n} associations", seen.len()));
         }
-        if let Ok(s) = worker.events().recv_timeout(Duration::from_secs(1))
-            && let Event::Sample { assoc, .. } = s.event
-        {
-            seen.insert(assoc);
+        if let Ok(s) = worker.events().recv_timeout(Duration::from_secs(1)) {
+            if let Event::Sample { assoc, .. } = s.event {
+                seen.insert(assoc);
+            }
+            model.apply(&s);
         }
     }
     let (cpu0, t0) = (process_cpu(), Instant::now());
     let mut samples = 0u64;
     while t0.elapsed() < sizes.cpu_window {
-        if let Ok(s) = worker.events().recv_timeout(Duration::from_millis(50))
-            && matches!(s.event, Event::Sample { .. })
-        {
-            samples += 1;
+        if let Ok(s) = worker.events().recv_timeout(Duration::from_millis(50)) {
+            samples += u64::from(matches!(s.event, Event::Sample { .. }));
+            model.apply(&s);
         }
     }
+    let rss_after = rss_kib();
     let wall = t0.elapsed().as_secs_f64();
     let share = (process_cpu() - cpu0).as_secs_f64() / wall * 100.0;
     let rate = samples as f64 / wall / n as f64;
     rows.push(Row {
         section: "sampler",
         what: format!(
-            "process CPU (worker + event draining) sampling {n} associations at 10 Hz (achieved {rate:.1} Hz)"
+            "process CPU (worker + model) sampling {n} associations at 10 Hz (achieved {rate:.1} Hz)"
         ),
         ours: format!("{share:.0} % of a core"),
         anchor: String::new(),
@@ -202,5 +207,10 @@ fn worker_share(sizes: &Sizes, per_call_us: f64, calls: usize, rows: &mut Vec<Ro
             )
         }),
     });
+    rows.push(Row::info(
+        "memory",
+        format!("RSS before and after {n} associations ({} points in the model)", model.series_totals().0),
+        format!("{} MiB → {} MiB", rss_before / 1024, rss_after / 1024),
+    ));
     Ok(())
 }
