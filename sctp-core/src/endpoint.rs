@@ -483,8 +483,16 @@ impl Endpoint {
     /// Validates, then setsockopt(O::OPTNAME).
     pub fn set_option<O: SockOpt>(&self, scope: Scope, value: &O) -> Result<()> {
         value.validate().map_err(|why| Error::invalid(format!("set {} ({})", O::NAME, scope), why))?;
-        sys::setsockopt(&self.fd, ffi::SOL_SCTP, O::OPTNAME, &value.encode(scope.assoc_id()))
-            .context(|| format!("set {} ({})", O::NAME, scope))
+        sys::setsockopt(&self.fd, ffi::SOL_SCTP, O::OPTNAME, &value.encode(scope.assoc_id())).map_err(|e| {
+            let err = Error::os(format!("set {} ({})", O::NAME, scope), &e);
+            match (e.raw_os_error(), scope) {
+                (Some(libc::EINVAL), Scope::Current | Scope::All) => err.with_detail(format!(
+                    "this kernel takes {} only for future associations or one association",
+                    O::NAME
+                )),
+                _ => err,
+            }
+        })
     }
 
     /// `get_option_with` for any option, through `OptionValue` (the template picks it).

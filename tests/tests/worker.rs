@@ -191,3 +191,41 @@ fn connect_timeout_and_peeloff_through_the_worker() {
     // The peeled-off association is sampled on its new endpoint.
     h.until(Duration::from_secs(2), |e| matches!(&e.event, Event::Sample { ep, .. } if *ep == peeled));
 }
+
+#[test]
+fn scope_all_sets_read_back_and_close_ends_pending_work() {
+    let mut h = Harness::new();
+    let server = h.open("server", cfg(Style::OneToMany, vec![[127, 0, 0, 1].into()], 0, None));
+    h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
+    let port = h.model.endpoints[&server].local_addrs[0].port();
+    let client = h.open("client", cfg(Style::OneToMany, vec![], 0, None));
+    let to = vec![SocketAddr::from(([127, 0, 0, 1], port))];
+    let Ok(Reply::Assoc { assoc }) =
+        h.run(Command::Connect { ep: client, addrs: to, init: None, timeout_ms: Some(3000) })
+    else {
+        panic!("connect")
+    };
+
+    // "all" cannot be read back from the kernel; the endpoint's defaults are read instead.
+    let sack = sctp_core::options::DelayedAck { delay: 120, freq: 2 };
+    let set = h.run(Command::SetOption { ep: client, scope: Scope::All, value: OptionValue::DelayedAckTime(sack) });
+    assert_eq!(set.unwrap(), Reply::Option { value: OptionValue::DelayedAckTime(sack) });
+    // Options the kernel only takes for "future" or one association say so.
+    let rto = RtoInfo { initial: 700, max: 3000, min: 300 };
+    let err =
+        h.run(Command::SetOption { ep: client, scope: Scope::All, value: OptionValue::Rtoinfo(rto) }).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "set rtoinfo (all associations): EINVAL (Invalid argument) — this kernel takes rtoinfo only for future associations or one association"
+    );
+
+    // A slow burst still running when its endpoint closes ends with an error, not silence.
+    let info = SendInfo { assoc, ..Default::default() };
+    h.worker.send(Command::Send { ep: client, info, payload: b"x".to_vec(), count: 100, interval_ms: 50 });
+    h.run(Command::Close { ep: client }).unwrap();
+    let want = format!(
+        "send ep{} assoc {} stream 0 ppid 0 1 B ×100: ep{} was closed before the burst finished",
+        client.0, assoc.0, client.0
+    );
+    assert!(h.model.log.iter().any(|e| e.text == want), "no \"{want}\" in the log");
+}

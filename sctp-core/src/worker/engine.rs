@@ -326,22 +326,15 @@ impl Engine {
         let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.bursts).into_iter().partition(|b| b.ep == ep);
         self.bursts = keep;
         for b in gone {
-            self.done(
-                b.request,
-                Some(b.ep),
-                b.command,
-                Err(no_endpoint(ep).with_detail("closed before the burst finished")),
-            );
+            let err = Error::invalid(b.command.clone(), format!("ep{} was closed before the burst finished", ep.0));
+            self.done(b.request, Some(b.ep), b.command, Err(err));
         }
         let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.connects).into_iter().partition(|c| c.ep == ep);
         self.connects = keep;
         for c in gone {
-            self.done(
-                c.request,
-                Some(c.ep),
-                c.command,
-                Err(no_endpoint(ep).with_detail("closed before the association came up")),
-            );
+            let err =
+                Error::invalid(c.command.clone(), format!("ep{} was closed before the association came up", ep.0));
+            self.done(c.request, Some(c.ep), c.command, Err(err));
         }
         self.emit(Event::Closed { ep });
     }
