@@ -55,6 +55,17 @@ pub fn field_meta(option: OptionName, field: &str) -> FieldMeta {
     }
 }
 
+/// What 0 means in an option's numeric fields, where it is special.
+fn zero_means(option: OptionName) -> Option<&'static str> {
+    use OptionName::*;
+    match option {
+        Rtoinfo | Associnfo | Initmsg | PeerAddrParams | DelayedAckTime => Some("leaves the kernel's value"),
+        Maxseg => Some("lets the path MTU decide"),
+        Autoclose => Some("never closes"),
+        _ => None,
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(default)]
 pub struct OptionsPanel {
@@ -297,8 +308,17 @@ impl OptionsPanel {
                             Value::Null => String::new(),
                             other => show_value(other),
                         });
-                        let hint = if v.is_null() || name == "address" || name == "addr" { "IP:PORT" } else { "" };
-                        ui.add(egui::TextEdit::singleline(text).desired_width(110.0).hint_text(hint)).labelled_by(l.id);
+                        let is_addr = v.is_null() || name == "address" || name == "addr";
+                        let hint = if is_addr { "IP:PORT" } else { "" };
+                        let range = if is_addr {
+                            "a peer address, IP:PORT or [IPv6]:PORT".to_string()
+                        } else {
+                            let unit = if meta.unit.is_empty() { String::new() } else { format!(" {}", meta.unit) };
+                            format!("0..={}{unit}{}", meta.max, zero_means(option).map(|z| format!("; 0 {z}")).unwrap_or_default())
+                        };
+                        ui.add(egui::TextEdit::singleline(text).desired_width(110.0).hint_text(hint))
+                            .labelled_by(l.id)
+                            .on_hover_text(range);
                     }
                 }
                 let kernel = read_fields.get(&name);
