@@ -170,7 +170,8 @@ impl InspectorApp {
         let mut menu = None;
         egui::Panel::top("menu").show(ui, |ui| menu = self.menu(ui));
         let s = &mut self.state;
-        let mut cx = Ctx { model: &self.model, sel: &mut s.sel, out: &mut self.outbox };
+        let live = self.worker.is_some();
+        let mut cx = Ctx { model: &self.model, sel: &mut s.sel, out: &mut self.outbox, live };
         egui::Panel::top("status").show(ui, |ui| StatusBar.ui(ui, &mut cx));
         egui::Panel::left("left").default_size(380.0).resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("left-scroll").show(ui, |ui| {

@@ -183,7 +183,7 @@ impl Demo {
                 opts.scope = ScopeChoice::ThisAssociation;
                 opts.texts.insert((OptionName::Maxseg, "value".into()), "1001".into());
                 app.state.tab = RightTab::Options;
-                let mut cx = Ctx { model: &app.model, sel: &mut app.state.sel, out: &mut app.outbox };
+                let mut cx = Ctx { model: &app.model, sel: &mut app.state.sel, out: &mut app.outbox, live: true };
                 app.state.options.submit(&mut cx, client, true);
             }
             Step::ShowReceiver => {

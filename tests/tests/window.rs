@@ -114,6 +114,10 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
         o.scope = ScopeChoice::ThisAssociation;
     }
     h.run_steps(1);
+    // An untouched form asks the kernel by itself and shows its values (RTO.Initial 3 s).
+    until(&mut h, "the form's own Get", |app| app.model.option_reads.contains_key(&(client, OptionName::Rtoinfo)));
+    h.run_steps(2);
+    assert_eq!(h.get_by_role_and_label(Role::TextInput, "initial (ms)").value().as_deref(), Some("3000"));
     type_into(&h, "initial (ms)", "500");
     type_into(&h, "max (ms)", "2000");
     type_into(&h, "min (ms)", "200");

@@ -25,4 +25,6 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub sel: &'a mut Selection,
     pub out: &'a mut Vec<Command>,
+    /// A worker is there to take commands (false while a recording is shown).
+    pub live: bool,
 }

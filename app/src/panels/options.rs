@@ -78,6 +78,16 @@ pub struct OptionsPanel {
     /// What was last sent per option, to compare with the kernel's read-back.
     #[serde(skip)]
     pub sent: BTreeMap<String, Value>,
+    /// Options whose form the person changed since the last Set (kernel reads leave
+    /// those forms alone).
+    #[serde(skip)]
+    pub edited: std::collections::BTreeSet<OptionName>,
+    /// The kernel value last loaded into each form, per endpoint.
+    #[serde(skip)]
+    loaded: BTreeMap<(EpId, OptionName), OptionValue>,
+    /// Forms already asked for once per endpoint.
+    #[serde(skip)]
+    asked: std::collections::BTreeSet<(EpId, OptionName)>,
     #[serde(skip)]
     pub error: Option<String>,
 }
@@ -90,6 +100,9 @@ impl Default for OptionsPanel {
             drafts: BTreeMap::new(),
             texts: BTreeMap::new(),
             sent: BTreeMap::new(),
+            edited: Default::default(),
+            loaded: BTreeMap::new(),
+            asked: Default::default(),
             error: None,
         }
     }
@@ -207,6 +220,7 @@ impl OptionsPanel {
             };
             ui.selectable_value(&mut self.scope, ScopeChoice::ThisAssociation, this);
         });
+        self.follow_kernel(cx, ep);
         self.form(ui, cx.model.option_reads.get(&(ep, self.option)));
         ui.horizontal(|ui| {
             if !self.option.is_write_only() && ui.button("Get").clicked() {
@@ -219,6 +233,7 @@ impl OptionsPanel {
                 && ui.button("Load kernel values").clicked()
             {
                 self.load(&read);
+                self.edited.remove(&self.option);
             }
         });
         if let Some(e) = self.error.as_ref().or(cx.model.option_errors.get(&(ep, self.option))) {
@@ -227,6 +242,32 @@ impl OptionsPanel {
         ui.separator();
         if let Some(assoc) = cx.sel.assoc {
             live_status(ui, cx, ep, assoc);
+        }
+    }
+
+    /// Keeps a form the person has not touched in step with the kernel: asks for the
+    /// option once when it is first shown for an endpoint, and loads each new value read.
+    fn follow_kernel(&mut self, cx: &mut Ctx, ep: EpId) {
+        let key = (ep, self.option);
+        match cx.model.option_reads.get(&key) {
+            Some(read) => {
+                if !self.edited.contains(&self.option) && self.loaded.get(&key) != Some(read) {
+                    self.load(read);
+                    self.loaded.insert(key, read.clone());
+                }
+            }
+            None => {
+                let needs_assoc = self.option == OptionName::PrimaryAddr && cx.sel.assoc.is_none();
+                if cx.live
+                    && !self.option.is_write_only()
+                    && !needs_assoc
+                    && self.asked.insert(key)
+                    && let Ok(scope) = self.scope(cx.sel.assoc)
+                {
+                    let scope = if matches!(scope, Scope::Current | Scope::All) { Scope::Future } else { scope };
+                    cx.out.push(Command::GetOption { ep, scope, template: self.option.default_value() });
+                }
+            }
         }
     }
 
@@ -240,6 +281,8 @@ impl OptionsPanel {
             Ok(value) => {
                 self.error = None;
                 if set {
+                    // The read-back that follows loads into the form again.
+                    self.edited.remove(&self.option);
                     self.sent.insert(
                         self.option.as_str().into(),
                         serde_json::to_value(fields_of(&value)).unwrap_or_default(),
@@ -271,6 +314,7 @@ impl OptionsPanel {
                     Value::Bool(b) => {
                         let mut b = *b;
                         if ui.checkbox(&mut b, "").labelled_by(l.id).changed() {
+                            self.edited.insert(option);
                             self.draft().insert(name.clone(), Value::Bool(b));
                         }
                     }
@@ -282,6 +326,7 @@ impl OptionsPanel {
                             }
                         });
                         if &choice != s {
+                            self.edited.insert(option);
                             self.draft().insert(name.clone(), Value::String(choice));
                         }
                     }
@@ -291,6 +336,7 @@ impl OptionsPanel {
                                 let key = Value::String(format!("{kind:?}"));
                                 let mut is_on = on.contains(&key);
                                 if ui.checkbox(&mut is_on, kind.name()).changed() {
+                                    self.edited.insert(option);
                                     let mut list: Vec<Value> = on.iter().filter(|k| **k != key).cloned().collect();
                                     if is_on {
                                         list.push(key);
@@ -316,9 +362,14 @@ impl OptionsPanel {
                             let unit = if meta.unit.is_empty() { String::new() } else { format!(" {}", meta.unit) };
                             format!("0..={}{unit}{}", meta.max, zero_means(option).map(|z| format!("; 0 {z}")).unwrap_or_default())
                         };
-                        ui.add(egui::TextEdit::singleline(text).desired_width(110.0).hint_text(hint))
+                        let changed = ui
+                            .add(egui::TextEdit::singleline(text).desired_width(110.0).hint_text(hint))
                             .labelled_by(l.id)
-                            .on_hover_text(range);
+                            .on_hover_text(range)
+                            .changed();
+                        if changed {
+                            self.edited.insert(option);
+                        }
                     }
                 }
                 let kernel = read_fields.get(&name);

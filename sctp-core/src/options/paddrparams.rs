@@ -105,18 +105,13 @@ impl SockOpt for PeerAddrParams {
         }
     }
 
+    /// The kernel's own checks (sctp_setsockopt_peer_addr_params), made before the call.
     fn validate(&self) -> Result<(), String> {
-        if self.pmtud == Toggle::Disable && self.path_mtu != 0 && !(512..=65535).contains(&self.path_mtu) {
-            return Err(format!("path_mtu {} out of range 512..=65535 bytes", self.path_mtu));
+        if self.path_mtu != 0 && !(512..=65535).contains(&self.path_mtu) {
+            return Err(format!("path_mtu {} out of range: 0 (keep) or 512..=65535 bytes", self.path_mtu));
         }
-        if self.pmtud == Toggle::Enable && self.path_mtu != 0 {
-            return Err("path_mtu can only be fixed with pmtud disabled".into());
-        }
-        if self.sack_delay_mode != Toggle::Disable && self.sack_delay > 500 {
+        if self.sack_delay > 500 {
             return Err(format!("sack_delay {} ms out of range 0..=500", self.sack_delay));
-        }
-        if self.hb_time_is_zero && self.hb_interval != 0 {
-            return Err("hb_time_is_zero and a non-zero hb_interval contradict each other".into());
         }
         Ok(())
     }
@@ -158,7 +153,8 @@ mod tests {
         let fixed = |mtu| PeerAddrParams { pmtud: Toggle::Disable, path_mtu: mtu, ..Default::default() };
         assert!(fixed(1400).validate().is_ok());
         assert!(fixed(100).validate().unwrap_err().contains("path_mtu 100"));
-        assert!(PeerAddrParams { pmtud: Toggle::Enable, path_mtu: 1400, ..Default::default() }.validate().is_err());
+        // What the kernel reports (a path MTU with PMTU discovery on) can be set back as is.
+        assert!(PeerAddrParams { pmtud: Toggle::Enable, path_mtu: 1500, ..Default::default() }.validate().is_ok());
         assert!(PeerAddrParams { sack_delay: 900, ..Default::default() }.validate().is_err());
     }
 }
