@@ -8,7 +8,7 @@ mod records;
 pub use paddrparams::{PeerAddrParams, Toggle};
 pub use records::*;
 
-use crate::sys::{Zeroable, bytes_of, read_struct};
+use crate::sys::Zeroable;
 use serde::{Deserialize, Serialize};
 
 /// One socket option as a typed record.
@@ -174,14 +174,16 @@ impl OptionValue {
     }
 }
 
-/// Encodes a record to the bytes setsockopt takes.
-pub fn encode_bytes<O: SockOpt>(opt: &O, assoc_id: i32) -> Vec<u8> {
-    bytes_of(&opt.encode(assoc_id)).to_vec()
+/// Encodes a record to the bytes setsockopt takes (tests compare them with C offsets).
+#[cfg(test)]
+pub(crate) fn encode_bytes<O: SockOpt>(opt: &O, assoc_id: i32) -> Vec<u8> {
+    crate::sys::bytes_of(&opt.encode(assoc_id)).to_vec()
 }
 
 /// Decodes the bytes getsockopt returned.
-pub fn decode_bytes<O: SockOpt>(bytes: &[u8]) -> Option<O> {
-    read_struct::<O::Raw>(bytes).map(|raw| O::decode(&raw))
+#[cfg(test)]
+pub(crate) fn decode_bytes<O: SockOpt>(bytes: &[u8]) -> Option<O> {
+    crate::sys::read_struct::<O::Raw>(bytes).map(|raw| O::decode(&raw))
 }
 
 #[cfg(test)]

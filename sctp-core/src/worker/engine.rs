@@ -45,7 +45,8 @@ struct Burst {
     bytes: u64,
     interval: Duration,
     next: Instant,
-    /// The socket said EAGAIN: wait for POLLOUT rather than a timer.
+    /// The socket said EAGAIN: poll for POLLOUT too, so freed buffer space wakes the loop
+    /// before the short retry timer in `next` does.
     blocked: bool,
 }
 
@@ -183,9 +184,7 @@ impl Engine {
     }
 
     fn slot(&self, ep: EpId) -> Result<&Slot> {
-        self.slots
-            .get(&ep)
-            .ok_or_else(|| Error::invalid(format!("use endpoint ep{}", ep.0), "no such endpoint (closed?)"))
+        self.slots.get(&ep).ok_or_else(|| no_endpoint(ep))
     }
 
     fn execute(&mut self, req: Request) {
@@ -341,10 +340,7 @@ impl Engine {
 
     fn open(&mut self, label: String, config: EndpointConfig) -> Result<EpId> {
         let ep = Endpoint::open(&config)?;
-        // Everything but SENDER_DRY, which fires after every send that empties the queue
-        // and would drown the log; the events option turns it on.
-        ep.subscribe_all()?;
-        ep.subscribe(Scope::Future, crate::EventKind::SenderDry, false)?;
+        subscribe_defaults(&ep)?;
         self.adopt(ep, label, Some(config))
     }
 
@@ -379,7 +375,7 @@ impl Engine {
             match slot.ep.accept() {
                 Ok((conn, from)) => {
                     let label = format!("{} <- {}", slot.label, from.map(|a| a.to_string()).unwrap_or_default());
-                    if let Err(e) = conn.subscribe_all().and_then(|()| self.adopt(conn, label, None)) {
+                    if let Err(e) = subscribe_defaults(&conn).and_then(|()| self.adopt(conn, label, None)) {
                         self.emit(Event::Warning { text: e.to_string() });
                     }
                 }
@@ -554,6 +550,14 @@ impl Engine {
             }
         }
     }
+}
+
+/// The notifications every endpoint the worker owns delivers: all but SENDER_DRY, which
+/// fires after every send that empties the queue and would drown the log (the events
+/// option turns it on).
+fn subscribe_defaults(ep: &Endpoint) -> Result<()> {
+    ep.subscribe_all()?;
+    ep.subscribe(Scope::Future, crate::EventKind::SenderDry, false)
 }
 
 fn no_endpoint(ep: EpId) -> Error {
