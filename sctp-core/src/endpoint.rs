@@ -106,7 +106,8 @@ impl AsFd for Endpoint {
 }
 
 /// Runs `f` with the calling thread inside network namespace `name`, then returns.
-fn in_netns<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn in_netns<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    check_netns_name(name)?;
     let path = format!("/run/netns/{name}");
     let target = File::open(&path).context(|| format!("open network namespace {path}"))?;
     let home = File::open("/proc/thread-self/ns/net").context(|| "open this thread's network namespace".into())?;
@@ -114,6 +115,24 @@ fn in_netns<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let result = f();
     sys::setns_net(&home).context(|| format!("return from network namespace {name}"))?;
     result
+}
+
+/// A name as `ip netns add` takes it: no path separators, not `.` or `..` (a name is
+/// joined to /run/netns/, and must not reach any other file).
+pub fn check_netns_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && name != "."
+        && name != ".."
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            format!("use network namespace {name:?}"),
+            "a namespace name is letters, digits and . _ - @ + (as `ip netns add` makes them), not a path",
+        ))
+    }
 }
 
 impl Endpoint {
@@ -548,6 +567,15 @@ impl Endpoint {
     }
 
     /// getsockopt(SCTP_STATUS).
+    /// The socket's inode (what the sock_diag dump and /proc name it by): stat(2) of
+    /// /proc/self/fd/N, which follows the link to the socket.
+    pub fn inode(&self) -> Result<u32> {
+        use std::os::unix::fs::MetadataExt;
+        let path = format!("/proc/self/fd/{}", self.fd.as_raw_fd());
+        let meta = std::fs::metadata(&path).context(|| format!("stat {path}"))?;
+        Ok(meta.ino() as u32)
+    }
+
     pub fn status(&self, assoc: AssocId) -> Result<Status> {
         let mut raw = ffi::sctp_status::zeroed();
         raw.sstat_assoc_id = assoc.0;

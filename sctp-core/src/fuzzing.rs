@@ -17,6 +17,16 @@ pub fn cmsg(data: &[u8]) {
     let _ = RecvInfo::from_cmsgs(data);
 }
 
+/// A sock_diag dump datagram, and /proc/net/sctp text.
+pub fn diag(data: &[u8]) {
+    let hz = crate::KernelHz { hz: 100, source: crate::hz::HzSource::Assumed };
+    let _ = crate::diag::decode_all(1, hz, &[data]);
+    let _ = crate::diag::reply_ends(data, 1);
+    let text = String::from_utf8_lossy(data);
+    let _ = crate::diag::procfs::parse_assocs(&text);
+    let _ = crate::diag::procfs::parse_remaddr(&text);
+}
+
 /// A scenario file's text.
 pub fn scenario(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
@@ -68,6 +78,7 @@ mod tests {
         c[12..16].copy_from_slice(&3i32.to_ne_bytes());
         s.push(c);
         s.push(b"name = \"x\"\n[[step]]\ndo = \"send\"\nendpoint = \"a\"\nflags = [\"unordered\"]\n".to_vec());
+        s.push(include_bytes!("diag/testdata/dump-0.bin").to_vec());
         s.push(br#"{"record":"event","t":1.0,"event":"warning","text":"w"}"#.to_vec());
         s
     }
@@ -90,6 +101,7 @@ mod tests {
             cmsg(&data);
             scenario(&data);
             recording(&data);
+            diag(&data);
         }
     }
 }

@@ -7,9 +7,11 @@
 
 pub mod addr;
 pub mod cmsg;
+pub mod diag;
 pub mod endpoint;
 pub mod error;
 pub mod fuzzing;
+pub mod host;
 pub mod hz;
 pub mod info;
 pub mod lab;

@@ -278,11 +278,113 @@ fn all_checks() -> Checks {
             sas_ictrlchunks
         }
     );
+    strukt!(
+        c,
+        "struct sctp_info",
+        sctp_info {
+            sctpi_tag,
+            sctpi_state,
+            sctpi_rwnd,
+            sctpi_unackdata,
+            sctpi_penddata,
+            sctpi_instrms,
+            sctpi_outstrms,
+            sctpi_fragmentation_point,
+            sctpi_inqueue,
+            sctpi_outqueue,
+            sctpi_overall_error,
+            sctpi_max_burst,
+            sctpi_maxseg,
+            sctpi_peer_rwnd,
+            sctpi_peer_tag,
+            sctpi_peer_capable,
+            sctpi_peer_sack,
+            sctpi_isacks,
+            sctpi_osacks,
+            sctpi_opackets,
+            sctpi_ipackets,
+            sctpi_rtxchunks,
+            sctpi_outofseqtsns,
+            sctpi_idupchunks,
+            sctpi_gapcnt,
+            sctpi_ouodchunks,
+            sctpi_iuodchunks,
+            sctpi_oodchunks,
+            sctpi_iodchunks,
+            sctpi_octrlchunks,
+            sctpi_ictrlchunks,
+            sctpi_p_address,
+            sctpi_p_state,
+            sctpi_p_cwnd,
+            sctpi_p_srtt,
+            sctpi_p_rto,
+            sctpi_p_hbinterval,
+            sctpi_p_pathmaxrxt,
+            sctpi_p_sackdelay,
+            sctpi_p_sackfreq,
+            sctpi_p_ssthresh,
+            sctpi_p_partial_bytes_acked,
+            sctpi_p_flight_size,
+            sctpi_p_error,
+            sctpi_s_autoclose,
+            sctpi_s_adaptation_ind,
+            sctpi_s_pd_point,
+            sctpi_s_nodelay,
+            sctpi_s_disable_fragments,
+            sctpi_s_v4mapped,
+            sctpi_s_frag_interleave,
+            sctpi_s_type
+        }
+    );
+    strukt!(c, "struct nlmsghdr", nlmsghdr { nlmsg_len, nlmsg_type, nlmsg_flags, nlmsg_seq, nlmsg_pid });
+    strukt!(c, "struct nlattr", nlattr { nla_len, nla_type });
+    strukt!(
+        c,
+        "struct inet_diag_sockid",
+        inet_diag_sockid { idiag_sport, idiag_dport, idiag_src, idiag_dst, idiag_if, idiag_cookie }
+    );
+    strukt!(
+        c,
+        "struct inet_diag_req_v2",
+        inet_diag_req_v2 { sdiag_family, sdiag_protocol, idiag_ext, pad, idiag_states, id }
+    );
+    strukt!(
+        c,
+        "struct inet_diag_msg",
+        inet_diag_msg {
+            idiag_family,
+            idiag_state,
+            idiag_timer,
+            idiag_retrans,
+            id,
+            idiag_expires,
+            idiag_rqueue,
+            idiag_wqueue,
+            idiag_uid,
+            idiag_inode
+        }
+    );
+    strukt!(c, "struct nlmsgerr", nlmsgerr { error, msg });
     strukt!(c, "struct sctp_getaddrs", sctp_getaddrs { assoc_id, addr_num });
     strukt!(c, "sctp_peeloff_arg_t", sctp_peeloff_arg_t { associd, sd });
     strukt!(c, "struct sctp_assoc_ids", sctp_assoc_ids { gaids_number_of_ids });
     consts!(
         c,
+        NETLINK_SOCK_DIAG,
+        SOCK_DIAG_BY_FAMILY,
+        NLM_F_REQUEST,
+        NLM_F_MULTI,
+        NLM_F_DUMP_INTR,
+        NLM_F_DUMP,
+        NLMSG_NOOP,
+        NLMSG_ERROR,
+        NLMSG_DONE,
+        NLMSG_ALIGNTO,
+        INET_DIAG_INFO,
+        INET_DIAG_LOCALS,
+        INET_DIAG_PEERS,
+        TCP_LISTEN,
+        TCP_CLOSE,
         IPPROTO_SCTP,
         SOL_SCTP,
         MSG_NOTIFICATION,
@@ -364,7 +466,7 @@ fn rust_mirrors_match_linux_sctp_h() {
     let src = dir.join("layout.c");
     let exe = dir.join("layout");
     let program = format!(
-        "#include <sys/socket.h>\n#include <stddef.h>\n#include <stdio.h>\n#include <netinet/in.h>\n#include <linux/sctp.h>\n\
+        "#include <sys/socket.h>\n#include <stddef.h>\n#include <stdio.h>\n#include <netinet/in.h>\n#include <linux/sctp.h>\n#include <linux/netlink.h>\n#include <linux/sock_diag.h>\n#include <linux/inet_diag.h>\n#include <netinet/tcp.h>\n\
          #ifndef SOL_SCTP\n#define SOL_SCTP 132\n#endif\n\
          int main(void) {{\n{}    return 0;\n}}\n",
         checks.c_body

@@ -453,6 +453,155 @@ pub struct sctp_assoc_stats {
     pub sas_ictrlchunks: u64,
 }
 
+/// `struct sctp_info` (`<linux/sctp.h>`): what the `sctp_diag` dump carries per association
+/// in its `INET_DIAG_INFO` attribute. Units as the kernel fills them (`sctp_get_sctp_info`):
+/// `sctpi_p_rto` and `sctpi_p_sackdelay` in ms, `sctpi_p_srtt` and `sctpi_p_hbinterval` in
+/// jiffies; `sctpi_state` is the kernel's internal state (one less than `sstat_state`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_info {
+    pub sctpi_tag: u32,
+    pub sctpi_state: u32,
+    pub sctpi_rwnd: u32,
+    pub sctpi_unackdata: u16,
+    pub sctpi_penddata: u16,
+    pub sctpi_instrms: u16,
+    pub sctpi_outstrms: u16,
+    pub sctpi_fragmentation_point: u32,
+    pub sctpi_inqueue: u32,
+    pub sctpi_outqueue: u32,
+    pub sctpi_overall_error: u32,
+    pub sctpi_max_burst: u32,
+    pub sctpi_maxseg: u32,
+    pub sctpi_peer_rwnd: u32,
+    pub sctpi_peer_tag: u32,
+    pub sctpi_peer_capable: u8,
+    pub sctpi_peer_sack: u8,
+    pub __reserved1: u16,
+    pub sctpi_isacks: u64,
+    pub sctpi_osacks: u64,
+    pub sctpi_opackets: u64,
+    pub sctpi_ipackets: u64,
+    pub sctpi_rtxchunks: u64,
+    pub sctpi_outofseqtsns: u64,
+    pub sctpi_idupchunks: u64,
+    pub sctpi_gapcnt: u64,
+    pub sctpi_ouodchunks: u64,
+    pub sctpi_iuodchunks: u64,
+    pub sctpi_oodchunks: u64,
+    pub sctpi_iodchunks: u64,
+    pub sctpi_octrlchunks: u64,
+    pub sctpi_ictrlchunks: u64,
+    pub sctpi_p_address: sockaddr_storage,
+    pub sctpi_p_state: i32,
+    pub sctpi_p_cwnd: u32,
+    pub sctpi_p_srtt: u32,
+    pub sctpi_p_rto: u32,
+    pub sctpi_p_hbinterval: u32,
+    pub sctpi_p_pathmaxrxt: u32,
+    pub sctpi_p_sackdelay: u32,
+    pub sctpi_p_sackfreq: u32,
+    pub sctpi_p_ssthresh: u32,
+    pub sctpi_p_partial_bytes_acked: u32,
+    pub sctpi_p_flight_size: u32,
+    pub sctpi_p_error: u16,
+    pub __reserved2: u16,
+    pub sctpi_s_autoclose: u32,
+    pub sctpi_s_adaptation_ind: u32,
+    pub sctpi_s_pd_point: u32,
+    pub sctpi_s_nodelay: u8,
+    pub sctpi_s_disable_fragments: u8,
+    pub sctpi_s_v4mapped: u8,
+    pub sctpi_s_frag_interleave: u8,
+    pub sctpi_s_type: u32,
+    pub __reserved3: u32,
+}
+
+// sock_diag over netlink: <linux/netlink.h>, <linux/sock_diag.h>, <linux/inet_diag.h>.
+pub const NETLINK_SOCK_DIAG: i32 = 4;
+pub const SOCK_DIAG_BY_FAMILY: u16 = 20;
+pub const NLM_F_REQUEST: u16 = 0x01;
+pub const NLM_F_MULTI: u16 = 0x02;
+pub const NLM_F_DUMP_INTR: u16 = 0x10;
+pub const NLM_F_DUMP: u16 = 0x300;
+pub const NLMSG_NOOP: u16 = 0x1;
+pub const NLMSG_ERROR: u16 = 0x2;
+pub const NLMSG_DONE: u16 = 0x3;
+pub const NLMSG_ALIGNTO: usize = 4;
+pub const INET_DIAG_INFO: u16 = 2;
+pub const INET_DIAG_LOCALS: u16 = 12;
+pub const INET_DIAG_PEERS: u16 = 13;
+/// `TCP_LISTEN` / `TCP_CLOSE`: `idiag_state` of an SCTP endpoint message (`sk_state`).
+pub const TCP_LISTEN: u8 = 10;
+pub const TCP_CLOSE: u8 = 7;
+
+/// `struct nlmsghdr`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct nlmsghdr {
+    pub nlmsg_len: u32,
+    pub nlmsg_type: u16,
+    pub nlmsg_flags: u16,
+    pub nlmsg_seq: u32,
+    pub nlmsg_pid: u32,
+}
+
+/// `struct nlattr` (the header of each attribute after an `inet_diag_msg`).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct nlattr {
+    pub nla_len: u16,
+    pub nla_type: u16,
+}
+
+/// `struct inet_diag_sockid`: ports and addresses in network byte order.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct inet_diag_sockid {
+    pub idiag_sport: u16,
+    pub idiag_dport: u16,
+    pub idiag_src: [u32; 4],
+    pub idiag_dst: [u32; 4],
+    pub idiag_if: u32,
+    pub idiag_cookie: [u32; 2],
+}
+
+/// `struct inet_diag_req_v2`: the dump request.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct inet_diag_req_v2 {
+    pub sdiag_family: u8,
+    pub sdiag_protocol: u8,
+    pub idiag_ext: u8,
+    pub pad: u8,
+    pub idiag_states: u32,
+    pub id: inet_diag_sockid,
+}
+
+/// `struct inet_diag_msg`: one dumped endpoint or association.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct inet_diag_msg {
+    pub idiag_family: u8,
+    pub idiag_state: u8,
+    pub idiag_timer: u8,
+    pub idiag_retrans: u8,
+    pub id: inet_diag_sockid,
+    pub idiag_expires: u32,
+    pub idiag_rqueue: u32,
+    pub idiag_wqueue: u32,
+    pub idiag_uid: u32,
+    pub idiag_inode: u32,
+}
+
+/// `struct nlmsgerr`: the errno (negated, 0 for an ack) and the request's header.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct nlmsgerr {
+    pub error: i32,
+    pub msg: nlmsghdr,
+}
+
 /// Header of the variable-length `struct sctp_getaddrs`; packed addresses follow.
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
@@ -511,6 +660,13 @@ zeroable!(
     sctp_event_subscribe,
     sctp_event,
     sctp_assoc_stats,
+    sctp_info,
+    nlmsghdr,
+    nlattr,
+    inet_diag_sockid,
+    inet_diag_req_v2,
+    inet_diag_msg,
+    nlmsgerr,
     sctp_getaddrs,
     sctp_peeloff_arg_t,
     sctp_assoc_change,
@@ -558,6 +714,13 @@ mod tests {
         exact!(sctp_setpeerprim: i32, sockaddr_storage);
         exact!(sctp_status: i32, i32, u32, u16, u16, u16, u16, u32, sctp_paddrinfo);
         exact!(sctp_assoc_stats: i32, u32, sockaddr_storage, [u64; 15]);
+        exact!(sctp_info: [u32; 3], [u16; 4], [u32; 8], u8, u8, u16, [u64; 14], sockaddr_storage, i32, [u32; 10], u16, u16, [u32; 3], [u8; 4], u32, u32);
+        exact!(nlmsghdr: u32, u16, u16, u32, u32);
+        exact!(nlattr: u16, u16);
+        exact!(nlmsgerr: i32, nlmsghdr);
+        exact!(inet_diag_sockid: u16, u16, [u32; 4], [u32; 4], u32, [u32; 2]);
+        exact!(inet_diag_req_v2: u8, u8, u8, u8, u32, inet_diag_sockid);
+        exact!(inet_diag_msg: u8, u8, u8, u8, inet_diag_sockid, [u32; 5]);
         exact!(sctp_rtoinfo: i32, u32, u32, u32);
         exact!(sctp_assocparams: i32, u16, u16, u32, u32, u32);
         exact!(sctp_initmsg: u16, u16, u16, u16);

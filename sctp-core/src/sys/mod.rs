@@ -323,3 +323,24 @@ pub fn release_free_memory() {
         libc::malloc_trim(0);
     }
 }
+
+/// socket(2) AF_NETLINK / SOCK_DGRAM with SOCK_CLOEXEC: a netlink socket of `protocol`
+/// (NETLINK_SOCK_DIAG for the `sctp_diag` dump), in the calling thread's network namespace.
+pub fn netlink_socket(protocol: i32) -> io::Result<OwnedFd> {
+    socket(libc::AF_NETLINK, libc::SOCK_DGRAM, protocol)
+}
+
+/// send(2) of one datagram.
+pub fn send(fd: &impl AsRawFd, data: &[u8]) -> io::Result<usize> {
+    // SAFETY: `data` is valid for reads of `data.len()` bytes for the call's duration.
+    let n = syscall!(unsafe { libc::send(fd.as_raw_fd(), data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) })?;
+    Ok(n as usize)
+}
+
+/// recv(2) of one datagram into `buf`; returns its length. With MSG_TRUNC in `flags` the
+/// length is the datagram's real one even when `buf` was too short.
+pub fn recv(fd: &impl AsRawFd, buf: &mut [u8], flags: i32) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call's duration.
+    let n = syscall!(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) })?;
+    Ok(n as usize)
+}

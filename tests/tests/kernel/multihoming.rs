@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const PORT: u16 = 6000;
 
 /// Short timers so a failed path is noticed in about a second rather than minutes.
-fn fast_timers(ep: &Endpoint) {
+pub(super) fn fast_timers(ep: &Endpoint) {
     ep.set_option(Scope::Future, &RtoInfo { initial: 200, max: 400, min: 100 }).unwrap();
     ep.set_option(
         Scope::Future,
@@ -22,18 +22,18 @@ fn fast_timers(ep: &Endpoint) {
     ep.set_option(Scope::Future, &AssocInfo { max_retrans: 20, ..Default::default() }).unwrap();
 }
 
-struct Pair {
-    topo: TwoPaths,
-    server: Endpoint,
-    client: Endpoint,
-    assoc: AssocId,
+pub(super) struct Pair {
+    pub topo: TwoPaths,
+    pub server: Endpoint,
+    pub client: Endpoint,
+    pub assoc: AssocId,
 }
 
-fn peer(path: u8) -> SocketAddr {
+pub(super) fn peer(path: u8) -> SocketAddr {
     SocketAddr::new(TwoPaths::addr_b(path), PORT)
 }
 
-fn two_path_association() -> Pair {
+pub(super) fn two_path_association() -> Pair {
     associate_over(two_paths())
 }
 
