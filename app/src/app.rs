@@ -3,6 +3,7 @@
 
 use crate::panels::associations::AssociationsPanel;
 use crate::panels::endpoints::EndpointsPanel;
+use crate::panels::host::HostPanel;
 use crate::panels::log::LogPanel;
 use crate::panels::options::OptionsPanel;
 use crate::panels::plots::PlotsPanel;
@@ -11,6 +12,7 @@ use crate::panels::send::SendPanel;
 use crate::panels::status::StatusBar;
 use crate::panels::{Ctx, Selection};
 use crate::profile::SetupLog;
+use crate::remote::RemoteHost;
 use crossbeam_channel::Receiver;
 use egui::Ui;
 use sctp_core::model::Model;
@@ -20,6 +22,14 @@ use sctp_core::worker::{Command, Request, WorkerHandle};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// What the centre shows: the selected association's plots, or every association on the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CentreTab {
+    #[default]
+    Plots,
+    Host,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum RightTab {
@@ -47,6 +57,8 @@ pub enum FileAction {
 pub struct UiState {
     pub sel: Selection,
     pub tab: RightTab,
+    pub centre: CentreTab,
+    pub host: HostPanel,
     pub endpoints: EndpointsPanel,
     pub associations: AssociationsPanel,
     pub options: OptionsPanel,
@@ -77,6 +89,8 @@ pub struct InspectorApp {
     repaint: Option<egui::Context>,
     /// The session's setup, for "Save profile".
     setup: SetupLog,
+    /// The agent the Host view is attached to, if any.
+    pub remote: Option<RemoteHost>,
 }
 
 impl InspectorApp {
@@ -109,11 +123,17 @@ impl InspectorApp {
             notice: None,
             repaint: None,
             setup: SetupLog::default(),
+            remote: None,
         }
     }
 
     /// Moves the worker's new events into the model (and the recording and scenario).
     pub fn pump(&mut self) {
+        if let Some(r) = self.remote.as_mut() {
+            for (t, snap) in r.drain() {
+                self.model.host.apply(t, snap);
+            }
+        }
         let Some(w) = &self.worker else { return };
         for ev in w.drain() {
             self.model.apply(&ev);
@@ -200,7 +220,24 @@ impl InspectorApp {
             });
         });
         egui::Panel::bottom("log").default_size(230.0).resizable(true).show(ui, |ui| s.log.ui(ui, &mut cx));
-        egui::CentralPanel::default().show(ui, |ui| s.plots.ui(ui, &mut cx));
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut s.centre, CentreTab::Plots, "Plots");
+                ui.selectable_value(&mut s.centre, CentreTab::Host, "Host: every association");
+                if let Some(r) = &self.remote {
+                    ui.label(format!("attached to {} ({} snapshots, {} dropped)", r.url, r.received, r.dropped()));
+                    if let Some(e) = &r.last_error {
+                        crate::widgets::error_line(ui, e);
+                    }
+                }
+            });
+            ui.separator();
+            match s.centre {
+                CentreTab::Plots => s.plots.ui(ui, &mut cx),
+                CentreTab::Host => s.host.ui(ui, &mut cx),
+            }
+        });
+        let attach = s.host.attach.take();
         if std::mem::take(&mut s.send.wants_file) {
             self.start_file_dialog(FileAction::PayloadFile);
         }
@@ -210,8 +247,31 @@ impl InspectorApp {
         if let Some(action) = menu {
             self.menu_action(action);
         }
+        if let Some(to) = attach {
+            self.attach(to);
+        }
         self.drive_scenario(&intents);
         self.flush();
+    }
+
+    /// Attaches the Host view to an agent (`Some((url, token))`) or back to this machine.
+    pub fn attach(&mut self, to: Option<(String, String)>) {
+        self.remote = None;
+        self.model.host.reset();
+        if let Some((url, token)) = to {
+            if self.model.host_interval.is_some() {
+                self.outbox.push(Command::StopWatchingHost);
+            }
+            let every =
+                Duration::from_millis(self.state.host.interval_ms.trim().parse().unwrap_or(1000).clamp(100, 60_000));
+            let ctx = self.repaint.clone();
+            let waker = Box::new(move || {
+                if let Some(c) = &ctx {
+                    c.request_repaint();
+                }
+            });
+            self.remote = Some(RemoteHost::attach(url, token, every, waker));
+        }
     }
 
     fn menu(&mut self, ui: &mut Ui) -> Option<MenuAction> {

@@ -31,6 +31,10 @@ enum Step {
     LinkUp,
     SetOption,
     ShowReceiver,
+    /// Another program's association (iperf3 in the lab), for the Host view.
+    ForeignTraffic,
+    WatchHost,
+    SelectForeign,
     Quit,
 }
 
@@ -47,6 +51,10 @@ const TIMELINE: &[(f64, Step)] = &[
     (1.5, Step::Shot("03-recovered-options-readback.png")),
     (0.5, Step::ShowReceiver),
     (1.5, Step::Shot("04-receiver-log-send.png")),
+    (0.5, Step::ForeignTraffic),
+    (1.0, Step::WatchHost),
+    (2.0, Step::SelectForeign),
+    (3.0, Step::Shot("05-host-view.png")),
     (1.0, Step::Quit),
 ];
 
@@ -61,13 +69,24 @@ pub struct Demo {
     out: PathBuf,
     requested: usize,
     saved: Arc<AtomicUsize>,
+    /// Programs the demo started (iperf3), ended when the demo ends.
+    programs: Vec<std::process::Child>,
     /// Set when a step failed; the demo stops and the process exits non-zero.
     pub failure: Option<String>,
 }
 
 impl Demo {
     pub fn new(out: PathBuf) -> Self {
-        Demo { last: None, next: 0, topo: None, out, requested: 0, saved: Arc::new(AtomicUsize::new(0)), failure: None }
+        Demo {
+            last: None,
+            next: 0,
+            topo: None,
+            out,
+            requested: 0,
+            saved: Arc::new(AtomicUsize::new(0)),
+            programs: Vec::new(),
+            failure: None,
+        }
     }
 
     fn ep(app: &InspectorApp, label: &str) -> Option<EpId> {
@@ -195,9 +214,51 @@ impl Demo {
                 app.state.send.stream = "3".into();
                 app.state.log.only_selected = true;
             }
+            Step::ForeignTraffic => {
+                let t = topo()?;
+                let server = TwoPaths::addr_b(1).to_string();
+                let run = |ns: &str, args: &[&str]| {
+                    std::process::Command::new("ip")
+                        .args(["netns", "exec", ns, "iperf3"])
+                        .args(args)
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .spawn()
+                        .map_err(|e| format!("start iperf3 in {ns}: {e}"))
+                };
+                self.programs.push(run(&t.b, &["-s", "-p", "5201"])?);
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                self.programs.push(run(&t.a, &["-c", &server, "-p", "5201", "--sctp", "-t", "60", "-b", "1M"])?);
+            }
+            Step::WatchHost => {
+                let ns = topo()?.a.clone();
+                app.state.centre = crate::app::CentreTab::Host;
+                app.state.host.netns = ns.clone();
+                app.outbox.push(Command::WatchHost { netns: Some(ns), interval_ms: 250, max_core_share: 0.2 });
+            }
+            Step::SelectForeign => {
+                let key = app
+                    .model
+                    .host
+                    .assocs
+                    .iter()
+                    .find(|(_, r)| r.assoc.owner.as_ref().is_some_and(|o| o.command == "iperf3"))
+                    .map(|(k, _)| *k)
+                    .ok_or("no iperf3 association in the Host view yet")?;
+                app.state.host.selected = Some(key);
+            }
             Step::Quit => {}
         }
         Ok(())
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        for p in &mut self.programs {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
     }
 }
 

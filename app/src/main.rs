@@ -34,6 +34,16 @@ enum Cmd {
         #[arg(long, default_value = "screenshots")]
         screenshots: PathBuf,
     },
+    /// Serve every SCTP association on this host (or in one network namespace) over HTTP with
+    /// no window: Prometheus metrics at /metrics, the latest snapshot as JSON at /api/snapshot.
+    ///
+    /// It listens on 127.0.0.1:9755 by default. The metrics reveal the peer addresses and the
+    /// owning processes of every association on the host, so binding a non-loopback address
+    /// is refused (exit status 2) unless a token is set: then every request needs
+    /// `Authorization: Bearer TOKEN`. Set the token in the environment variable
+    /// SCTP_INSPECTOR_TOKEN rather than with --token, which shows in `ps`. Stops with exit
+    /// status 0 on SIGTERM or SIGINT; exit status 2 when the address cannot be bound.
+    Agent(sctp_inspector::agent::AgentArgs),
 }
 
 fn native_options() -> eframe::NativeOptions {
@@ -63,6 +73,7 @@ impl eframe::App for DemoApp {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Cmd::Agent(args)) => return sctp_inspector::agent::main(args),
         Some(Cmd::Run { file, record, verbose }) => {
             let opts = sctp_inspector::headless::Options { record: record.as_deref(), verbose };
             return match sctp_inspector::headless::run(&file, &opts, &mut std::io::stdout()) {

@@ -116,13 +116,13 @@ impl HostChangeKind {
         let ip = |a: &Option<IpAddr>| a.map_or("none".to_string(), |a| a.to_string());
         match self {
             HostChangeKind::Appeared { state } => format!("appeared ({state:?})"),
-            HostChangeKind::State { from, to } => format!("state {from:?} → {to:?}"),
+            HostChangeKind::State { from, to } => format!("state {from:?} -> {to:?}"),
             HostChangeKind::PathState { addr, from, to } => {
-                format!("path {addr}: {} → {}", from.name(), to.name())
+                format!("path {addr}: {} -> {}", from.name(), to.name())
             }
             HostChangeKind::PathAdded { addr } => format!("path {addr} added"),
             HostChangeKind::PathRemoved { addr } => format!("path {addr} removed"),
-            HostChangeKind::PrimaryChanged { from, to } => format!("primary {} → {}", ip(from), ip(to)),
+            HostChangeKind::PrimaryChanged { from, to } => format!("primary {} -> {}", ip(from), ip(to)),
             HostChangeKind::Retransmits { chunks } => format!("{chunks} chunks retransmitted"),
             HostChangeKind::Gone => "gone".to_string(),
         }
@@ -272,11 +272,11 @@ impl HostModel {
             self.ended.push_back(key);
         }
         while self.ended.len() > self.limits.keep_ended {
-            if let Some(old) = self.ended.pop_front() {
-                if self.assocs.get(&old).is_some_and(|r| r.ended_at.is_some()) {
-                    self.assocs.remove(&old);
-                    self.history.remove(&old);
-                }
+            if let Some(old) = self.ended.pop_front()
+                && self.assocs.get(&old).is_some_and(|r| r.ended_at.is_some())
+            {
+                self.assocs.remove(&old);
+                self.history.remove(&old);
             }
         }
     }

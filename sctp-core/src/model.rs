@@ -153,6 +153,10 @@ pub struct Model {
     pub events_seen: u64,
     pub data_messages: u64,
     pub notifications: u64,
+    /// Every association in the watched namespace (the Host view).
+    pub host: crate::host::HostModel,
+    /// The host sampler's period in force, and whether it had to slow down.
+    pub host_interval: Option<(u64, bool)>,
     limits: Limits,
 }
 
@@ -179,6 +183,8 @@ impl Model {
             events_seen: 0,
             data_messages: 0,
             notifications: 0,
+            host: crate::host::HostModel::default(),
+            host_interval: None,
             limits,
         }
     }
@@ -317,6 +323,10 @@ impl Model {
             }
             Event::Warning { text } => self.log(t, LogKind::Warning, None, None, text.clone()),
             Event::SampleInterval { ms } => self.sample_interval_ms = *ms,
+            Event::HostSnapshot { snapshot, interval_ms, slowed } => {
+                self.host_interval = Some((*interval_ms, *slowed));
+                self.host.apply(t, (**snapshot).clone());
+            }
         }
     }
 

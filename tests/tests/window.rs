@@ -231,3 +231,76 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     assert!(text.lines().any(|l| l.starts_with("path 127.0.0.1:") && l.contains(" Cwnd,")), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A program this window does not own (iperf3, client and server) shows in the Host view
+/// with its owner, and selecting it says the view is read-only.
+#[test]
+fn the_host_view_shows_another_programs_association_read_only() {
+    let mut h = window();
+    let spawn = |args: &[&str]| {
+        std::process::Command::new("iperf3")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start iperf3 (the rig installs it)")
+    };
+    let mut server = spawn(&["-s", "-1", "-p", "5341"]);
+    std::thread::sleep(Duration::from_millis(400));
+    let mut client = spawn(&["-c", "127.0.0.1", "-p", "5341", "--sctp", "-t", "10", "-b", "1M"]);
+    h.get_by_label("Host: every association").click();
+    h.run_steps(2);
+    type_into(&h, "every ms", "200");
+    h.run_steps(1);
+    h.get_by_label("Watch").click();
+    until(&mut h, "an iperf3 association in the Host view", |app| {
+        app.model.host.assocs.values().any(|r| r.assoc.owner.as_ref().is_some_and(|o| o.command == "iperf3"))
+    });
+    h.run_steps(2);
+    let row = h.query_all_by_label_contains("iperf3 (").next().expect("a row labelled with the owner");
+    row.click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("read-only — the inspector does not own this socket").is_some());
+    assert!(h.query_by_label_contains("127.0.0.1 (primary) active").is_some(), "the primary path is marked");
+    let _ = client.kill();
+    let _ = server.kill();
+    let _ = (client.wait(), server.wait());
+}
+
+/// The window attached to an agent (as it would be to another host's): it shows the
+/// associations the agent's dump sees, here one a test endpoint holds.
+#[test]
+fn the_host_view_attaches_to_an_agent_with_a_token() {
+    let mut h = window();
+    let server = sctp_inspector_tests::open(sctp_core::EndpointConfig {
+        addrs: vec![[127, 0, 0, 1].into()],
+        port: 5351,
+        ..Default::default()
+    });
+    server.listen(4).unwrap();
+    let client = sctp_inspector_tests::open(sctp_core::EndpointConfig {
+        addrs: vec![[127, 0, 0, 1].into()],
+        ..Default::default()
+    });
+    client.connect(&["127.0.0.1:5351".parse().unwrap()], Duration::from_secs(5)).unwrap();
+    let (addr, agent) =
+        sctp_inspector::agent::spawn_for_test("127.0.0.1:0".parse().unwrap(), Some("s3cret"), None).expect("agent");
+    h.get_by_label("Host: every association").click();
+    h.run_steps(2);
+    type_into(&h, "agent", &format!("http://{addr}"));
+    h.get_by_role(Role::PasswordInput).set_text_value_accesskit("s3cret");
+    h.run_steps(1);
+    h.get_by_label("Attach").click();
+    until(&mut h, "the agent's associations in the Host view", |app| {
+        app.model.host.assocs.values().any(|r| r.assoc.diag.peer_port == 5351)
+    });
+    assert!(h.state().remote.as_ref().is_some_and(|r| r.last_error.is_none()));
+    h.run_steps(1);
+    assert!(h.query_by_label_contains(&format!("attached to http://{addr}")).is_some());
+    // A wrong token is refused and said so.
+    h.state_mut().attach(Some((format!("http://{addr}"), "wrong".into())));
+    until(&mut h, "the 401 to show", |app| {
+        app.remote.as_ref().and_then(|r| r.last_error.as_ref()).is_some_and(|e| e.contains("401"))
+    });
+    agent.stop().unwrap();
+}

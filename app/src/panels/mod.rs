@@ -3,6 +3,7 @@
 
 pub mod associations;
 pub mod endpoints;
+pub mod host;
 pub mod log;
 pub mod options;
 pub mod plots;

@@ -27,7 +27,9 @@ pub struct ProcPath {
     pub assoc_id: AssocId,
     /// Heartbeats enabled on this path.
     pub hb_active: bool,
-    pub rto_ms: u32,
+    /// The kernel prints the transport's rto raw, in jiffies (measured: 100 at HZ 100 for
+    /// the 1 s rto_min), unlike the dump and getsockopt, which give ms.
+    pub rto_jiffies: u32,
     pub path_max_rxt: u32,
     /// Retransmissions (timeouts) counted on this path.
     pub retransmissions: u32,
@@ -83,7 +85,7 @@ pub fn parse_remaddr(text: &str) -> (Vec<ProcPath>, u32) {
                 addr: parse_ip(t.first()?)?,
                 assoc_id: AssocId(t.get(1)?.parse().ok()?),
                 hb_active: t.get(2)?.parse::<u32>().ok()? != 0,
-                rto_ms: t.get(3)?.parse().ok()?,
+                rto_jiffies: t.get(3)?.parse().ok()?,
                 path_max_rxt: t.get(4)?.parse().ok()?,
                 retransmissions: t.get(5)?.parse().ok()?,
                 state: PathState::from_raw(t.get(7)?.parse().ok()?),
@@ -163,7 +165,7 @@ mod tests {
         let (p, bad) = parse_remaddr(REMADDR);
         assert_eq!(bad, 0);
         assert_eq!(p[2].state, PathState::Inactive);
-        assert_eq!((p[2].rto_ms, p[2].retransmissions, p[2].assoc_id), (3000, 7, AssocId(3)));
+        assert_eq!((p[2].rto_jiffies, p[2].retransmissions, p[2].assoc_id), (3000, 7, AssocId(3)));
         let index = ProcIndex::new(parse_assocs(ASSOCS).0, p);
         let id = index.assoc_id(442, 40781, 5000, &["127.0.0.1".parse().unwrap()]).unwrap();
         assert_eq!(id, AssocId(3));

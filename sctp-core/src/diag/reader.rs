@@ -209,7 +209,9 @@ impl HostSampler {
                                 (None, Some(prim)) if is_primary => prim.state,
                                 _ => PathState::Unknown,
                             },
-                            rto_ms: p.map(|p| p.rto_ms).or(diag.primary.filter(|_| is_primary).map(|p| p.rto_ms)),
+                            rto_ms: p
+                                .map(|p| self.hz.jiffies_to_ms(p.rto_jiffies).round() as u32)
+                                .or(diag.primary.filter(|_| is_primary).map(|p| p.rto_ms)),
                             retransmissions: p.map(|p| p.retransmissions),
                             hb_active: p.map(|p| p.hb_active),
                         }

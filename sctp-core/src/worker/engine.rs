@@ -58,6 +58,29 @@ struct PendingConnect {
     deadline: Instant,
 }
 
+/// The host view's sampler and its schedule.
+struct HostWatch {
+    sampler: crate::diag::reader::HostSampler,
+    asked: Duration,
+    every: Duration,
+    max_share: f64,
+    next: Instant,
+}
+
+impl HostWatch {
+    /// The next period: as asked, unless the last snapshot cost more than `max_share` of it.
+    fn reschedule(&mut self, cost: Duration, now: Instant) {
+        self.every = schedule_within_share(self.asked, cost, self.max_share);
+        self.next = now + self.every;
+    }
+}
+
+/// The sampling period that keeps `cost` within `max_share` of a core: `asked`, or longer.
+pub(crate) fn schedule_within_share(asked: Duration, cost: Duration, max_share: f64) -> Duration {
+    let floor = cost.div_f64(max_share.clamp(0.01, 1.0));
+    asked.max(floor)
+}
+
 pub(super) struct Engine {
     commands: Receiver<Request>,
     events: Sender<Stamped>,
@@ -70,6 +93,7 @@ pub(super) struct Engine {
     connects: Vec<PendingConnect>,
     sample_every: Duration,
     next_sample: Instant,
+    host: Option<HostWatch>,
     emitted: bool,
 }
 
@@ -94,6 +118,7 @@ impl Engine {
             connects: Vec::new(),
             sample_every,
             next_sample: start,
+            host: None,
             emitted: false,
         }
     }
@@ -133,6 +158,9 @@ impl Engine {
                 self.sample_all();
                 self.next_sample = Instant::now() + self.sample_every;
             }
+            if self.host.as_ref().is_some_and(|h| Instant::now() >= h.next) {
+                self.sample_host();
+            }
             if std::mem::take(&mut self.emitted) {
                 (self.waker)();
             }
@@ -144,6 +172,9 @@ impl Engine {
     fn poll(&mut self) -> Vec<(EpId, i16)> {
         let now = Instant::now();
         let mut due = self.next_sample;
+        if let Some(h) = &self.host {
+            due = due.min(h.next);
+        }
         due = self.bursts.iter().map(|b| b.next).fold(due, Instant::min);
         due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
         // Round up: a timeout rounded down to 0 ms would spin until the deadline.
@@ -313,6 +344,26 @@ impl Engine {
                 self.sample_every = Duration::from_millis(ms);
                 self.next_sample = Instant::now();
                 self.emit(Event::SampleInterval { ms });
+                Ok(Reply::Done)
+            }
+            Command::WatchHost { netns, interval_ms, max_core_share } => {
+                if !(100..=60_000).contains(&interval_ms) {
+                    return Err(Error::invalid("watch the host", format!("{interval_ms} ms out of range 100..=60000")));
+                }
+                if !(0.01..=1.0).contains(&max_core_share) {
+                    return Err(Error::invalid(
+                        "watch the host",
+                        format!("core share {max_core_share} out of range 0.01..=1"),
+                    ));
+                }
+                let sampler = crate::diag::reader::HostSampler::open(netns.as_deref())?;
+                let asked = Duration::from_millis(interval_ms);
+                self.host =
+                    Some(HostWatch { sampler, asked, every: asked, max_share: max_core_share, next: Instant::now() });
+                Ok(Reply::Done)
+            }
+            Command::StopWatchingHost => {
+                self.host = None;
                 Ok(Reply::Done)
             }
             Command::Send { .. } | Command::Connect { .. } => unreachable!("handled in execute"),
@@ -521,6 +572,24 @@ impl Engine {
         }
     }
 
+    fn sample_host(&mut self) {
+        let Some(h) = self.host.as_mut() else { return };
+        let started = Instant::now();
+        let result = h.sampler.snapshot();
+        let now = Instant::now();
+        h.reschedule(now - started, now);
+        let interval_ms = h.every.as_millis() as u64;
+        let slowed = h.every > h.asked;
+        match result {
+            Ok(snapshot) => self.emit(Event::HostSnapshot { snapshot: Box::new(snapshot), interval_ms, slowed }),
+            Err(e) => {
+                // A failing dump would fail every tick: stop and say why once.
+                self.host = None;
+                self.emit(Event::Warning { text: format!("host view stopped: {e}") });
+            }
+        }
+    }
+
     fn sample_all(&mut self) {
         let ids: Vec<EpId> = self.slots.keys().copied().collect();
         for ep in ids {
@@ -572,5 +641,21 @@ fn readback_template(value: &OptionValue) -> OptionValue {
             OptionValue::PeerAddrParams(PeerAddrParams { address: p.address, ..PeerAddrParams::default() })
         }
         other => other.option_name().default_value(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schedule_within_share;
+    use std::time::Duration;
+
+    #[test]
+    fn the_host_period_stretches_to_keep_within_its_core_share() {
+        let ms = Duration::from_millis;
+        assert_eq!(schedule_within_share(ms(100), ms(5), 0.2), ms(100));
+        // 50 ms of work may take 20 % of a core only every 250 ms.
+        assert_eq!(schedule_within_share(ms(100), ms(50), 0.2), ms(250));
+        // A nonsense share is clamped rather than dividing by zero.
+        assert_eq!(schedule_within_share(ms(100), ms(1), 0.0), ms(100));
     }
 }

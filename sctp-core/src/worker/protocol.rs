@@ -89,6 +89,15 @@ pub enum Command {
     SetSampleInterval {
         ms: u64,
     },
+    /// Watch every association in a network namespace (`None`: the worker's own) through
+    /// the sctp_diag dump, every `interval_ms`, never spending more than `max_core_share`
+    /// of a core on it (the period stretches instead, and the snapshot says so).
+    WatchHost {
+        netns: Option<String>,
+        interval_ms: u64,
+        max_core_share: f64,
+    },
+    StopWatchingHost,
 }
 
 impl Command {
@@ -104,7 +113,7 @@ impl Command {
     pub fn endpoint(&self) -> Option<EpId> {
         use Command::*;
         match self {
-            Open { .. } | SetSampleInterval { .. } => None,
+            Open { .. } | SetSampleInterval { .. } | WatchHost { .. } | StopWatchingHost => None,
             Close { ep }
             | Listen { ep, .. }
             | BindxAdd { ep, .. }
@@ -158,6 +167,11 @@ impl Command {
                 format!("{} {} on ep{}", if *on { "subscribe" } else { "unsubscribe" }, kind.name(), ep.0)
             }
             SetSampleInterval { ms } => format!("sample every {ms} ms"),
+            WatchHost { netns, interval_ms, .. } => format!(
+                "watch every association in {} every {interval_ms} ms",
+                netns.as_deref().map_or("this namespace".to_string(), |n| format!("namespace {n}"))
+            ),
+            StopWatchingHost => "stop watching the host".to_string(),
         }
     }
 }
@@ -245,6 +259,13 @@ pub enum Event {
     /// The sampler\'s new period.
     SampleInterval {
         ms: u64,
+    },
+    /// One look at every association in the watched namespace.
+    HostSnapshot {
+        snapshot: Box<crate::diag::reader::HostSnapshot>,
+        /// The period in force: longer than asked when the dump cost more than its share.
+        interval_ms: u64,
+        slowed: bool,
     },
 }
 

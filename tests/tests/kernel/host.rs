@@ -84,6 +84,8 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     assert!(a.assoc_id.is_some(), "joined with /proc/net/sctp/assocs");
     assert_eq!(a.paths.len(), 1);
     assert!(a.paths[0].primary && a.paths[0].state == PathState::Active);
+    // /proc/net/sctp/remaddr prints rto in jiffies; converted, it is the dump's rto in ms.
+    assert_eq!(a.paths[0].rto_ms, a.diag.primary.map(|p| p.rto_ms), "{:?}", a.paths[0]);
     let p = a.diag.primary.expect("sctp_info carries the primary path");
     assert!(p.cwnd > 0 && p.rto_ms > 0, "{p:?}");
 
