@@ -34,6 +34,7 @@ fn spawn(cmd: &str, args: &[&str]) -> Program {
 }
 
 /// Snapshots until `found` picks something, up to `timeout`; the last snapshot on failure.
+/// Owners of new sockets are looked up at most every 2 s, so a test waits for them too.
 fn wait_snapshot<T>(s: &mut HostSampler, timeout: Duration, mut found: impl FnMut(&HostSnapshot) -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
     loop {
@@ -99,7 +100,10 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     assert_eq!(field(&ss, "maxseg").parse::<u32>().unwrap(), a.diag.maxseg);
     // The server's side is there too, owned by the other iperf3.
     let server_side = wait_snapshot(&mut s, Duration::from_secs(5), |snap| {
-        snap.assocs.iter().find(|b| b.diag.local_port == 5321 && b.diag.tag == a.diag.peer_tag).cloned()
+        snap.assocs
+            .iter()
+            .find(|b| b.diag.local_port == 5321 && b.diag.tag == a.diag.peer_tag && b.owner.is_some())
+            .cloned()
     });
     assert_eq!(server_side.diag.peer_tag, a.diag.tag);
     assert_eq!(server_side.owner.as_ref().map(|o| o.command.as_str()), Some("iperf3"));
@@ -111,7 +115,7 @@ fn a_sctp_darn_listener_and_our_client_agree_with_getsockopt() {
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
     // sctp_darn's listening endpoint, owned by sctp_darn.
     let ep = wait_snapshot(&mut s, Duration::from_secs(5), |snap| {
-        snap.endpoints.iter().find(|e| e.diag.port == 5322 && e.diag.listening).cloned()
+        snap.endpoints.iter().find(|e| e.diag.port == 5322 && e.diag.listening && e.owner.is_some()).cloned()
     });
     assert_eq!(ep.owner.map(|o| o.command), Some("sctp_darn".to_string()));
 
