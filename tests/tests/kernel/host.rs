@@ -75,7 +75,10 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
     // The client's data association: the peer port is the server's.
     let a = wait_snapshot(&mut s, Duration::from_secs(10), |snap| {
-        snap.assocs.iter().find(|a| a.diag.peer_port == 5321 && a.diag.state == AssocState::Established).cloned()
+        snap.assocs
+            .iter()
+            .find(|a| a.diag.peer_port == 5321 && a.diag.state == AssocState::Established && a.owner.is_some())
+            .cloned()
     });
     let owner = a.owner.as_ref().expect("the owning process is found (root in the rig)");
     assert_eq!(owner.command, "iperf3");
