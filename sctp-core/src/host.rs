@@ -339,8 +339,9 @@ pub fn diff(prev: Option<&HostAssoc>, now: &HostAssoc) -> Vec<HostChangeKind> {
         out.push(HostChangeKind::State { from: prev.diag.state, to: now.diag.state });
     }
     let primary = |a: &HostAssoc| a.paths.iter().find(|p| p.primary).map(|p| p.addr);
-    if primary(prev) != primary(now) {
-        out.push(HostChangeKind::PrimaryChanged { from: primary(prev), to: primary(now) });
+    let (from, to) = (primary(prev), primary(now));
+    if from != to {
+        out.push(HostChangeKind::PrimaryChanged { from, to });
     }
     for p in &now.paths {
         match prev.paths.iter().find(|q| q.addr == p.addr) {

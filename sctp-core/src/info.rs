@@ -38,6 +38,22 @@ impl AssocState {
             v => Self::Other(v),
         }
     }
+
+    /// The `sstat_state` number of this state (the inverse of `from_raw`).
+    pub fn raw(self) -> i32 {
+        match self {
+            Self::Empty => 0,
+            Self::Closed => 1,
+            Self::CookieWait => 2,
+            Self::CookieEchoed => 3,
+            Self::Established => 4,
+            Self::ShutdownPending => 5,
+            Self::ShutdownSent => 6,
+            Self::ShutdownReceived => 7,
+            Self::ShutdownAckSent => 8,
+            Self::Other(v) => v,
+        }
+    }
 }
 
 /// `spinfo_state` (enum sctp_spinfo_state).
@@ -241,6 +257,9 @@ mod tests {
     #[test]
     fn unknown_states_are_kept() {
         assert_eq!(AssocState::from_raw(42), AssocState::Other(42));
+        for v in 0..=9 {
+            assert_eq!(AssocState::from_raw(v).raw(), v, "raw() inverts from_raw for {v}");
+        }
         assert_eq!(PathState::from_raw(0xffff), PathState::Unknown);
         assert_eq!(PathState::from_raw(9), PathState::Other(9));
     }

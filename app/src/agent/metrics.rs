@@ -63,22 +63,6 @@ const STATES: [(AssocState, &str); 9] = [
     (AssocState::ShutdownAckSent, "shutdown_ack_sent"),
 ];
 
-/// `sstat_state`'s number for a state (what the kernel's SCTP_STATUS reports).
-pub fn state_code(state: AssocState) -> i64 {
-    match state {
-        AssocState::Empty => 0,
-        AssocState::Closed => 1,
-        AssocState::CookieWait => 2,
-        AssocState::CookieEchoed => 3,
-        AssocState::Established => 4,
-        AssocState::ShutdownPending => 5,
-        AssocState::ShutdownSent => 6,
-        AssocState::ShutdownReceived => 7,
-        AssocState::ShutdownAckSent => 8,
-        AssocState::Other(v) => i64::from(v),
-    }
-}
-
 /// A label value as the text format needs it: `\` `"` and newline escaped.
 pub fn escape_label_value(v: &str, out: &mut String) {
     for c in v.chars() {
@@ -346,7 +330,7 @@ const ASSOC_FAMILIES: &[(&str, Kind, &str, AssocValue)] = &[
         "sctp_assoc_state",
         Kind::Gauge,
         "Association state, numbered as SCTP_STATUS's sstat_state: 0 empty, 1 closed, 2 cookie_wait, 3 cookie_echoed, 4 established, 5 shutdown_pending, 6 shutdown_sent, 7 shutdown_received, 8 shutdown_ack_sent.",
-        |a| Some(Num::I(state_code(a.diag.state))),
+        |a| Some(Num::I(i64::from(a.diag.state.raw()))),
     ),
     ("sctp_assoc_peer_rwnd_bytes", Kind::Gauge, "The peer's receive window.", |a| Some(a.diag.peer_rwnd.into())),
     ("sctp_assoc_local_rwnd_bytes", Kind::Gauge, "The receive window this host advertises.", |a| {

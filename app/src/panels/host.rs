@@ -111,10 +111,32 @@ fn peer_text(r: &HostRow) -> String {
     }
 }
 
+/// What a row is sorted by, worked out once per row rather than once per comparison.
+enum SortKey {
+    Text(String),
+    Number(f64),
+}
+
+fn sort_key(r: &HostRow, sort: SortBy) -> SortKey {
+    let p = r.assoc.diag.primary;
+    let number = |v: Option<f64>| SortKey::Number(v.unwrap_or(0.0));
+    match sort {
+        SortBy::Owner => SortKey::Text(owner_text(r)),
+        SortBy::Local => SortKey::Text(local_text(r)),
+        SortBy::Peer => SortKey::Text(peer_text(r)),
+        SortBy::State => SortKey::Text(format!("{:?}", r.assoc.diag.state)),
+        SortBy::Cwnd => number(p.map(|p| f64::from(p.cwnd))),
+        SortBy::Srtt => number(p.map(|p| p.srtt_ms)),
+        SortBy::Rto => number(p.map(|p| f64::from(p.rto_ms))),
+        SortBy::Rwnd => number(Some(f64::from(r.assoc.diag.peer_rwnd))),
+        SortBy::Retransmits => number(Some(r.assoc.diag.stats.retransmitted_chunks as f64)),
+    }
+}
+
 /// Rows that match `filter` (owner, addresses, state; case-insensitive), sorted.
 pub fn visible_rows<'a>(host: &'a HostModel, filter: &str, sort: SortBy, descending: bool) -> Vec<&'a HostRow> {
     let needle = filter.trim().to_lowercase();
-    let mut rows: Vec<&HostRow> = host
+    let mut keyed: Vec<(SortKey, &HostRow)> = host
         .assocs
         .values()
         .filter(|r| {
@@ -123,29 +145,19 @@ pub fn visible_rows<'a>(host: &'a HostModel, filter: &str, sort: SortBy, descend
                     .iter()
                     .any(|t| t.to_lowercase().contains(&needle))
         })
+        .map(|r| (sort_key(r, sort), r))
         .collect();
-    let num = |r: &HostRow| -> f64 {
-        let p = r.assoc.diag.primary;
-        match sort {
-            SortBy::Cwnd => p.map_or(0.0, |p| f64::from(p.cwnd)),
-            SortBy::Srtt => p.map_or(0.0, |p| p.srtt_ms),
-            SortBy::Rto => p.map_or(0.0, |p| f64::from(p.rto_ms)),
-            SortBy::Rwnd => f64::from(r.assoc.diag.peer_rwnd),
-            SortBy::Retransmits => r.assoc.diag.stats.retransmitted_chunks as f64,
-            _ => 0.0,
-        }
-    };
-    rows.sort_by(|a, b| {
-        let o = match sort {
-            SortBy::Owner => owner_text(a).cmp(&owner_text(b)),
-            SortBy::Local => local_text(a).cmp(&local_text(b)),
-            SortBy::Peer => peer_text(a).cmp(&peer_text(b)),
-            SortBy::State => format!("{:?}", a.assoc.diag.state).cmp(&format!("{:?}", b.assoc.diag.state)),
-            _ => num(a).total_cmp(&num(b)),
+    keyed.sort_by(|(a, _), (b, _)| {
+        let o = match (a, b) {
+            (SortKey::Text(a), SortKey::Text(b)) => a.cmp(b),
+            (SortKey::Number(a), SortKey::Number(b)) => a.total_cmp(b),
+            // One `sort` gives every row the same kind of key.
+            (SortKey::Text(_), SortKey::Number(_)) => std::cmp::Ordering::Less,
+            (SortKey::Number(_), SortKey::Text(_)) => std::cmp::Ordering::Greater,
         };
         if descending { o.reverse() } else { o }
     });
-    rows
+    keyed.into_iter().map(|(_, r)| r).collect()
 }
 
 impl HostPanel {

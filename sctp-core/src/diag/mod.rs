@@ -19,7 +19,7 @@ pub mod reader;
 use crate::addr;
 use crate::hz::KernelHz;
 use crate::info::{AssocState, AssocStats, PathState};
-use crate::sys::{self, ffi};
+use crate::sys::{self, Zeroable, ffi};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::mem::size_of;
@@ -222,21 +222,10 @@ impl DumpDecoder {
     /// One datagram (it may hold many messages). Returns `Ok(true)` once NLMSG_DONE ended
     /// the reply to the current request; the next datagram starts the next request's reply
     /// (the dump asks once per address family).
-    pub fn feed(&mut self, mut data: &[u8]) -> Result<bool, DumpError> {
-        let hdr_len = size_of::<ffi::nlmsghdr>();
+    pub fn feed(&mut self, data: &[u8]) -> Result<bool, DumpError> {
         self.done = false;
-        while data.len() >= hdr_len && !self.done {
-            let Some(hdr) = sys::read_struct::<ffi::nlmsghdr>(data) else { break };
-            let len = hdr.nlmsg_len as usize;
-            if len < hdr_len || len > data.len() {
-                self.dump.malformed += 1;
-                return Err(DumpError::Malformed(format!(
-                    "netlink message of {len} bytes in a datagram of {}",
-                    data.len()
-                )));
-            }
-            let body = &data[hdr_len..len];
-            data = &data[align(len).min(data.len())..];
+        for item in NlMessages(data) {
+            let (hdr, body) = item.inspect_err(|_| self.dump.malformed += 1)?;
             if hdr.nlmsg_seq != self.seq {
                 // Left over from an earlier, abandoned dump on the same socket.
                 continue;
@@ -245,13 +234,11 @@ impl DumpDecoder {
                 self.dump.interrupted = true;
             }
             match hdr.nlmsg_type {
-                ffi::NLMSG_DONE => self.done = true,
-                ffi::NLMSG_ERROR => {
-                    let err = sys::read_struct::<ffi::nlmsgerr>(body).map_or(0, |e| e.error);
-                    if err != 0 {
-                        return Err(DumpError::Kernel(-err));
-                    }
+                ffi::NLMSG_DONE => {
+                    self.done = true;
+                    break;
                 }
+                ffi::NLMSG_ERROR => kernel_error(body)?,
                 ffi::SOCK_DIAG_BY_FAMILY => self.message(body),
                 _ => {}
             }
@@ -304,6 +291,9 @@ impl DumpDecoder {
             }
             Some(_) if self.dump.assocs.len() >= MAX_ASSOCS => self.dump.dropped += 1,
             Some(peers) => {
+                // Without INET_DIAG_INFO (never seen: the request asks for it) the numbers
+                // read 0 and there is no primary path.
+                let i = info.unwrap_or_else(ffi::sctp_info::zeroed);
                 let assoc = DiagAssoc {
                     inode: msg.idiag_inode,
                     uid: msg.idiag_uid,
@@ -312,24 +302,24 @@ impl DumpDecoder {
                     locals,
                     peers,
                     state: AssocState::from_raw(i32::from(msg.idiag_state) + 1),
-                    tag: info.map_or(0, |i| i.sctpi_tag),
-                    peer_tag: info.map_or(0, |i| i.sctpi_peer_tag),
-                    local_rwnd: info.map_or(0, |i| i.sctpi_rwnd),
-                    peer_rwnd: info.map_or(0, |i| i.sctpi_peer_rwnd),
-                    unacked: info.map_or(0, |i| i.sctpi_unackdata),
-                    pending: info.map_or(0, |i| i.sctpi_penddata),
-                    inbound_streams: info.map_or(0, |i| i.sctpi_instrms),
-                    outbound_streams: info.map_or(0, |i| i.sctpi_outstrms),
-                    in_queue: info.map_or(0, |i| i.sctpi_inqueue),
-                    out_queue: info.map_or(0, |i| i.sctpi_outqueue),
-                    overall_error: info.map_or(0, |i| i.sctpi_overall_error),
-                    max_burst: info.map_or(0, |i| i.sctpi_max_burst),
-                    maxseg: info.map_or(0, |i| i.sctpi_maxseg),
-                    peer_capable: PeerCapable::from_bits(info.map_or(0, |i| i.sctpi_peer_capable)),
+                    tag: i.sctpi_tag,
+                    peer_tag: i.sctpi_peer_tag,
+                    local_rwnd: i.sctpi_rwnd,
+                    peer_rwnd: i.sctpi_peer_rwnd,
+                    unacked: i.sctpi_unackdata,
+                    pending: i.sctpi_penddata,
+                    inbound_streams: i.sctpi_instrms,
+                    outbound_streams: i.sctpi_outstrms,
+                    in_queue: i.sctpi_inqueue,
+                    out_queue: i.sctpi_outqueue,
+                    overall_error: i.sctpi_overall_error,
+                    max_burst: i.sctpi_max_burst,
+                    maxseg: i.sctpi_maxseg,
+                    peer_capable: PeerCapable::from_bits(i.sctpi_peer_capable),
                     recv_queue_bytes: msg.idiag_rqueue,
                     send_queue_bytes: msg.idiag_wqueue,
                     t3_rtx_expires_ms: (msg.idiag_timer != 0).then_some(msg.idiag_expires),
-                    stats: info.map(|i| stats(&i)).unwrap_or_default(),
+                    stats: stats(&i),
                     primary: info.map(|i| primary(&i, self.hz)),
                 };
                 self.dump.assocs.push(assoc);
@@ -398,31 +388,52 @@ fn primary(i: &ffi::sctp_info, hz: KernelHz) -> DiagPrimary {
 
 /// Whether a datagram ends the reply to `seq` (NLMSG_DONE), without decoding its messages;
 /// an NLMSG_ERROR is the kernel's errno.
-pub fn reply_ends(mut data: &[u8], seq: u32) -> Result<bool, DumpError> {
-    let hdr_len = size_of::<ffi::nlmsghdr>();
-    while let Some(hdr) = sys::read_struct::<ffi::nlmsghdr>(data).filter(|_| data.len() >= hdr_len) {
-        let len = hdr.nlmsg_len as usize;
-        if len < hdr_len || len > data.len() {
-            return Err(DumpError::Malformed(format!(
-                "netlink message of {len} bytes in a datagram of {}",
-                data.len()
-            )));
+pub fn reply_ends(data: &[u8], seq: u32) -> Result<bool, DumpError> {
+    for item in NlMessages(data) {
+        let (hdr, body) = item?;
+        match hdr.nlmsg_type {
+            _ if hdr.nlmsg_seq != seq => {}
+            ffi::NLMSG_DONE => return Ok(true),
+            ffi::NLMSG_ERROR => kernel_error(body)?,
+            _ => {}
         }
-        if hdr.nlmsg_seq == seq {
-            match hdr.nlmsg_type {
-                ffi::NLMSG_DONE => return Ok(true),
-                ffi::NLMSG_ERROR => {
-                    let err = sys::read_struct::<ffi::nlmsgerr>(&data[hdr_len..len]).map_or(0, |e| e.error);
-                    if err != 0 {
-                        return Err(DumpError::Kernel(-err));
-                    }
-                }
-                _ => {}
-            }
-        }
-        data = &data[align(len).min(data.len())..];
     }
     Ok(false)
+}
+
+/// The netlink messages of one datagram: each header with its body. A length that does
+/// not fit the datagram ends the walk with an error.
+struct NlMessages<'a>(&'a [u8]);
+
+impl<'a> Iterator for NlMessages<'a> {
+    type Item = Result<(ffi::nlmsghdr, &'a [u8]), DumpError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let data = self.0;
+        let hdr_len = size_of::<ffi::nlmsghdr>();
+        if data.len() < hdr_len {
+            return None;
+        }
+        let hdr = sys::read_struct::<ffi::nlmsghdr>(data)?;
+        let len = hdr.nlmsg_len as usize;
+        if len < hdr_len || len > data.len() {
+            self.0 = &[];
+            return Some(Err(DumpError::Malformed(format!(
+                "netlink message of {len} bytes in a datagram of {}",
+                data.len()
+            ))));
+        }
+        self.0 = &data[align(len).min(data.len())..];
+        Some(Ok((hdr, &data[hdr_len..len])))
+    }
+}
+
+/// An NLMSG_ERROR body: 0 is an acknowledgement, anything else the kernel's (negated) errno.
+fn kernel_error(body: &[u8]) -> Result<(), DumpError> {
+    match sys::read_struct::<ffi::nlmsgerr>(body).map_or(0, |e| e.error) {
+        0 => Ok(()),
+        err => Err(DumpError::Kernel(-err)),
+    }
 }
 
 /// Decodes a whole reply (all datagrams back to back, as a capture stores them).

@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::{Read, Seek};
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::OwnedFd;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One path of a host association: every path has state and rto (from
 /// /proc/net/sctp/remaddr); cwnd and srtt only the primary (from the dump).
@@ -112,6 +112,7 @@ impl HostSampler {
             Some(ns) => in_netns(ns, open_all)?,
             None => open_all()?,
         };
+        // The kernel answers at once; the timeout only keeps a lost reply from hanging the worker.
         let timeout = libc::timeval { tv_sec: 2, tv_usec: 0 };
         sys::setsockopt(&sock, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeout)
             .context(|| "set a receive timeout on the sock_diag socket".into())?;
@@ -265,18 +266,6 @@ impl HostSampler {
             warnings.push(format!("{} lines of /proc/net/sctp/assocs and remaddr could not be read", bad_a + bad_p));
         }
         Some(ProcIndex::new(a, p))
-    }
-
-    /// The sampler's cost so far: how often it walked /proc for owners.
-    pub fn owner_scans(&self) -> u64 {
-        self.owners.scans
-    }
-
-    /// How long the socket waits for the kernel's answer before giving up.
-    pub fn set_timeout(&self, timeout: Duration) -> Result<()> {
-        let tv = libc::timeval { tv_sec: timeout.as_secs() as i64, tv_usec: timeout.subsec_micros() as i64 };
-        sys::setsockopt(&self.sock, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)
-            .context(|| "set a receive timeout on the sock_diag socket".into())
     }
 }
 
