@@ -268,6 +268,11 @@ impl Endpoint {
         self.family
     }
 
+    /// The named network namespace the socket was opened in (`None`: the process's own).
+    pub fn netns(&self) -> Option<&str> {
+        self.netns.as_deref()
+    }
+
     /// listen(2). One-to-many: `backlog` 0 stops accepting new associations, > 0 starts.
     /// One-to-one: the accept queue length.
     pub fn listen(&self, backlog: i32) -> Result<()> {
@@ -566,7 +571,6 @@ impl Endpoint {
         Ok(())
     }
 
-    /// getsockopt(SCTP_STATUS).
     /// The socket's inode (what the sock_diag dump and /proc name it by): stat(2) of
     /// /proc/self/fd/N, which follows the link to the socket.
     pub fn inode(&self) -> Result<u32> {
@@ -576,6 +580,7 @@ impl Endpoint {
         Ok(meta.ino() as u32)
     }
 
+    /// getsockopt(SCTP_STATUS).
     pub fn status(&self, assoc: AssocId) -> Result<Status> {
         let mut raw = ffi::sctp_status::zeroed();
         raw.sstat_assoc_id = assoc.0;

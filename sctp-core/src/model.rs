@@ -157,6 +157,10 @@ pub struct Model {
     pub host: crate::host::HostModel,
     /// The host sampler's period in force, and whether it had to slow down.
     pub host_interval: Option<(u64, bool)>,
+    /// How the worker samples its own associations, the period in force, and whether it
+    /// had to slow down to stay within its share of a core.
+    pub sampling: Option<(crate::worker::SampleMethod, u64, bool)>,
+    pub sampler_share_percent: u8,
     limits: Limits,
 }
 
@@ -185,6 +189,8 @@ impl Model {
             notifications: 0,
             host: crate::host::HostModel::default(),
             host_interval: None,
+            sampling: None,
+            sampler_share_percent: 25,
             limits,
         }
     }
@@ -323,6 +329,15 @@ impl Model {
             }
             Event::Warning { text } => self.log(t, LogKind::Warning, None, None, text.clone()),
             Event::SampleInterval { ms } => self.sample_interval_ms = *ms,
+            Event::Sampling { method, period_ms, slowed, share_percent } => {
+                self.sampler_share_percent = *share_percent;
+                if let crate::worker::SampleMethod::Getsockopt { why } = method
+                    && !matches!(&self.sampling, Some((crate::worker::SampleMethod::Getsockopt { .. }, ..)))
+                {
+                    self.log(t, LogKind::Warning, None, None, format!("sampling by getsockopt: {why}"));
+                }
+                self.sampling = Some((method.clone(), *period_ms, *slowed));
+            }
             Event::HostSnapshot { snapshot, interval_ms, slowed } => {
                 self.host_interval = Some((*interval_ms, *slowed));
                 self.host.apply(t, (**snapshot).clone());

@@ -2,7 +2,7 @@
 
 use sctp_core::model::{AssocMetric, Model, PathMetric, SeriesKey};
 use sctp_core::options::{OptionValue, RtoInfo};
-use sctp_core::worker::{Command, EpId, Event, Reply, Stamped, WorkerHandle};
+use sctp_core::worker::{Command, EpId, Event, Reply, SampleMethod, Stamped, WorkerHandle};
 use sctp_core::{EndpointConfig, Scope, SendInfo, Style};
 use sctp_inspector_tests::require_kernel_sctp;
 use sctp_inspector_tests::topology::{TwoPaths, two_paths};
@@ -131,6 +131,11 @@ fn connect_send_receive_and_sample_through_the_worker() {
         |e| matches!(&e.event, Event::Sample { ep, assoc: a, .. } if *ep == client && *a == assoc),
     );
     let view = &h.model.endpoints[&client].assocs[&assoc];
+    assert!(
+        matches!(h.model.sampling, Some((SampleMethod::Dump, _, false))),
+        "sampled by the sock_diag dump, within its share: {:?}",
+        h.model.sampling
+    );
     assert_eq!(view.status.unwrap().outbound_streams, 4);
     assert_eq!(view.paths.len(), 1);
     assert_eq!(view.paths[0].addr, Some(addr));

@@ -4,11 +4,12 @@
 use super::Ctx;
 use crate::widgets::error_line;
 use egui::{Color32, Ui};
-use sctp_core::worker::Command;
+use sctp_core::worker::{Command, SampleMethod};
 
 pub struct StatusBar;
 
 const RATES_MS: [u64; 5] = [50, 100, 250, 500, 1000];
+const SHARES: [u8; 4] = [10, 25, 50, 100];
 
 impl StatusBar {
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx) {
@@ -34,6 +35,36 @@ impl StatusBar {
                     cx.out.push(Command::SetSampleInterval { ms });
                 }
             }
+            if let Some((method, period_ms, slowed)) = &cx.model.sampling {
+                let by = match method {
+                    SampleMethod::Dump => ui.label("by sock_diag dump").on_hover_text(
+                        "One netlink dump per namespace reads every association; getsockopt only for the \
+                         other paths of associations that moved a packet.",
+                    ),
+                    SampleMethod::Getsockopt { why } => ui
+                        .colored_label(Color32::from_rgb(230, 160, 40), "by getsockopt")
+                        .on_hover_text(format!("Three calls per association: {why}")),
+                };
+                by.on_hover_text("How the worker samples its own associations");
+                if *slowed {
+                    ui.colored_label(
+                        Color32::from_rgb(230, 160, 40),
+                        format!("slowed to every {period_ms} ms to stay within its share of a core"),
+                    );
+                }
+            }
+            let share = cx.model.sampler_share_percent;
+            egui::ComboBox::from_id_salt("sampler-share")
+                .selected_text(format!("max {share} % CPU"))
+                .show_ui(ui, |ui| {
+                    for p in SHARES {
+                        if ui.selectable_label(share == p, format!("at most {p} % of a core")).clicked() && share != p {
+                            cx.out.push(Command::SetSamplerShare { percent: p });
+                        }
+                    }
+                })
+                .response
+                .on_hover_text("The most of a core sampling may take; past it, the period stretches");
             ui.separator();
             let open = cx.model.endpoints.values().filter(|v| !v.closed).count();
             let assocs: usize = cx

@@ -2,8 +2,9 @@
 //! read messages and notifications, pace bursts, and sample every association.
 
 use super::Waker;
+use super::dump_sampler::DumpSampler;
 use super::protocol::*;
-use super::sampler::Sampler;
+use super::sampler::{Sample, Sampler};
 use crate::endpoint::{Endpoint, EndpointConfig, Style};
 use crate::error::{Error, Result};
 use crate::hz::KernelHz;
@@ -58,6 +59,14 @@ struct PendingConnect {
     deadline: Instant,
 }
 
+/// The share of a core sampling the worker's own associations may take by default.
+const DEFAULT_SAMPLE_SHARE: u8 = 25;
+/// How long to wait before opening a failed dump source again.
+const DUMP_RETRY: Duration = Duration::from_secs(10);
+
+/// A namespace's dump sampler, or why there is none (and when to try again).
+type DumpSource = std::result::Result<DumpSampler, (String, Instant)>;
+
 /// The host view's sampler and its schedule.
 struct HostWatch {
     sampler: crate::diag::reader::HostSampler,
@@ -93,6 +102,12 @@ pub(super) struct Engine {
     connects: Vec<PendingConnect>,
     sample_every: Duration,
     next_sample: Instant,
+    /// Percent of a core sampling may take.
+    sample_share: u8,
+    /// One dump sampler per network namespace the worker's endpoints live in.
+    dumps: BTreeMap<Option<String>, DumpSource>,
+    /// What `Event::Sampling` said last.
+    sampling_said: Option<Event>,
     host: Option<HostWatch>,
     emitted: bool,
 }
@@ -118,6 +133,9 @@ impl Engine {
             connects: Vec::new(),
             sample_every,
             next_sample: start,
+            sample_share: DEFAULT_SAMPLE_SHARE,
+            dumps: BTreeMap::new(),
+            sampling_said: None,
             host: None,
             emitted: false,
         }
@@ -156,7 +174,6 @@ impl Engine {
             self.check_connects();
             if Instant::now() >= self.next_sample {
                 self.sample_all();
-                self.next_sample = Instant::now() + self.sample_every;
             }
             if self.host.as_ref().is_some_and(|h| Instant::now() >= h.next) {
                 self.sample_host();
@@ -346,6 +363,13 @@ impl Engine {
                 self.emit(Event::SampleInterval { ms });
                 Ok(Reply::Done)
             }
+            Command::SetSamplerShare { percent } => {
+                if !(1..=100).contains(&percent) {
+                    return Err(Error::invalid("set the sampler's share", format!("{percent} % out of range 1..=100")));
+                }
+                self.sample_share = percent;
+                Ok(Reply::Done)
+            }
             Command::WatchHost { netns, interval_ms, max_core_share } => {
                 if !(100..=60_000).contains(&interval_ms) {
                     return Err(Error::invalid("watch the host", format!("{interval_ms} ms out of range 100..=60000")));
@@ -478,6 +502,13 @@ impl Engine {
                 {
                     slot.sampler.invalidate(*assoc);
                 }
+                // Any path change: the dump sampler reads every path of it next tick.
+                if let Notification::PeerAddrChange { assoc, .. } = &n
+                    && let Some(slot) = self.slots.get(&ep)
+                    && let Some(Ok(d)) = self.dumps.get_mut(&slot.ep.netns().map(str::to_string))
+                {
+                    d.invalidate(ep, *assoc);
+                }
                 self.resolve_connect(ep, &n);
                 self.emit(Event::Notification { ep, notification: n });
             }
@@ -590,35 +621,127 @@ impl Engine {
         }
     }
 
+    /// Samples every association the worker owns: by one sock_diag dump per namespace,
+    /// or by getsockopt where the dump is unavailable; then schedules the next sample
+    /// within the configured share of a core.
     fn sample_all(&mut self) {
-        let ids: Vec<EpId> = self.slots.keys().copied().collect();
-        for ep in ids {
-            let Some(slot) = self.slots.get_mut(&ep) else { continue };
-            let assocs: BTreeSet<AssocId> = match slot.ep.style() {
-                Style::OneToMany => slot.ep.assoc_ids().unwrap_or_default().into_iter().collect(),
-                // A one-to-one socket has at most one; its status tells the real id.
-                Style::OneToOne if !slot.accepting => {
-                    slot.ep.status(AssocId(0)).ok().map(|s| s.assoc).into_iter().collect()
-                }
-                Style::OneToOne => BTreeSet::new(),
-            };
-            let mut samples = Vec::new();
-            for &assoc in &assocs {
-                let query = if slot.ep.style() == Style::OneToOne { AssocId(0) } else { assoc };
-                let Ok(s) = slot.sampler.sample(&slot.ep, assoc, query) else { continue };
-                samples.push(Event::Sample { ep, assoc, status: s.status, paths: s.paths, stats: s.stats });
-            }
-            slot.sampler.retain(&assocs);
-            let gone: Vec<AssocId> = slot.assocs.difference(&assocs).copied().collect();
-            slot.assocs = assocs;
-            for e in samples {
-                self.emit(e);
-            }
-            for assoc in gone {
-                self.emit(Event::AssocGone { ep, assoc });
+        let started = Instant::now();
+        let mut by_netns: BTreeMap<Option<String>, Vec<EpId>> = BTreeMap::new();
+        for (id, slot) in &self.slots {
+            if !slot.accepting {
+                by_netns.entry(slot.ep.netns().map(str::to_string)).or_default().push(*id);
             }
         }
+        self.dumps.retain(|ns, _| by_netns.contains_key(ns));
+        let mut method = SampleMethod::Dump;
+        for (netns, eps) in by_netns {
+            match self.sample_by_dump(&netns, &eps) {
+                Ok(()) => {}
+                Err(why) => {
+                    method = SampleMethod::Getsockopt { why };
+                    for ep in eps {
+                        let (samples, listed) = self.sample_by_getsockopt(ep);
+                        self.report(ep, samples, Some(listed));
+                    }
+                }
+            }
+        }
+        let now = Instant::now();
+        let period = schedule_within_share(self.sample_every, now - started, f64::from(self.sample_share) / 100.0);
+        self.next_sample = now + period;
+        let said = Event::Sampling {
+            method,
+            period_ms: period.as_millis() as u64,
+            slowed: period > self.sample_every,
+            share_percent: self.sample_share,
+        };
+        if self.sampling_said.as_ref() != Some(&said) {
+            self.sampling_said = Some(said.clone());
+            self.emit(said);
+        }
     }
+
+    /// One namespace's endpoints from one dump; `Err` says why the dump cannot serve.
+    fn sample_by_dump(&mut self, netns: &Option<String>, eps: &[EpId]) -> std::result::Result<(), String> {
+        let source = self.dumps.entry(netns.clone()).or_insert_with(|| open_dump(netns));
+        if let Err((_, since)) = source
+            && since.elapsed() >= DUMP_RETRY
+        {
+            *source = open_dump(netns);
+        }
+        let sampler = source.as_mut().map_err(|(why, _)| why.clone())?;
+        let list: Vec<(EpId, &Endpoint)> =
+            eps.iter().filter_map(|id| self.slots.get(id).map(|s| (*id, &s.ep))).collect();
+        let tick = match sampler.sample(&list) {
+            Ok(tick) => tick,
+            Err(e) => {
+                let why = format!("the sock_diag dump failed: {e}");
+                *source = Err((why.clone(), Instant::now()));
+                return Err(why);
+            }
+        };
+        for es in tick.endpoints {
+            if es.unmatched > 0 {
+                // Not expected: an association the dump shows could not be named; getsockopt
+                // can, so the endpoint is not left half-sampled.
+                let (samples, listed) = self.sample_by_getsockopt(es.ep);
+                self.report(es.ep, samples, Some(listed));
+            } else {
+                let listed = (!tick.interrupted).then(|| es.samples.iter().map(|(a, _)| *a).collect());
+                self.report(es.ep, es.samples, listed);
+            }
+        }
+        Ok(())
+    }
+
+    /// One endpoint by getsockopt: the samples and every association the kernel listed.
+    fn sample_by_getsockopt(&mut self, ep: EpId) -> (Vec<(AssocId, Sample)>, BTreeSet<AssocId>) {
+        let Some(slot) = self.slots.get_mut(&ep) else { return (Vec::new(), BTreeSet::new()) };
+        let assocs: BTreeSet<AssocId> = match slot.ep.style() {
+            Style::OneToMany => slot.ep.assoc_ids().unwrap_or_default().into_iter().collect(),
+            // A one-to-one socket has at most one; its status tells the real id.
+            Style::OneToOne if !slot.accepting => {
+                slot.ep.status(AssocId(0)).ok().map(|s| s.assoc).into_iter().collect()
+            }
+            Style::OneToOne => BTreeSet::new(),
+        };
+        let mut samples = Vec::new();
+        for &assoc in &assocs {
+            let query = if slot.ep.style() == Style::OneToOne { AssocId(0) } else { assoc };
+            let Ok(s) = slot.sampler.sample(&slot.ep, assoc, query) else { continue };
+            samples.push((assoc, s));
+        }
+        slot.sampler.retain(&assocs);
+        (samples, assocs)
+    }
+
+    /// Emits the samples, and the associations gone since the last tick — only when
+    /// `listed` (every association the endpoint has now) is known: a partial read never
+    /// reports an association gone.
+    fn report(&mut self, ep: EpId, samples: Vec<(AssocId, Sample)>, listed: Option<BTreeSet<AssocId>>) {
+        let Some(slot) = self.slots.get_mut(&ep) else { return };
+        let gone: Vec<AssocId> = match listed {
+            Some(listed) => {
+                let gone = slot.assocs.difference(&listed).copied().collect();
+                slot.assocs = listed;
+                gone
+            }
+            None => {
+                slot.assocs.extend(samples.iter().map(|(a, _)| *a));
+                Vec::new()
+            }
+        };
+        for (assoc, s) in samples {
+            self.emit(Event::Sample { ep, assoc, status: s.status, paths: s.paths, stats: s.stats });
+        }
+        for assoc in gone {
+            self.emit(Event::AssocGone { ep, assoc });
+        }
+    }
+}
+
+fn open_dump(netns: &Option<String>) -> DumpSource {
+    DumpSampler::open(netns.as_deref()).map_err(|e| (format!("no sock_diag socket: {e}"), Instant::now()))
 }
 
 /// The notifications every endpoint the worker owns delivers: all but SENDER_DRY, which

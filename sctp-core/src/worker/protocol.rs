@@ -89,6 +89,11 @@ pub enum Command {
     SetSampleInterval {
         ms: u64,
     },
+    /// The most of a core sampling the worker's own associations may use, in percent
+    /// (1..=100): past it, the period stretches and `Event::Sampling` says so.
+    SetSamplerShare {
+        percent: u8,
+    },
     /// Watch every association in a network namespace (`None`: the worker's own) through
     /// the sctp_diag dump, every `interval_ms`, never spending more than `max_core_share`
     /// of a core on it (the period stretches instead, and the snapshot says so).
@@ -113,7 +118,9 @@ impl Command {
     pub fn endpoint(&self) -> Option<EpId> {
         use Command::*;
         match self {
-            Open { .. } | SetSampleInterval { .. } | WatchHost { .. } | StopWatchingHost => None,
+            Open { .. } | SetSampleInterval { .. } | SetSamplerShare { .. } | WatchHost { .. } | StopWatchingHost => {
+                None
+            }
             Close { ep }
             | Listen { ep, .. }
             | BindxAdd { ep, .. }
@@ -167,6 +174,7 @@ impl Command {
                 format!("{} {} on ep{}", if *on { "subscribe" } else { "unsubscribe" }, kind.name(), ep.0)
             }
             SetSampleInterval { ms } => format!("sample every {ms} ms"),
+            SetSamplerShare { percent } => format!("sample within {percent} % of a core"),
             WatchHost { netns, interval_ms, .. } => format!(
                 "watch every association in {} every {interval_ms} ms",
                 netns.as_deref().map_or("this namespace".to_string(), |n| format!("namespace {n}"))
@@ -192,6 +200,16 @@ pub enum Reply {
     Assoc { assoc: AssocId },
     Option { value: OptionValue },
     Sent { messages: u32, bytes: u64 },
+}
+
+/// Where samples of the worker's own associations come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum SampleMethod {
+    /// The kernel's sock_diag dump (getsockopt only for what it lacks).
+    Dump,
+    /// getsockopt per association: the dump is not available, and why.
+    Getsockopt { why: String },
 }
 
 /// One path in a sample: its info, or why it could not be read.
@@ -259,6 +277,15 @@ pub enum Event {
     /// The sampler\'s new period.
     SampleInterval {
         ms: u64,
+    },
+    /// How the worker samples its own associations, said when it changes.
+    Sampling {
+        method: SampleMethod,
+        /// The period in force: longer than asked when sampling cost more than its share.
+        period_ms: u64,
+        slowed: bool,
+        /// The share of a core it may take, percent.
+        share_percent: u8,
     },
     /// One look at every association in the watched namespace.
     HostSnapshot {

@@ -19,6 +19,7 @@ pub struct Sampler {
     peers: HashMap<AssocId, (Vec<SocketAddr>, u32)>,
 }
 
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     pub status: Status,
     pub paths: Vec<PathSample>,

@@ -4,6 +4,7 @@ mod host;
 mod messaging;
 mod multihoming;
 mod options;
+mod own_sampling;
 mod seed;
 
 use sctp_core::{EndpointConfig, Family, Style};
