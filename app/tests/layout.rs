@@ -119,3 +119,37 @@ fn a_recording_viewer_says_commands_go_nowhere() {
             .any(|e| e.text == "close ep1: not sent — this window shows a recording, it has no worker")
     );
 }
+
+#[test]
+fn a_bad_host_interval_is_named_as_typed() {
+    let mut app = fed_app();
+    app.state.centre = sctp_inspector::app::CentreTab::Host;
+    let mut h = harness(app);
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "every ms").set_text_value_accesskit("1s");
+    h.run_steps(2);
+    assert!(h.query_by_label("interval \"1s\" is not a whole number of ms (100..=60000)").is_some());
+    h.get_by_role_and_label(Role::TextInput, "every ms").set_text_value_accesskit("50");
+    h.run_steps(2);
+    assert!(h.query_by_label("50 ms is out of range 100..=60000 ms").is_some());
+    assert!(h.state().outbox.is_empty());
+}
+
+#[test]
+fn the_status_bar_says_how_samples_are_taken_and_when_sampling_slowed() {
+    let mut app = fed_app();
+    let why = "no sock_diag socket: the kernel's sctp_diag module is not loaded".to_string();
+    let event = Event::Sampling {
+        method: sctp_core::worker::SampleMethod::Getsockopt { why: why.clone() },
+        period_ms: 400,
+        slowed: true,
+        share_percent: 25,
+    };
+    app.model.apply(&Stamped { t: 5.0, event });
+    let mut h = harness(app);
+    h.run_steps(2);
+    assert!(h.query_by_label("by getsockopt").is_some());
+    assert!(h.query_by_label("slowed to every 400 ms to stay within its share of a core").is_some());
+    assert!(h.query_by(|n| n.value().as_deref() == Some("max 25 % CPU")).is_some(), "the share in force");
+    assert!(h.state().model.log.iter().any(|e| e.text == format!("sampling by getsockopt: {why}")));
+}

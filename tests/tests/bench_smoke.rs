@@ -23,7 +23,7 @@ fn bench_smoke_run_writes_every_section() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "bench failed:\n{stderr}");
     let table = std::fs::read_to_string(&out).unwrap();
-    for section in ["| sampler |", "| plots |", "| data path |", "| ingest |", "| memory |"] {
+    for section in ["| sampler |", "| host |", "| plots |", "| data path |", "| ingest |", "| memory |"] {
         assert!(table.contains(section), "no {section} rows in:\n{table}");
     }
     assert!(!table.contains("| error |"), "{table}");

@@ -63,7 +63,7 @@ pub struct AgentArgs {
     pub netns: Option<String>,
     /// Take a snapshot every MS milliseconds (100..=60000).
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_INTERVAL_MS,
-          value_parser = clap::value_parser!(u64).range(100..=60_000))]
+          value_parser = clap::value_parser!(u64).range(sctp_core::worker::HOST_INTERVAL_MS))]
     pub interval_ms: u64,
     /// Export at most N associations per scrape; the rest are counted in
     /// sctp_agent_series_dropped(_total).

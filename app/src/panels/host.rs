@@ -11,7 +11,7 @@ use egui::{RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 use sctp_core::diag::AssocKey;
 use sctp_core::host::{HostMetric, HostModel, HostRow, HostSeries};
-use sctp_core::worker::Command;
+use sctp_core::worker::{Command, HOST_INTERVAL_MS, parse_interval};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -45,6 +45,22 @@ pub struct HostPanel {
     /// Set by the panel, taken by the app (attach/detach are not worker commands).
     #[serde(skip)]
     pub attach: Option<Option<(String, String)>>,
+    /// What is wrong with the interval as typed.
+    #[serde(skip)]
+    input_error: Option<String>,
+    /// The filtered, sorted rows, worked out again only when a snapshot, the filter or
+    /// the sort changes (not every frame: a host can hold 10,000 associations).
+    #[serde(skip)]
+    rows: Option<(RowsFor, Vec<AssocKey>)>,
+}
+
+/// What the cached rows were worked out for.
+#[derive(Clone, PartialEq)]
+struct RowsFor {
+    snapshots: u64,
+    filter: String,
+    sort: SortBy,
+    descending: bool,
 }
 
 impl Default for HostPanel {
@@ -59,6 +75,8 @@ impl Default for HostPanel {
             agent_url: "http://127.0.0.1:9755".into(),
             agent_token: String::new(),
             attach: None,
+            input_error: None,
+            rows: None,
         }
     }
 }
@@ -199,9 +217,23 @@ impl HostPanel {
                 egui::TextEdit::singleline(&mut self.filter).desired_width(200.0).hint_text("owner, address, state"),
             );
         });
-        let rows = visible_rows(host, &self.filter, self.sort, self.descending);
+        let wanted = RowsFor {
+            snapshots: host.snapshots,
+            filter: self.filter.clone(),
+            sort: self.sort,
+            descending: self.descending,
+        };
+        if self.rows.as_ref().is_none_or(|(made_for, _)| *made_for != wanted) {
+            let keys = visible_rows(host, &self.filter, self.sort, self.descending)
+                .into_iter()
+                .map(|r| r.assoc.diag.key())
+                .collect();
+            self.rows = Some((wanted, keys));
+        }
+        let keys = self.rows.as_ref().map(|(_, k)| k.clone()).unwrap_or_default();
         let table_h = (ui.available_height() * 0.4).max(120.0);
-        ui.vertical(|ui| {
+        // Wider than the window on a narrow screen: the table scrolls sideways too.
+        egui::ScrollArea::horizontal().id_salt("host-table").auto_shrink([false, true]).show(ui, |ui| {
             ui.horizontal(|ui| {
                 for (i, (name, key, _)) in COLUMNS.iter().enumerate() {
                     let arrow = if self.sort == *key { if self.descending { " (desc)" } else { " (asc)" } } else { "" };
@@ -218,9 +250,9 @@ impl HostPanel {
             egui::ScrollArea::vertical().id_salt("host-rows").max_height(table_h).auto_shrink([false, true]).show_rows(
                 ui,
                 row_h,
-                rows.len(),
+                keys.len(),
                 |ui, range| {
-                    for r in &rows[range] {
+                    for r in keys[range].iter().filter_map(|k| host.assocs.get(k)) {
                         ui.horizontal(|ui| self.row(ui, r));
                     }
                 },
@@ -268,16 +300,18 @@ impl HostPanel {
                 .on_hover_text("A network namespace (ip netns); empty: the inspector's own");
             crate::widgets::text_field(ui, "every ms", &mut self.interval_ms, 50.0);
             let watching = cx.model.host_interval.is_some();
-            if ui.add_enabled(cx.live, egui::Button::new("Watch")).clicked() {
-                match self.interval_ms.trim().parse::<u64>() {
-                    Ok(ms) => cx.out.push(Command::WatchHost {
-                        netns: Some(self.netns.trim().to_string()).filter(|n| !n.is_empty()),
-                        interval_ms: ms,
-                        max_core_share: 0.2,
-                    }),
-                    Err(_) => self.interval_ms = "1000".into(),
-                }
+            // Checked as typed: a bad interval is named, and Watch stays off until it is fixed.
+            let interval = parse_interval(&self.interval_ms, HOST_INTERVAL_MS);
+            if ui.add_enabled(cx.live && interval.is_ok(), egui::Button::new("Watch")).clicked()
+                && let Ok(ms) = interval
+            {
+                cx.out.push(Command::WatchHost {
+                    netns: Some(self.netns.trim().to_string()).filter(|n| !n.is_empty()),
+                    interval_ms: ms,
+                    max_core_share: 0.2,
+                });
             }
+            self.input_error = interval.err();
             if watching && ui.add_enabled(cx.live, egui::Button::new("Stop")).clicked() {
                 cx.out.push(Command::StopWatchingHost);
             }
@@ -294,6 +328,9 @@ impl HostPanel {
                 self.attach = Some(None);
             }
         });
+        if let Some(e) = &self.input_error {
+            crate::widgets::error_line(ui, e);
+        }
     }
 }
 

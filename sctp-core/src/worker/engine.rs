@@ -355,9 +355,7 @@ impl Engine {
                 self.slot(ep)?.ep.subscribe(scope, kind, on).map(|()| Reply::Done)
             }
             Command::SetSampleInterval { ms } => {
-                if !(10..=60_000).contains(&ms) {
-                    return Err(Error::invalid("set sample interval", format!("{ms} ms out of range 10..=60000")));
-                }
+                check_interval(ms, SAMPLE_INTERVAL_MS).map_err(|e| Error::invalid("set sample interval", e))?;
                 self.sample_every = Duration::from_millis(ms);
                 self.next_sample = Instant::now();
                 self.emit(Event::SampleInterval { ms });
@@ -371,9 +369,7 @@ impl Engine {
                 Ok(Reply::Done)
             }
             Command::WatchHost { netns, interval_ms, max_core_share } => {
-                if !(100..=60_000).contains(&interval_ms) {
-                    return Err(Error::invalid("watch the host", format!("{interval_ms} ms out of range 100..=60000")));
-                }
+                check_interval(interval_ms, HOST_INTERVAL_MS).map_err(|e| Error::invalid("watch the host", e))?;
                 if !(0.01..=1.0).contains(&max_core_share) {
                     return Err(Error::invalid(
                         "watch the host",
@@ -770,7 +766,20 @@ fn readback_template(value: &OptionValue) -> OptionValue {
 #[cfg(test)]
 mod tests {
     use super::schedule_within_share;
+    use crate::worker::{HOST_INTERVAL_MS, SAMPLE_INTERVAL_MS, parse_interval};
     use std::time::Duration;
+
+    #[test]
+    fn an_interval_typed_by_a_person_is_checked_and_the_error_says_why() {
+        assert_eq!(parse_interval(" 250 ", HOST_INTERVAL_MS), Ok(250));
+        assert_eq!(parse_interval("10", SAMPLE_INTERVAL_MS), Ok(10));
+        assert_eq!(parse_interval("10", HOST_INTERVAL_MS), Err("10 ms is out of range 100..=60000 ms".to_string()));
+        assert_eq!(
+            parse_interval("1s", HOST_INTERVAL_MS),
+            Err("interval \"1s\" is not a whole number of ms (100..=60000)".to_string())
+        );
+        assert!(parse_interval("-5", HOST_INTERVAL_MS).is_err());
+    }
 
     #[test]
     fn the_host_period_stretches_to_keep_within_its_core_share() {

@@ -202,6 +202,28 @@ pub enum Reply {
     Sent { messages: u32, bytes: u64 },
 }
 
+/// The sampling periods the worker accepts, ms: its own associations, and the host view.
+pub const SAMPLE_INTERVAL_MS: std::ops::RangeInclusive<u64> = 10..=60_000;
+pub const HOST_INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=60_000;
+
+/// A period in ms, checked against `range`; the error says what was wrong.
+pub fn check_interval(ms: u64, range: std::ops::RangeInclusive<u64>) -> std::result::Result<u64, String> {
+    if range.contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(format!("{ms} ms is out of range {}..={} ms", range.start(), range.end()))
+    }
+}
+
+/// A period typed by a person: a whole number of ms within `range`.
+pub fn parse_interval(text: &str, range: std::ops::RangeInclusive<u64>) -> std::result::Result<u64, String> {
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(ms) => check_interval(ms, range),
+        Err(_) => Err(format!("interval {text:?} is not a whole number of ms ({}..={})", range.start(), range.end())),
+    }
+}
+
 /// Where samples of the worker's own associations come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]

@@ -2,6 +2,7 @@
 //! rig boot): ratios, not absolute times, are what carry over between machines.
 
 pub mod datapath;
+pub mod host;
 pub mod memory;
 pub mod plots;
 pub mod sampler;
@@ -22,6 +23,8 @@ pub struct Sizes {
     /// sctp_test is slow (tens of ms per message here): it sends only this many.
     pub sctp_test_messages: u32,
     pub iperf_seconds: u32,
+    /// Associations the host monitor reads at scale.
+    pub host_associations: usize,
 }
 
 impl Sizes {
@@ -35,6 +38,7 @@ impl Sizes {
         messages: 20_000,
         sctp_test_messages: 200,
         iperf_seconds: 3,
+        host_associations: 10_000,
     };
     pub const SMOKE: Sizes = Sizes {
         associations: 20,
@@ -46,6 +50,7 @@ impl Sizes {
         messages: 500,
         sctp_test_messages: 10,
         iperf_seconds: 1,
+        host_associations: 100,
     };
 }
 

@@ -54,7 +54,7 @@ pub fn filled_model(assocs: usize, points: usize) -> Model {
 }
 
 /// Median and p99 frame time in ms.
-fn frames(app: &mut InspectorApp, n: usize) -> (f64, f64) {
+pub(super) fn frames(app: &mut InspectorApp, n: usize) -> (f64, f64) {
     let ctx = egui::Context::default();
     let input = || egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),

@@ -1,5 +1,5 @@
 //! The benchmark run (see README: "Benchmarks"). Inside the rig:
-//! `bench --c-floor PATH [--smoke] [--out FILE]` prints the results table and writes it
+//! `bench --c-floor PATH [--smoke] [--only SECTION] [--out FILE]` prints the results table and writes it
 //! with the date and kernel to FILE.
 
 use sctp_inspector_tests::bench::{self, Row, Sizes};
@@ -11,14 +11,17 @@ type Section<'a> = dyn Fn(&mut Vec<Row>) -> Result<(), String> + 'a;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (mut smoke, mut out, mut floor) = (false, None, None);
+    let (mut smoke, mut out, mut floor, mut only) = (false, None, None, None);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--smoke" => smoke = true,
             "--out" => out = args.next().map(PathBuf::from),
             "--c-floor" => floor = args.next().map(PathBuf::from),
+            "--only" => only = args.next(),
             other => {
-                eprintln!("bench: unknown argument {other}; usage: bench --c-floor PATH [--smoke] [--out FILE]");
+                eprintln!(
+                    "bench: unknown argument {other}; usage: bench --c-floor PATH [--smoke] [--only SECTION] [--out FILE]"
+                );
                 return ExitCode::from(2);
             }
         }
@@ -30,8 +33,9 @@ fn main() -> ExitCode {
     let sizes = if smoke { Sizes::SMOKE } else { Sizes::FULL };
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = false;
-    let sections: [(&str, &Section); 4] = [
+    let sections: [(&str, &Section); 5] = [
         ("sampler", &|rows| bench::sampler::run(&sizes, &floor, rows)),
+        ("host", &|rows| bench::host::run(&sizes, rows)),
         ("plots", &|rows| {
             bench::plots::run(&sizes, rows);
             Ok(())
@@ -43,6 +47,9 @@ fn main() -> ExitCode {
         }),
     ];
     for (name, section) in sections {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         eprintln!("bench: {name}…");
         if let Err(e) = section(&mut rows) {
             eprintln!("bench: {name} failed: {e}");

@@ -112,6 +112,66 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     assert_eq!(server_side.owner.as_ref().map(|o| o.command.as_str()), Some("iperf3"));
 }
 
+/// A second copy of the inspector, as another process: its headless runner holds a
+/// server and a client associated on loopback while this test watches them.
+#[test]
+fn another_inspector_process_s_associations_appear_with_their_owner() {
+    let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sctp-inspector");
+    let dir = std::env::temp_dir().join(format!("host-second-copy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hold.toml");
+    std::fs::write(
+        &file,
+        r#"name = "hold an association"
+[[step]]
+do = "open"
+endpoint = "server"
+addrs = ["127.0.0.1"]
+port = 5341
+[[step]]
+do = "listen"
+endpoint = "server"
+[[step]]
+do = "open"
+endpoint = "client"
+[[step]]
+do = "connect"
+endpoint = "client"
+to = ["127.0.0.1:5341"]
+as = "c"
+[[step]]
+do = "sleep"
+ms = 20000
+"#,
+    )
+    .unwrap();
+    let other = spawn(bin.to_str().unwrap(), &["run", file.to_str().unwrap()]);
+    let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
+    let ends = wait_snapshot(&mut s, Duration::from_secs(10), |snap| {
+        let ends: Vec<_> = snap
+            .assocs
+            .iter()
+            .filter(|a| (a.diag.local_port == 5341 || a.diag.peer_port == 5341) && a.owner.is_some())
+            .cloned()
+            .collect();
+        (ends.len() == 2).then_some(ends)
+    });
+    for a in &ends {
+        let owner = a.owner.as_ref().unwrap();
+        assert_eq!(owner.command, "sctp-inspector");
+        assert_eq!(owner.pid, other.0.id());
+        assert_eq!(a.diag.state, AssocState::Established);
+        assert!(a.assoc_id.is_some(), "the owner's id, from /proc/net/sctp/assocs");
+        let p = a.diag.primary.expect("sctp_info");
+        assert_eq!(p.addr.map(|x| x.ip()), Some(IpAddr::from([127, 0, 0, 1])));
+        assert_eq!(a.paths.len(), 1);
+    }
+    // Both ends of one association: the tags cross.
+    assert_eq!((ends[0].diag.tag, ends[0].diag.peer_tag), (ends[1].diag.peer_tag, ends[1].diag.tag));
+    drop(other);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn a_sctp_darn_listener_and_our_client_agree_with_getsockopt() {
     let _darn = spawn("sctp_darn", &["-H", "127.0.0.1", "-P", "5322", "-l"]);

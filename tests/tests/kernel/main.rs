@@ -1,5 +1,6 @@
 //! sctp-core on the real kernel (run inside the rig: `tests/rig/rig`).
 
+mod agent;
 mod host;
 mod messaging;
 mod multihoming;
