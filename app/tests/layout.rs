@@ -3,7 +3,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use sctp_core::info::{PathInfo, Status};
 use sctp_core::worker::{EpId, Event, PathSample, Stamped};
 use sctp_core::{AssocId, AssocState, KernelHz, PathState, Style};
@@ -152,4 +152,26 @@ fn the_status_bar_says_how_samples_are_taken_and_when_sampling_slowed() {
     assert!(h.query_by_label("slowed to every 400 ms to stay within its share of a core").is_some());
     assert!(h.query_by(|n| n.value().as_deref() == Some("max 25 % CPU")).is_some(), "the share in force");
     assert!(h.state().model.log.iter().any(|e| e.text == format!("sampling by getsockopt: {why}")));
+}
+
+#[test]
+fn every_gen_sctp_elementary_option_is_in_the_form_and_the_non_kernel_ones_are_disabled() {
+    let mut h = harness(fed_app());
+    h.run_steps(1);
+    h.get_by_label("Socket options").click();
+    h.run_steps(2);
+    let checkbox = |h: &Harness<'static, InspectorApp>, name: &str| {
+        h.query_by_role_and_label(Role::CheckBox, name).map(|n| n.accesskit_node().is_disabled())
+    };
+    for name in ["reuseaddr", "reuseport", "dontroute", "ipv6_v6only", "recvtos", "recvtclass", "recvttl"] {
+        assert_eq!(checkbox(&h, name), Some(false), "{name}: an enabled checkbox");
+    }
+    for name in ["sndbuf", "recbuf", "tos", "tclass", "ttl", "priority", "linger (s)"] {
+        assert!(h.query_by_role_and_label(Role::TextInput, name).is_some(), "{name}: a field");
+    }
+    for (name, whose) in sctp_inspector::panels::endpoints::NOT_KERNEL_OPTIONS {
+        assert_eq!(checkbox(&h, name), Some(true), "{name}: shown, disabled");
+        assert!(h.query_by_label(whose).is_some(), "{name}: says whose option it is");
+    }
+    assert!(h.query_by_label(sctp_inspector::panels::endpoints::NOT_DELIVERED_ON_SCTP).is_some());
 }

@@ -49,6 +49,41 @@ pub struct SocketOptions {
     pub ipv6_v6only: bool,
     /// Sends fail with EAGAIN instead of blocking when the send buffer is full.
     pub nonblocking_send: bool,
+    /// IPV6_TCLASS on its own (IPv6 endpoints; `tos` sets the same byte there: give one).
+    pub tclass: Option<u8>,
+    /// Hop limit of sent packets: IP_TTL (IPv4), IPV6_UNICAST_HOPS (IPv6). 1..=255.
+    pub ttl: Option<u8>,
+    /// IP_RECVTOS, IPV6_RECVTCLASS, IP_RECVTTL: ask for the received packets' TOS, traffic
+    /// class and TTL per message. Linux 6.1 accepts them on SCTP sockets and delivers none
+    /// (see `IpRecvInfo`).
+    pub recvtos: bool,
+    pub recvtclass: bool,
+    pub recvttl: bool,
+}
+
+/// What the kernel says the elementary options are after open (getsockopt of each): the
+/// buffers as the kernel sized them (it doubles requests, capped by net.core.*mem_max),
+/// the TTL and TOS in force whether set or defaulted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppliedOptions {
+    pub sndbuf: u32,
+    pub rcvbuf: u32,
+    pub reuseaddr: bool,
+    pub reuseport: bool,
+    /// IP_TOS (IPv4) / IPV6_TCLASS (IPv6).
+    pub tos: u8,
+    pub ttl: u8,
+    pub priority: u32,
+    pub dontroute: bool,
+    /// SO_LINGER seconds when on.
+    pub linger: Option<u32>,
+    /// IPv6 endpoints only.
+    pub ipv6_v6only: Option<bool>,
+    pub recvtos: bool,
+    /// IPv6 endpoints only.
+    pub recvtclass: Option<bool>,
+    pub recvttl: bool,
 }
 
 /// What to open: the same fields as the window's form and a scenario's `open` step.
@@ -223,7 +258,89 @@ impl Endpoint {
         if o.nonblocking_send {
             sys::set_nonblocking(&self.fd, true).context(|| "set O_NONBLOCK".into())?;
         }
+        let v6 = self.family == Family::Ipv6;
+        if let Some(tc) = o.tclass {
+            if !v6 {
+                return Err(Error::invalid("set IPV6_TCLASS", "only IPv6 endpoints have it (IPv4: tos)"));
+            }
+            if o.tos.is_some_and(|t| t != tc) {
+                return Err(Error::invalid(
+                    "set IPV6_TCLASS",
+                    "tos and tclass both set an IPv6 endpoint's traffic class, to different values: give one",
+                ));
+            }
+            self.set_int(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, tc.into(), &format!("set IPV6_TCLASS to {tc}"))?;
+        }
+        if let Some(ttl) = o.ttl {
+            if ttl == 0 {
+                return Err(Error::invalid("set the TTL", "0 is out of range 1..=255"));
+            }
+            let (level, name, what) = if v6 {
+                (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS")
+            } else {
+                (libc::IPPROTO_IP, libc::IP_TTL, "IP_TTL")
+            };
+            self.set_int(level, name, ttl.into(), &format!("set {what} to {ttl}"))?;
+        }
+        if o.recvtos {
+            self.set_int(libc::IPPROTO_IP, libc::IP_RECVTOS, 1, "set IP_RECVTOS")?;
+        }
+        if o.recvtclass {
+            if !v6 {
+                return Err(Error::invalid("set IPV6_RECVTCLASS", "only IPv6 endpoints have it (IPv4: recvtos)"));
+            }
+            self.set_int(libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS, 1, "set IPV6_RECVTCLASS")?;
+        }
+        if o.recvttl {
+            self.set_int(libc::IPPROTO_IP, libc::IP_RECVTTL, 1, "set IP_RECVTTL")?;
+        }
         Ok(())
+    }
+
+    fn get_int(&self, level: i32, name: i32, what: &str) -> Result<i32> {
+        let mut v = 0i32;
+        sys::getsockopt(&self.fd, level, name, &mut v).context(|| format!("get {what}"))?;
+        Ok(v)
+    }
+
+    /// The elementary options as the kernel holds them: getsockopt of each (SO_SNDBUF,
+    /// SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, IP_TOS or IPV6_TCLASS, IP_TTL or
+    /// IPV6_UNICAST_HOPS, SO_PRIORITY, SO_DONTROUTE, SO_LINGER, IPV6_V6ONLY, IP_RECVTOS,
+    /// IPV6_RECVTCLASS, IP_RECVTTL).
+    pub fn applied_options(&self) -> Result<AppliedOptions> {
+        let sol = libc::SOL_SOCKET;
+        let v6 = self.family == Family::Ipv6;
+        let flag = |level, name, what: &str| self.get_int(level, name, what).map(|v| v != 0);
+        let byte = |v: i32| u8::try_from(v).unwrap_or(u8::MAX);
+        let mut linger = libc::linger { l_onoff: 0, l_linger: 0 };
+        sys::getsockopt(&self.fd, sol, libc::SO_LINGER, &mut linger).context(|| "get SO_LINGER".into())?;
+        Ok(AppliedOptions {
+            sndbuf: self.get_int(sol, libc::SO_SNDBUF, "SO_SNDBUF")? as u32,
+            rcvbuf: self.get_int(sol, libc::SO_RCVBUF, "SO_RCVBUF")? as u32,
+            reuseaddr: flag(sol, libc::SO_REUSEADDR, "SO_REUSEADDR")?,
+            reuseport: flag(sol, libc::SO_REUSEPORT, "SO_REUSEPORT")?,
+            tos: byte(if v6 {
+                self.get_int(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, "IPV6_TCLASS")?
+            } else {
+                self.get_int(libc::IPPROTO_IP, libc::IP_TOS, "IP_TOS")?
+            }),
+            ttl: byte(if v6 {
+                self.get_int(libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS")?
+            } else {
+                self.get_int(libc::IPPROTO_IP, libc::IP_TTL, "IP_TTL")?
+            }),
+            priority: self.get_int(sol, libc::SO_PRIORITY, "SO_PRIORITY")? as u32,
+            dontroute: flag(sol, libc::SO_DONTROUTE, "SO_DONTROUTE")?,
+            linger: (linger.l_onoff != 0).then_some(linger.l_linger as u32),
+            ipv6_v6only: if v6 { Some(flag(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, "IPV6_V6ONLY")?) } else { None },
+            recvtos: flag(libc::IPPROTO_IP, libc::IP_RECVTOS, "IP_RECVTOS")?,
+            recvtclass: if v6 {
+                Some(flag(libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS, "IPV6_RECVTCLASS")?)
+            } else {
+                None
+            },
+            recvttl: flag(libc::IPPROTO_IP, libc::IP_RECVTTL, "IP_RECVTTL")?,
+        })
     }
 
     fn bind_all(&self, addrs: &[IpAddr], port: u16) -> Result<()> {
@@ -449,7 +566,8 @@ impl Endpoint {
     }
 
     fn recv_into(&mut self, buf: &mut [u8], flags: i32) -> Result<Option<Received>> {
-        let mut control = [0u64; 16];
+        // Room for SCTP_RCVINFO and the IP-level messages a kernel might add.
+        let mut control = [0u64; 32];
         loop {
             let meta = match sys::recvmsg(&self.fd, buf, &mut control, flags) {
                 Ok(m) => m,

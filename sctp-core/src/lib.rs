@@ -24,11 +24,11 @@ pub mod scenario;
 pub mod sys;
 pub mod worker;
 
-pub use endpoint::{Endpoint, EndpointConfig, Family, SocketOptions, Style};
+pub use endpoint::{AppliedOptions, Endpoint, EndpointConfig, Family, SocketOptions, Style};
 pub use error::{Error, Result};
 pub use hz::KernelHz;
 pub use info::{AssocState, AssocStats, PathInfo, PathState, Status};
-pub use message::{Message, Received, RecvInfo, SendFlags, SendInfo};
+pub use message::{IpRecvInfo, Message, Received, RecvInfo, SendFlags, SendInfo};
 pub use notification::{AssocChangeState, EventKind, Notification, PeerAddrState};
 pub use options::{OptionName, OptionValue, SockOpt};
 

@@ -121,11 +121,67 @@ impl RecvInfo {
     }
 }
 
+/// What the IP header of a received message said, when the kernel passed it on as control
+/// messages (IP_RECVTOS, IP_RECVTTL, IPV6_RECVTCLASS, IPV6_RECVHOPLIMIT). Linux 6.1 accepts
+/// those options on SCTP sockets but delivers none of these with SCTP messages (the rig's
+/// kernel test proves it); they are decoded so a kernel that does is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IpRecvInfo {
+    pub tos: Option<u8>,
+    pub ttl: Option<u8>,
+    pub tclass: Option<u8>,
+}
+
+impl IpRecvInfo {
+    pub fn is_empty(&self) -> bool {
+        *self == IpRecvInfo::default()
+    }
+
+    /// IP_TOS (one byte), IP_TTL, IPV6_TCLASS and IPV6_HOPLIMIT (ints) among received
+    /// control messages; a value of the wrong size is ignored.
+    pub fn from_cmsgs(control: &[u8]) -> IpRecvInfo {
+        let int = |data: &[u8]| -> Option<u8> {
+            let v = i32::from_ne_bytes(data.get(..4)?.try_into().ok()?);
+            u8::try_from(v).ok()
+        };
+        let mut out = IpRecvInfo::default();
+        for c in cmsg::parse(control) {
+            match (c.level, c.ty) {
+                (libc::IPPROTO_IP, libc::IP_TOS) => out.tos = c.data.first().copied(),
+                (libc::IPPROTO_IP, libc::IP_TTL) => out.ttl = int(c.data),
+                (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) => out.tclass = int(c.data),
+                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => out.ttl = int(c.data),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// " tos 0x28 ttl 64" — empty when nothing was delivered.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        if let Some(t) = self.tos {
+            out.push_str(&format!(" tos {t:#04x}"));
+        }
+        if let Some(t) = self.tclass {
+            out.push_str(&format!(" tclass {t:#04x}"));
+        }
+        if let Some(t) = self.ttl {
+            out.push_str(&format!(" ttl {t}"));
+        }
+        out
+    }
+}
+
 /// A user message, reassembled if the kernel delivered it in parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub from: Option<SocketAddr>,
     pub info: Option<RecvInfo>,
+    /// From the IP header, when the kernel passes it on (see `IpRecvInfo`).
+    #[serde(default, skip_serializing_if = "IpRecvInfo::is_empty")]
+    pub ip: IpRecvInfo,
     pub data: Vec<u8>,
 }
 
@@ -141,7 +197,7 @@ pub fn assemble(is_notification: bool, from: Option<SocketAddr>, control: &[u8],
     if is_notification {
         Received::Notification(Notification::decode(&data))
     } else {
-        Received::Data(Message { from, info: RecvInfo::from_cmsgs(control), data })
+        Received::Data(Message { from, info: RecvInfo::from_cmsgs(control), ip: IpRecvInfo::from_cmsgs(control), data })
     }
 }
 
@@ -166,6 +222,25 @@ pub(crate) fn sender(from: &libc::sockaddr_storage) -> Option<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_header_values_are_read_from_their_control_messages() {
+        let mut buf = CmsgBuf::default();
+        buf.push(libc::IPPROTO_IP, libc::IP_TOS, &[0x28]);
+        buf.push(libc::IPPROTO_IP, libc::IP_TTL, &17i32.to_ne_bytes());
+        buf.push(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, &0xb8i32.to_ne_bytes());
+        let bytes = cmsg::word_bytes(&buf.words(), buf.len());
+        let ip = IpRecvInfo::from_cmsgs(&bytes);
+        assert_eq!(ip, IpRecvInfo { tos: Some(0x28), ttl: Some(17), tclass: Some(0xb8) });
+        assert_eq!(ip.describe(), " tos 0x28 tclass 0xb8 ttl 17");
+        // A hop limit out of a byte's range, a short int, nothing at all: nothing invented.
+        let mut odd = CmsgBuf::default();
+        odd.push(libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT, &(-1i32).to_ne_bytes());
+        odd.push(libc::IPPROTO_IP, libc::IP_TTL, &[1, 2]);
+        let bytes = cmsg::word_bytes(&odd.words(), odd.len());
+        assert!(IpRecvInfo::from_cmsgs(&bytes).is_empty());
+        assert!(IpRecvInfo::from_cmsgs(&[]).is_empty());
+    }
 
     #[test]
     fn hex_payloads() {

@@ -114,6 +114,8 @@ pub struct EndpointView {
     pub config: Option<EndpointConfig>,
     pub assocs: BTreeMap<AssocId, AssocView>,
     pub closed: bool,
+    /// The elementary options as the kernel read them back after open.
+    pub applied: Option<crate::endpoint::AppliedOptions>,
 }
 
 /// How many ended associations keep their history for a look after the fact.
@@ -273,6 +275,7 @@ impl Model {
                     config: config.clone(),
                     assocs: BTreeMap::new(),
                     closed: false,
+                    applied: None,
                 });
                 view.local_addrs = local_addrs.clone();
                 let addrs = local_addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -283,6 +286,11 @@ impl Model {
                     None,
                     format!("ep{} {label} ({style:?}) bound to [{addrs}]", ep.0),
                 );
+            }
+            Event::OptionsApplied { ep, applied } => {
+                if let Some(v) = self.endpoints.get_mut(ep) {
+                    v.applied = Some(applied.clone());
+                }
             }
             Event::Closed { ep } => {
                 let assocs: Vec<AssocId> =
@@ -305,20 +313,21 @@ impl Model {
                     describe_notification(notification),
                 );
             }
-            Event::Data { ep, from, info, len, head } => {
+            Event::Data { ep, from, info, ip, len, head } => {
                 self.data_messages += 1;
                 let text = match info {
                     Some(i) => format!(
-                        "data {len} B from {} stream {} ssn {} ppid {} tsn {}{}: {}",
+                        "data {len} B from {} stream {} ssn {} ppid {} tsn {}{}{}: {}",
                         from.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
                         i.stream,
                         i.ssn,
                         i.ppid,
                         i.tsn,
                         if i.unordered { " unordered" } else { "" },
+                        ip.describe(),
                         preview(head)
                     ),
-                    None => format!("data {len} B: {}", preview(head)),
+                    None => format!("data {len} B{}: {}", ip.describe(), preview(head)),
                 };
                 self.log(t, LogKind::Data, Some(*ep), info.map(|i| i.assoc), text);
             }

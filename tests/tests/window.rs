@@ -77,6 +77,10 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     let server = open_endpoint(&mut h, "server", "10.1.1.2, 10.2.2.2", "6000", &topo.b);
     h.state_mut().state.sel.ep = Some(server);
     h.run_steps(1);
+    // What the kernel applied is read back and shown (unset: the kernel's defaults).
+    let applied = h.state().model.endpoints[&server].applied.clone().expect("read back after open");
+    assert_eq!((applied.ttl, applied.reuseaddr, applied.ipv6_v6only), (64, false, None));
+    assert!(h.query_by_label(&sctp_inspector::panels::endpoints::applied_text(&applied)).is_some());
     h.get_by_label("Listen").click();
     until(&mut h, "listen result", |app| {
         app.model.log.iter().any(|e| e.text.starts_with("listen ep") && e.text.ends_with("ok"))

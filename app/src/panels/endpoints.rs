@@ -9,6 +9,23 @@ use sctp_core::worker::{Command, EpId};
 use sctp_core::{EndpointConfig, Family, SocketOptions, Style};
 use serde::{Deserialize, Serialize};
 
+/// What the kernel does with recvtos / recvtclass / recvttl on SCTP sockets (the rig's
+/// kernel test `elementary::recvtos_recvtclass_recvttl_are_accepted_on_sctp_but_no_control_message_is_delivered`).
+pub const NOT_DELIVERED_ON_SCTP: &str = "Linux 6.1 accepts recvtos, recvtclass and recvttl on SCTP sockets but delivers \
+     no TOS, traffic class or TTL with SCTP messages (UDP does); the log shows them per message if a kernel does.";
+
+/// gen_sctp's elementary options that no Linux socket option stands behind, and whose they are.
+pub const NOT_KERNEL_OPTIONS: [(&str, &str); 8] = [
+    ("active", "Erlang runtime: how messages reach the owning process"),
+    ("buffer", "Erlang runtime: the socket driver's user-level buffer"),
+    ("mode", "Erlang runtime: data delivered as list or binary"),
+    ("debug", "Erlang runtime: the socket driver's debug output"),
+    ("high_msgq_watermark", "Erlang runtime: when the port's message queue counts as busy"),
+    ("low_msgq_watermark", "Erlang runtime: when it stops counting as busy"),
+    ("reuseport_lb", "the BSDs (SO_REUSEPORT_LB); Linux's reuseport balances already"),
+    ("exclusiveaddruse", "Windows (SO_EXCLUSIVEADDRUSE)"),
+];
+
 #[derive(Serialize, Deserialize)]
 #[serde(default)]
 pub struct EndpointsPanel {
@@ -22,6 +39,8 @@ pub struct EndpointsPanel {
     pub sndbuf: String,
     pub rcvbuf: String,
     pub tos: String,
+    pub tclass: String,
+    pub ttl: String,
     pub priority: String,
     pub linger: String,
     pub backlog: String,
@@ -43,6 +62,8 @@ impl Default for EndpointsPanel {
             sndbuf: String::new(),
             rcvbuf: String::new(),
             tos: String::new(),
+            tclass: String::new(),
+            ttl: String::new(),
             priority: String::new(),
             linger: String::new(),
             backlog: "16".into(),
@@ -68,6 +89,8 @@ impl EndpointsPanel {
             sndbuf: optional("sndbuf", &self.sndbuf, 1024, i32::MAX as u64)?,
             rcvbuf: optional("recbuf", &self.rcvbuf, 1024, i32::MAX as u64)?,
             tos: optional("tos", &self.tos, 0, 255)?.map(|v| v as u8),
+            tclass: optional("tclass", &self.tclass, 0, 255)?.map(|v| v as u8),
+            ttl: optional("ttl", &self.ttl, 1, 255)?.map(|v| v as u8),
             priority: optional("priority", &self.priority, 0, i32::MAX as u64)?,
             linger: optional("linger", &self.linger, 0, i32::MAX as u64)?,
             ..self.options.clone()
@@ -116,6 +139,26 @@ impl EndpointsPanel {
             ui.checkbox(&mut self.options.dontroute, "dontroute");
             ui.checkbox(&mut self.options.ipv6_v6only, "ipv6_v6only");
             ui.checkbox(&mut self.options.nonblocking_send, "non-blocking send");
+            text_field(ui, "tclass", &mut self.tclass, 40.0)
+                .on_hover_text("IPV6_TCLASS, IPv6 endpoints: the traffic class byte (tos sets it too; give one)");
+            text_field(ui, "ttl", &mut self.ttl, 40.0)
+                .on_hover_text("IP_TTL (IPv4) / IPV6_UNICAST_HOPS (IPv6): hop limit of sent packets, 1..255");
+            for (on, name, what) in [
+                (&mut self.options.recvtos, "recvtos", "IP_RECVTOS"),
+                (&mut self.options.recvtclass, "recvtclass", "IPV6_RECVTCLASS (IPv6 endpoints)"),
+                (&mut self.options.recvttl, "recvttl", "IP_RECVTTL"),
+            ] {
+                ui.checkbox(on, name).on_hover_text(format!("{what}. {NOT_DELIVERED_ON_SCTP}"));
+            }
+            ui.small(NOT_DELIVERED_ON_SCTP);
+            ui.separator();
+            ui.small("gen_sctp options that are not kernel socket options on Linux:");
+            for (name, whose) in NOT_KERNEL_OPTIONS {
+                ui.horizontal(|ui| {
+                    ui.add_enabled(false, egui::Checkbox::new(&mut false, name));
+                    ui.small(whose);
+                });
+            }
         });
         let mut error = self.error.take();
         submit(ui, "Open", &mut error, cx.out, || {
@@ -129,6 +172,12 @@ impl EndpointsPanel {
         ui.strong(format!("ep{} {}", ep.0, view.label));
         let addrs = view.local_addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         ui.label(format!("bound (kernel): {addrs}"));
+        if let Some(a) = &view.applied {
+            ui.label(applied_text(a)).on_hover_text(
+                "Read back with getsockopt after open. The kernel doubles buffer requests (bookkeeping) and caps them \
+                 at net.core.wmem_max / rmem_max.",
+            );
+        }
         ui.horizontal(|ui| {
             text_field(ui, "Backlog", &mut self.backlog, 40.0);
             if ui.button("Listen").clicked() {
@@ -161,6 +210,31 @@ impl EndpointsPanel {
     }
 }
 
+/// The read-back in one line: "kernel applied: sndbuf 425984 · recbuf … · ttl 64 · …".
+pub fn applied_text(a: &sctp_core::AppliedOptions) -> String {
+    let on = |b: bool| if b { "on" } else { "off" };
+    let mut parts = vec![
+        format!("sndbuf {}", a.sndbuf),
+        format!("recbuf {}", a.rcvbuf),
+        format!("tos {:#04x}", a.tos),
+        format!("ttl {}", a.ttl),
+        format!("priority {}", a.priority),
+        format!("linger {}", a.linger.map_or("off".to_string(), |s| format!("{s} s"))),
+        format!("reuseaddr {}", on(a.reuseaddr)),
+        format!("reuseport {}", on(a.reuseport)),
+        format!("dontroute {}", on(a.dontroute)),
+        format!("recvtos {}", on(a.recvtos)),
+        format!("recvttl {}", on(a.recvttl)),
+    ];
+    if let Some(v) = a.ipv6_v6only {
+        parts.push(format!("ipv6_v6only {}", on(v)));
+    }
+    if let Some(v) = a.recvtclass {
+        parts.push(format!("recvtclass {}", on(v)));
+    }
+    format!("kernel applied: {}", parts.join(" · "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,8 +256,14 @@ mod tests {
         p.tos = "256".into();
         assert_eq!(p.config().unwrap_err(), "tos: 256 is out of range 0..=255");
         p.tos = "40".into();
+        p.ttl = "0".into();
+        assert_eq!(p.config().unwrap_err(), "ttl: 0 is out of range 1..=255");
+        p.ttl = "64".into();
+        p.tclass = "300".into();
+        assert_eq!(p.config().unwrap_err(), "tclass: 300 is out of range 0..=255");
+        p.tclass = String::new();
         p.linger = "0".into();
         let c = p.config().unwrap();
-        assert_eq!((c.options.tos, c.options.linger), (Some(40), Some(0)));
+        assert_eq!((c.options.tos, c.options.linger, c.options.ttl), (Some(40), Some(0), Some(64)));
     }
 }

@@ -427,7 +427,13 @@ impl Engine {
             id,
             Slot { ep, label: label.clone(), accepting: false, assocs: BTreeSet::new(), sampler: Sampler::default() },
         );
+        let applied = self.slots.get(&id).map(|s| s.ep.applied_options());
         self.emit(Event::Opened { ep: id, label, style, local_addrs, config });
+        match applied {
+            Some(Ok(applied)) => self.emit(Event::OptionsApplied { ep: id, applied }),
+            Some(Err(e)) => self.emit(Event::Warning { text: format!("ep{}: read back its options: {e}", id.0) }),
+            None => {}
+        }
         Ok(id)
     }
 
@@ -488,7 +494,7 @@ impl Engine {
         match r {
             Received::Data(m) => {
                 let head = m.data[..m.data.len().min(DATA_HEAD)].to_vec();
-                self.emit(Event::Data { ep, from: m.from, info: m.info, len: m.data.len(), head });
+                self.emit(Event::Data { ep, from: m.from, info: m.info, ip: m.ip, len: m.data.len(), head });
             }
             Received::Notification(n) => {
                 if let Notification::PeerAddrChange {

@@ -266,6 +266,11 @@ pub enum Event {
         local_addrs: Vec<SocketAddr>,
         config: Option<EndpointConfig>,
     },
+    /// The elementary options as the kernel holds them after open (read back).
+    OptionsApplied {
+        ep: EpId,
+        applied: crate::endpoint::AppliedOptions,
+    },
     Closed {
         ep: EpId,
     },
@@ -278,6 +283,9 @@ pub enum Event {
         ep: EpId,
         from: Option<SocketAddr>,
         info: Option<RecvInfo>,
+        /// TOS/TTL/traffic class of the packet, when the kernel passes them on.
+        #[serde(default, skip_serializing_if = "crate::message::IpRecvInfo::is_empty")]
+        ip: crate::message::IpRecvInfo,
         len: usize,
         head: Vec<u8>,
     },

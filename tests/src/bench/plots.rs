@@ -23,6 +23,7 @@ pub fn filled_model(assocs: usize, points: usize) -> Model {
         config: None,
         assocs: Default::default(),
         closed: false,
+        applied: None,
     };
     for a in 0..assocs {
         let assoc = AssocId(a as i32 + 1);

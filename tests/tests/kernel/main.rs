@@ -1,6 +1,7 @@
 //! sctp-core on the real kernel (run inside the rig: `tests/rig/rig`).
 
 mod agent;
+mod elementary;
 mod host;
 mod messaging;
 mod multihoming;

@@ -187,6 +187,10 @@ fn elementary_socket_options_are_applied_at_open() {
         linger: Some(2),
         ipv6_v6only: false,
         nonblocking_send: true,
+        ttl: Some(17),
+        recvtos: true,
+        recvttl: true,
+        ..Default::default()
     };
     let ep = open(sctp_core::EndpointConfig { options, ..cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None) });
     let int = |level, name| {
@@ -208,6 +212,15 @@ fn elementary_socket_options_are_applied_at_open() {
     let mut l = libc::linger { l_onoff: 0, l_linger: 0 };
     sctp_core::sys::getsockopt(&ep, libc::SOL_SOCKET, libc::SO_LINGER, &mut l).unwrap();
     assert_eq!((l.l_onoff, l.l_linger), (1, 2));
+    assert_eq!(int(libc::IPPROTO_IP, libc::IP_TTL), 17);
+    assert_eq!(int(libc::IPPROTO_IP, libc::IP_RECVTOS), 1);
+    assert_eq!(int(libc::IPPROTO_IP, libc::IP_RECVTTL), 1);
+    // The read-back the window shows says the same.
+    let applied = ep.applied_options().unwrap();
+    assert_eq!(applied.sndbuf as i32, int(libc::SOL_SOCKET, libc::SO_SNDBUF));
+    assert_eq!((applied.tos, applied.ttl, applied.priority, applied.linger), (0x28, 17, 4, Some(2)));
+    assert!(applied.reuseaddr && applied.reuseport && applied.dontroute && applied.recvtos && applied.recvttl);
+    assert_eq!((applied.ipv6_v6only, applied.recvtclass), (None, None), "IPv6-only options on IPv4");
 
     // Asking for IPV6_V6ONLY on an IPv4 endpoint is named as the mistake it is.
     let bad = SocketOptions { ipv6_v6only: true, ..Default::default() };
