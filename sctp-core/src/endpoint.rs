@@ -125,6 +125,8 @@ struct Partial {
 
 /// Receive buffer per recvmsg call; larger messages arrive in parts and are reassembled.
 const RECV_CHUNK: usize = 65536;
+/// The most addresses one association or endpoint is asked for (a bound on the buffer).
+const MAX_ADDRS: usize = 1 << 16;
 /// The largest message reassembled; a larger one is reported as an error, not kept.
 const MAX_MESSAGE: usize = 16 << 20;
 
@@ -743,13 +745,22 @@ impl Endpoint {
 
     fn getaddrs(&self, optname: i32, assoc: AssocId) -> std::io::Result<Vec<SocketAddr>> {
         let header = std::mem::size_of::<ffi::sctp_getaddrs>();
-        let mut buf = vec![0u8; header + 64 * std::mem::size_of::<libc::sockaddr_in6>()];
-        buf[..4].copy_from_slice(&assoc.0.to_ne_bytes());
-        // The kernel reports only the address bytes in optlen (not the header), so the
-        // count in the header bounds the walk.
-        sys::getsockopt_bytes(&self.fd, ffi::SOL_SCTP, optname, &mut buf)?;
-        let count = u32::from_ne_bytes(buf[4..8].try_into().unwrap_or([0; 4])) as usize;
-        Ok(addr::unpack(&buf[header..], count))
+        let mut room = 64;
+        loop {
+            let mut buf = vec![0u8; header + room * std::mem::size_of::<libc::sockaddr_in6>()];
+            buf[..4].copy_from_slice(&assoc.0.to_ne_bytes());
+            match sys::getsockopt_bytes(&self.fd, ffi::SOL_SCTP, optname, &mut buf) {
+                // The kernel says ENOMEM when the addresses do not fit: grow and ask again.
+                Err(e) if e.raw_os_error() == Some(libc::ENOMEM) && room < MAX_ADDRS => room *= 4,
+                Err(e) => return Err(e),
+                Ok(_) => {
+                    // The kernel reports only the address bytes in optlen (not the header),
+                    // so the count in the header bounds the walk.
+                    let count = u32::from_ne_bytes(buf[4..8].try_into().unwrap_or([0; 4])) as usize;
+                    return Ok(addr::unpack(&buf[header..], count));
+                }
+            }
+        }
     }
 
     /// getsockopt(SCTP_GET_ASSOC_STATS). Reading resets the max-RTO observation.
@@ -761,17 +772,30 @@ impl Endpoint {
         Ok(AssocStats::from_raw(&raw))
     }
 
-    /// getsockopt(SCTP_GET_ASSOC_ID_LIST): the associations of a one-to-many endpoint.
+    /// getsockopt(SCTP_GET_ASSOC_NUMBER), then SCTP_GET_ASSOC_ID_LIST with room for that
+    /// many and some to spare: the associations of a one-to-many endpoint, however many.
     pub fn assoc_ids(&self) -> Result<Vec<AssocId>> {
-        let mut buf = vec![0u8; 4 + 4 * 4096];
-        let len = sys::getsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_ASSOC_ID_LIST, &mut buf)
-            .context(|| "list associations".into())?;
-        let n = u32::from_ne_bytes(buf[..4].try_into().unwrap_or([0; 4])) as usize;
-        Ok(buf[4..len.max(4)]
-            .chunks_exact(4)
-            .take(n)
-            .map(|c| AssocId(i32::from_ne_bytes([c[0], c[1], c[2], c[3]])))
-            .collect())
+        for _ in 0..4 {
+            let mut number = 0u32;
+            sys::getsockopt(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_ASSOC_NUMBER, &mut number)
+                .context(|| "count associations".into())?;
+            let room = number as usize + number as usize / 8 + 16;
+            let mut buf = vec![0u8; 4 + 4 * room];
+            match sys::getsockopt_bytes(&self.fd, ffi::SOL_SCTP, ffi::SCTP_GET_ASSOC_ID_LIST, &mut buf) {
+                // More came up between the two calls than the spare room holds: count again.
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => continue,
+                Err(e) => return Err(Error::os("list associations", &e)),
+                Ok(len) => {
+                    let n = u32::from_ne_bytes(buf[..4].try_into().unwrap_or([0; 4])) as usize;
+                    return Ok(buf[4..len.max(4)]
+                        .chunks_exact(4)
+                        .take(n)
+                        .map(|c| AssocId(i32::from_ne_bytes([c[0], c[1], c[2], c[3]])))
+                        .collect());
+                }
+            }
+        }
+        Err(Error::invalid("list associations", "the number kept growing faster than the list could be read"))
     }
 
     /// getsockopt(SCTP_SOCKOPT_PEELOFF): moves one association to a new one-to-one socket.

@@ -23,7 +23,8 @@ impl<T> Ring<T> {
         } else if self.items.len() == self.items.capacity() {
             // Grow by doubling, but never past the bound: a full ring then wraps inside
             // exactly the memory it has, and RSS stays flat.
-            let target = (self.items.len() * 2).clamp(16, self.capacity);
+            // (max then min, not clamp: clamp panics when the bound is under 16.)
+            let target = (self.items.len() * 2).max(16).min(self.capacity);
             self.items.reserve_exact(target - self.items.len());
         }
         self.items.push_back(item);
@@ -116,6 +117,17 @@ mod tests {
         }
         assert!(r.items.capacity() < 36_000 + 36_000 / 2, "capacity {}", r.items.capacity());
         assert_eq!(r.len(), 36_000);
+    }
+
+    #[test]
+    fn growing_a_small_bound_keeps_pushing() {
+        for (from, to) in [(3, 10), (1, 15), (3, 16), (3, 40)] {
+            let mut r = Ring::new(from);
+            (0..from).for_each(|i| r.push(i));
+            r.set_capacity(to);
+            (0..2 * to).for_each(|i| r.push(i));
+            assert_eq!(r.len(), to, "{from} -> {to}");
+        }
     }
 
     #[test]

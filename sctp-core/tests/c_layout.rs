@@ -367,6 +367,7 @@ fn all_checks() -> Checks {
     strukt!(c, "struct nlmsgerr", nlmsgerr { error, msg });
     strukt!(c, "struct sctp_getaddrs", sctp_getaddrs { assoc_id, addr_num });
     strukt!(c, "sctp_peeloff_arg_t", sctp_peeloff_arg_t { associd, sd });
+    strukt!(c, "sctp_peeloff_flags_arg_t", sctp_peeloff_flags_arg_t { p_arg, flags });
     strukt!(c, "struct sctp_assoc_ids", sctp_assoc_ids { gaids_number_of_ids });
     consts!(
         c,
@@ -414,6 +415,8 @@ fn all_checks() -> Checks {
         SCTP_SOCKOPT_BINDX_ADD,
         SCTP_SOCKOPT_BINDX_REM,
         SCTP_SOCKOPT_PEELOFF,
+        SCTP_SOCKOPT_PEELOFF_FLAGS,
+        SCTP_GET_ASSOC_NUMBER,
         SCTP_GET_PEER_ADDRS,
         SCTP_GET_LOCAL_ADDRS,
         SCTP_SOCKOPT_CONNECTX,

@@ -47,6 +47,8 @@ pub const SCTP_DEFAULT_SNDINFO: i32 = 34;
 pub const SCTP_SOCKOPT_BINDX_ADD: i32 = 100;
 pub const SCTP_SOCKOPT_BINDX_REM: i32 = 101;
 pub const SCTP_SOCKOPT_PEELOFF: i32 = 102;
+pub const SCTP_SOCKOPT_PEELOFF_FLAGS: i32 = 122;
+pub const SCTP_GET_ASSOC_NUMBER: i32 = 28;
 pub const SCTP_GET_PEER_ADDRS: i32 = 108;
 pub const SCTP_GET_LOCAL_ADDRS: i32 = 109;
 pub const SCTP_SOCKOPT_CONNECTX: i32 = 110;
@@ -617,6 +619,14 @@ pub struct sctp_peeloff_arg_t {
     pub sd: i32,
 }
 
+/// SCTP_SOCKOPT_PEELOFF_FLAGS: peeloff with open(2)-style flags (O_CLOEXEC, O_NONBLOCK).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_peeloff_flags_arg_t {
+    pub p_arg: sctp_peeloff_arg_t,
+    pub flags: u32,
+}
+
 /// Header of `struct sctp_assoc_ids`; `gaids_number_of_ids` ids follow.
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
@@ -669,6 +679,7 @@ zeroable!(
     nlmsgerr,
     sctp_getaddrs,
     sctp_peeloff_arg_t,
+    sctp_peeloff_flags_arg_t,
     sctp_assoc_change,
     sctp_paddr_change,
     sctp_remote_error,
@@ -730,6 +741,7 @@ mod tests {
         exact!(sctp_event_subscribe: [u8; 14]);
         exact!(sctp_getaddrs: i32, u32);
         exact!(sctp_peeloff_arg_t: i32, i32);
+        exact!(sctp_peeloff_flags_arg_t: sctp_peeloff_arg_t, u32);
         exact!(sctp_assoc_change: u16, u16, u32, u16, u16, u16, u16, i32);
         exact!(sctp_paddr_change: u16, u16, u32, sockaddr_storage, i32, i32, i32);
         exact!(sctp_send_failed: u16, u16, u32, u32, sctp_sndrcvinfo, i32);

@@ -159,16 +159,28 @@ pub fn set_nonblocking(fd: &impl AsRawFd, on: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// getsockopt(SCTP_SOCKOPT_PEELOFF): a new one-to-one socket for one association.
+/// fcntl(F_GETFD): whether the descriptor closes on exec.
+pub fn is_cloexec(fd: &impl AsRawFd) -> io::Result<bool> {
+    // SAFETY: plain syscall with integer arguments.
+    let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) })?;
+    Ok(flags & libc::FD_CLOEXEC != 0)
+}
+
+/// getsockopt(SCTP_SOCKOPT_PEELOFF_FLAGS): a new one-to-one socket for one association.
 pub fn peeloff(fd: &impl AsRawFd, assoc_id: ffi::sctp_assoc_t) -> io::Result<OwnedFd> {
-    let mut arg = ffi::sctp_peeloff_arg_t { associd: assoc_id, sd: -1 };
-    getsockopt(fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_PEELOFF, &mut arg)?;
-    if arg.sd < 0 {
-        return Err(invalid("SCTP_SOCKOPT_PEELOFF returned no descriptor"));
+    // The flags variant, so the new descriptor is close-on-exec from birth like every other
+    // one here (it must not leak into the `ip`/`tc` the lab spawns).
+    let mut arg = ffi::sctp_peeloff_flags_arg_t {
+        p_arg: ffi::sctp_peeloff_arg_t { associd: assoc_id, sd: -1 },
+        flags: libc::O_CLOEXEC as u32,
+    };
+    getsockopt(fd, ffi::SOL_SCTP, ffi::SCTP_SOCKOPT_PEELOFF_FLAGS, &mut arg)?;
+    if arg.p_arg.sd < 0 {
+        return Err(invalid("SCTP_SOCKOPT_PEELOFF_FLAGS returned no descriptor"));
     }
-    // SAFETY: on success the kernel just created `arg.sd` for this process; nothing else
-    // owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(arg.sd) })
+    // SAFETY: on success the kernel just created `arg.p_arg.sd` for this process; nothing
+    // else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(arg.p_arg.sd) })
 }
 
 /// What recvmsg(2) returned besides the payload.

@@ -643,7 +643,7 @@ impl Engine {
                     method = SampleMethod::Getsockopt { why };
                     for ep in eps {
                         let (samples, listed) = self.sample_by_getsockopt(ep);
-                        self.report(ep, samples, Some(listed));
+                        self.report(ep, samples, listed);
                     }
                 }
             }
@@ -687,7 +687,7 @@ impl Engine {
                 // Not expected: an association the dump shows could not be named; getsockopt
                 // can, so the endpoint is not left half-sampled.
                 let (samples, listed) = self.sample_by_getsockopt(es.ep);
-                self.report(es.ep, samples, Some(listed));
+                self.report(es.ep, samples, listed);
             } else {
                 let listed = (!tick.interrupted).then(|| es.samples.iter().map(|(a, _)| *a).collect());
                 self.report(es.ep, es.samples, listed);
@@ -696,11 +696,23 @@ impl Engine {
         Ok(())
     }
 
-    /// One endpoint by getsockopt: the samples and every association the kernel listed.
-    fn sample_by_getsockopt(&mut self, ep: EpId) -> (Vec<(AssocId, Sample)>, BTreeSet<AssocId>) {
-        let Some(slot) = self.slots.get_mut(&ep) else { return (Vec::new(), BTreeSet::new()) };
+    /// One endpoint by getsockopt: the samples and every association the kernel listed
+    /// (`None` when the list could not be read: then nothing is reported gone).
+    fn sample_by_getsockopt(&mut self, ep: EpId) -> (Vec<(AssocId, Sample)>, Option<BTreeSet<AssocId>>) {
+        let Some(slot) = self.slots.get_mut(&ep) else { return (Vec::new(), None) };
         let assocs: BTreeSet<AssocId> = match slot.ep.style() {
-            Style::OneToMany => slot.ep.assoc_ids().unwrap_or_default().into_iter().collect(),
+            Style::OneToMany => match slot.ep.assoc_ids() {
+                Ok(ids) => ids.into_iter().collect(),
+                Err(_) => {
+                    // Sample what was known; a failed read is not "all gone".
+                    let known: Vec<AssocId> = slot.assocs.iter().copied().collect();
+                    let samples = known
+                        .into_iter()
+                        .filter_map(|a| slot.sampler.sample(&slot.ep, a, a).ok().map(|s| (a, s)))
+                        .collect();
+                    return (samples, None);
+                }
+            },
             // A one-to-one socket has at most one; its status tells the real id.
             Style::OneToOne if !slot.accepting => {
                 slot.ep.status(AssocId(0)).ok().map(|s| s.assoc).into_iter().collect()
@@ -714,7 +726,7 @@ impl Engine {
             samples.push((assoc, s));
         }
         slot.sampler.retain(&assocs);
-        (samples, assocs)
+        (samples, Some(assocs))
     }
 
     /// Emits the samples, and the associations gone since the last tick — only when

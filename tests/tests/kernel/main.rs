@@ -3,6 +3,7 @@
 mod agent;
 mod elementary;
 mod host;
+mod limits;
 mod messaging;
 mod multihoming;
 mod options;
