@@ -440,8 +440,15 @@ impl InspectorApp {
                 Ok(s) => {
                     let base = path.parent().map(PathBuf::from).unwrap_or_default();
                     self.runner = Some(Runner::new(s, base));
-                    // A profile sets itself up at once; a scenario waits for Run or Step.
-                    self.scenario_running = action == FileAction::OpenProfile;
+                    // Nothing runs until asked: a file opens sockets and sends, so its steps
+                    // are shown first and wait for Run or Step.
+                    self.scenario_running = false;
+                    if action == FileAction::OpenProfile {
+                        self.notice = Some(format!(
+                            "profile {} loaded: review its steps in the Scenario tab, then press Run",
+                            path.display()
+                        ));
+                    }
                     self.scenario_result = None;
                     self.state.tab = RightTab::Scenario;
                 }
@@ -453,9 +460,7 @@ impl InspectorApp {
                     return;
                 }
                 let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                let written = self.setup.to_toml(&name).and_then(|text| {
-                    std::fs::write(&path, text).map_err(|e| format!("save profile {}: {e}", path.display()))
-                });
+                let written = self.setup.to_toml(&name).and_then(|text| write_private(&path, "save profile", &text));
                 if let Err(e) = written {
                     self.notice = Some(e);
                 }
@@ -465,8 +470,8 @@ impl InspectorApp {
                     self.notice = Some("export: select an association first".into());
                     return;
                 };
-                if let Err(e) = std::fs::write(&path, self.model.series_csv(ep, assoc)) {
-                    self.notice = Some(format!("export to {}: {e}", path.display()));
+                if let Err(e) = write_private(&path, "export to", &self.model.series_csv(ep, assoc)) {
+                    self.notice = Some(e);
                 }
             }
         }
@@ -493,4 +498,11 @@ impl eframe::App for InspectorApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, STORAGE_KEY, &self.state);
     }
+}
+
+/// Writes `text` to a new private file (0600, never through a symbolic link).
+fn write_private(path: &std::path::Path, what: &str, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut file = sctp_core::files::create_private(path, what)?;
+    file.write_all(text.as_bytes()).map_err(|e| format!("{what} {}: {e}", path.display()))
 }

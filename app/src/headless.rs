@@ -55,8 +55,19 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
     let mut printed_log = 0u64;
     let mut printed_steps = 0;
     let mut record_err = None;
+    let mut worker_gone = false;
     let result = loop {
-        while let Ok(ev) = worker.events().recv_timeout(Duration::from_millis(5)) {
+        loop {
+            let ev = match worker.events().recv_timeout(Duration::from_millis(5)) {
+                Ok(ev) => ev,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => break,
+                // The worker thread is gone (it panicked): nothing more will come. Fail the
+                // step in progress rather than spin on an empty channel.
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    worker_gone = true;
+                    break;
+                }
+            };
             model.apply(&ev);
             runner.observe(&ev);
             if let Some(r) = recorder.as_mut() {
@@ -107,6 +118,9 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
             }
         }
         printed_steps = runner.reports.len();
+        if worker_gone {
+            break Err(RunError::Step("the worker thread stopped; no more events will come".into()));
+        }
         match progress {
             Progress::Running => {}
             Progress::Finished => break Ok(()),

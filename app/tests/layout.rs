@@ -175,3 +175,24 @@ fn every_gen_sctp_elementary_option_is_in_the_form_and_the_non_kernel_ones_are_d
     }
     assert!(h.query_by_label(sctp_inspector::panels::endpoints::NOT_DELIVERED_ON_SCTP).is_some());
 }
+
+#[test]
+fn opening_a_profile_shows_its_steps_and_waits_for_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(&profile, "name = \"p\"\n[[step]]\ndo = \"open\"\nendpoint = \"server\"\nport = 2999\n").unwrap();
+    let mut app = fed_app();
+    app.file_chosen(sctp_inspector::app::FileAction::OpenProfile, profile.clone());
+    assert!(app.runner.is_some(), "{:?}", app.notice);
+    assert!(!app.scenario_running, "a profile must not run before the user asks");
+    assert_eq!(
+        app.notice.as_deref(),
+        Some(
+            format!("profile {} loaded: review its steps in the Scenario tab, then press Run", profile.display())
+                .as_str()
+        )
+    );
+    // A device is refused by name, not read forever.
+    app.file_chosen(sctp_inspector::app::FileAction::OpenScenario, "/dev/zero".into());
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("not a regular file")), "{:?}", app.notice);
+}

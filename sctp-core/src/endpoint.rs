@@ -143,15 +143,27 @@ impl AsFd for Endpoint {
 }
 
 /// Runs `f` with the calling thread inside network namespace `name`, then returns.
-pub(crate) fn in_netns<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+///
+/// `f` runs on a short-lived thread of its own that enters the namespace and ends with it:
+/// the calling thread never changes namespace, so there is no switching back that could
+/// fail and leave it (and every socket it opens later) in the wrong one. What `f` opens
+/// stays bound to the namespace it was opened in.
+pub(crate) fn in_netns<T: Send>(name: &str, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     check_netns_name(name)?;
     let path = format!("/run/netns/{name}");
     let target = File::open(&path).context(|| format!("open network namespace {path}"))?;
-    let home = File::open("/proc/thread-self/ns/net").context(|| "open this thread's network namespace".into())?;
-    sys::setns_net(&target).context(|| format!("enter network namespace {name}"))?;
-    let result = f();
-    sys::setns_net(&home).context(|| format!("return from network namespace {name}"))?;
-    result
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name(format!("netns {name}"))
+            .spawn_scoped(scope, || {
+                sys::setns_net(&target).context(|| format!("enter network namespace {name}"))?;
+                f()
+            })
+            .context(|| format!("start a thread for network namespace {name}"))?;
+        helper.join().unwrap_or_else(|_| {
+            Err(Error::invalid(format!("work in network namespace {name}"), "the helper thread panicked"))
+        })
+    })
 }
 
 /// A name as `ip netns add` takes it: no path separators, not `.` or `..` (a name is

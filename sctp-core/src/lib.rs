@@ -10,6 +10,7 @@ pub mod cmsg;
 pub mod diag;
 pub mod endpoint;
 pub mod error;
+pub mod files;
 pub mod fuzzing;
 pub mod host;
 pub mod hz;

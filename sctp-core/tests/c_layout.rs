@@ -464,8 +464,8 @@ fn all_checks() -> Checks {
 #[test]
 fn rust_mirrors_match_linux_sctp_h() {
     let checks = all_checks();
-    let dir = std::env::temp_dir().join(format!("sctp-c-layout-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a private scratch dir");
+    let dir = scratch.path();
     let src = dir.join("layout.c");
     let exe = dir.join("layout");
     let program = format!(
@@ -486,7 +486,6 @@ fn rust_mirrors_match_linux_sctp_h() {
     let run = Command::new(&exe).output().unwrap();
     assert!(run.status.success());
     let from_c = String::from_utf8(run.stdout).unwrap();
-    std::fs::remove_dir_all(&dir).ok();
 
     let mismatches: Vec<String> = from_c
         .lines()

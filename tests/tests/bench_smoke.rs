@@ -6,8 +6,8 @@ use std::process::Command;
 #[test]
 fn bench_smoke_run_writes_every_section() {
     sctp_inspector_tests::require_kernel_sctp();
-    let dir = std::env::temp_dir().join(format!("bench-smoke-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a private scratch dir");
+    let dir = scratch.path();
     let floor = dir.join("sampler_floor");
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/sampler_floor.c");
     let cc = Command::new("cc").args(["-O2", "-o"]).arg(&floor).arg(src).status().expect("a C compiler (gcc)");
@@ -27,5 +27,4 @@ fn bench_smoke_run_writes_every_section() {
         assert!(table.contains(section), "no {section} rows in:\n{table}");
     }
     assert!(!table.contains("| error |"), "{table}");
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -21,7 +21,8 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 fn demo_drives_the_window_and_writes_its_screenshots() {
     sctp_inspector_tests::require_kernel_sctp();
     assert!(std::env::var_os("DISPLAY").is_some(), "needs an X display: run inside `tests/rig/rig run --x11`");
-    let out = std::env::temp_dir().join(format!("sctp-demo-{}", std::process::id()));
+    let scratch = tempfile::tempdir().expect("a private scratch dir");
+    let out = scratch.path().join("shots");
     let bin = app_binary();
     let status = Command::new(&bin)
         .args(["demo", "--screenshots"])
@@ -37,5 +38,4 @@ fn demo_drives_the_window_and_writes_its_screenshots() {
         assert_eq!(png_size(&bytes), (1600, 1000), "{name}");
         assert!(bytes.len() > 100_000, "{name} is only {} bytes: an empty window?", bytes.len());
     }
-    std::fs::remove_dir_all(&out).ok();
 }

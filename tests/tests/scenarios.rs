@@ -13,10 +13,11 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// A path in this test process's private scratch directory (mkdtemp). It lives as long as
+/// the process; the rig's /tmp is a tmpfs that ends with the boot.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sctp-scenarios-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a private scratch dir")).path().join(name)
 }
 
 fn run(path: &Path, record: Option<&Path>) -> (Result<(), RunError>, String) {

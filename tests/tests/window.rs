@@ -183,8 +183,8 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     use sctp_inspector::app::FileAction;
     let mut h = window();
     until(&mut h, "the worker's hello", |app| app.model.kernel_sctp == Some(Ok(())));
-    let dir = std::env::temp_dir().join(format!("window-rec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a private scratch dir");
+    let dir = scratch.path();
     let recording = dir.join("session.jsonl");
     h.state_mut().file_chosen(FileAction::RecordTo, recording.clone());
     // Like the shipped abort example, with a pause so the sampler sees the association.
@@ -233,7 +233,6 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("series,t_s,value\n"));
     assert!(text.lines().any(|l| l.starts_with("path 127.0.0.1:") && l.contains(" Cwnd,")), "{text}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A program this window does not own (iperf3, client and server) shows in the Host view

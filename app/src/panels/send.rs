@@ -11,9 +11,6 @@ use sctp_core::{AssocId, SendFlags, SendInfo};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// Larger payloads are refused before they are read.
-const MAX_PAYLOAD: u64 = 16 << 20;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum PayloadKind {
     #[default]
@@ -72,11 +69,7 @@ impl SendPanel {
             PayloadKind::Hex => forms::parse_hex("payload", &self.hex),
             PayloadKind::File => {
                 let path = self.file.as_ref().ok_or("payload: choose a file first")?;
-                let size = std::fs::metadata(path).map_err(|e| format!("payload file {}: {e}", path.display()))?.len();
-                if size > MAX_PAYLOAD {
-                    return Err(format!("payload file {}: {size} bytes is over the 16 MiB limit", path.display()));
-                }
-                std::fs::read(path).map_err(|e| format!("payload file {}: {e}", path.display()))
+                sctp_core::files::read_capped(path, sctp_core::files::MAX_PAYLOAD, "payload file")
             }
         }
     }

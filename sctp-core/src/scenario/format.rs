@@ -28,8 +28,9 @@ struct RawScenario {
     lab: bool,
     #[serde(default = "default_within")]
     within_ms: u64,
+    /// Each step with where it is in the text (the parser's span, not a text search).
     #[serde(rename = "step", default)]
-    steps: Vec<toml::Table>,
+    steps: Vec<toml::Spanned<toml::Table>>,
 }
 
 fn default_within() -> u64 {
@@ -269,7 +270,32 @@ impl Step {
             Step::Netem { path, .. } | Step::Link { path, .. } if !(1..=2).contains(path) => {
                 Err(format!("path {path}: the lab has paths 1 and 2"))
             }
+            Step::Send { hex: Some(h), .. } | Step::ExpectData { hex: Some(h), .. } => {
+                crate::message::parse_hex(h).map(drop).map_err(|e| format!("hex payload: {e}"))
+            }
+            Step::Send { file: Some(f), .. } => crate::files::inside(std::path::Path::new(""), f).map(drop),
             _ => Ok(()),
+        }
+    }
+
+    /// The endpoint a step acts on, by name (`None`: sleep and the lab's netem/link).
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            Step::Open { endpoint, .. }
+            | Step::Listen { endpoint, .. }
+            | Step::Bindx { endpoint, .. }
+            | Step::Connect { endpoint, .. }
+            | Step::SetOption { endpoint, .. }
+            | Step::GetOption { endpoint, .. }
+            | Step::Send { endpoint, .. }
+            | Step::ExpectEvent { endpoint, .. }
+            | Step::ExpectData { endpoint, .. }
+            | Step::ExpectMetric { endpoint, .. }
+            | Step::Eof { endpoint, .. }
+            | Step::Abort { endpoint, .. }
+            | Step::Peeloff { endpoint, .. }
+            | Step::Close { endpoint, .. } => Some(endpoint),
+            Step::Sleep { .. } | Step::Netem { .. } | Step::Link { .. } => None,
         }
     }
 
@@ -315,9 +341,10 @@ impl std::fmt::Display for LoadError {
 /// whole `[[step]]` table, so look for the offending value or key inside that table.
 fn pinpoint(text: &str, span: std::ops::Range<usize>, message: &str) -> usize {
     // The span may be just the `[[step]]` header: search on to the next table.
-    let start = span.start.min(text.len());
-    let end = text[span.end.min(text.len())..].find("\n[").map_or(text.len(), |i| span.end + i);
-    let region = &text[start..end.max(start)];
+    let start = floor_char(text, span.start);
+    let from = floor_char(text, span.end.max(start));
+    let end = text[from..].find("\n[").map_or(text.len(), |i| from + i);
+    let region = &text[start..end];
     let quoted = |pre: &str, open: char, close: char| {
         let rest = &message[message.find(pre)? + pre.len()..];
         let rest = rest.strip_prefix(open)?;
@@ -328,12 +355,30 @@ fn pinpoint(text: &str, span: std::ops::Range<usize>, message: &str) -> usize {
         .or_else(|| quoted("unknown variant ", '`', '`').map(|v| format!("\"{v}\"")))
         .or_else(|| quoted("unknown field ", '`', '`'))
         .or_else(|| quoted("integer ", '`', '`'));
-    needle.and_then(|n| region.find(&n)).map_or(span.start, |i| span.start + i)
+    needle.and_then(|n| region.find(&n)).map_or(start, |i| start + i)
+}
+
+/// The nearest char boundary at or before `offset` (offsets from elsewhere may fall inside
+/// a multi-byte character).
+fn floor_char(text: &str, offset: usize) -> usize {
+    let mut o = offset.min(text.len());
+    while !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    o
+}
+
+fn unknown_endpoint(i: usize, name: &str, opened: &[&str]) -> String {
+    format!(
+        "step {}: no endpoint named \"{name}\" is opened before this step (opened: {})",
+        i + 1,
+        if opened.is_empty() { "none".to_string() } else { opened.join(", ") }
+    )
 }
 
 /// 1-based line and column of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let before = &text[..floor_char(text, offset)];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
@@ -353,35 +398,49 @@ impl Scenario {
         if raw.steps.is_empty() {
             return Err(error(0, "no [[step]] in the scenario".into()));
         }
-        let headers: Vec<usize> = text.match_indices("[[step]]").map(|(i, _)| i).collect();
         let steps = raw
             .steps
             .into_iter()
             .enumerate()
-            .map(|(i, table)| {
-                let start = headers.get(i).copied().unwrap_or(0);
-                let step = table.try_into::<Step>().map_err(|e| {
+            .map(|(i, spanned)| {
+                let span = spanned.span();
+                let start = span.start;
+                let step = spanned.into_inner().try_into::<Step>().map_err(|e| {
                     let message = e.message().trim().to_string();
-                    error(
-                        pinpoint(text, start..start + "[[step]]".len(), &message),
-                        format!("step {}: {message}", i + 1),
-                    )
+                    error(pinpoint(text, span, &message), format!("step {}: {message}", i + 1))
                 })?;
                 step.check().map_err(|m| error(start, format!("step {}: {m}", i + 1)))?;
-                Ok(step)
+                Ok((start, step))
             })
-            .collect::<Result<Vec<Step>, LoadError>>()?;
+            .collect::<Result<Vec<(usize, Step)>, LoadError>>()?;
+        // Every name a step uses was opened (or peeled off) by an earlier step.
+        let mut opened: Vec<&str> = Vec::new();
+        for (i, (start, step)) in steps.iter().enumerate() {
+            match step {
+                Step::Open { endpoint, .. } => opened.push(endpoint),
+                Step::Peeloff { endpoint, name, .. } => {
+                    if !opened.contains(&endpoint.as_str()) {
+                        return Err(error(*start, unknown_endpoint(i, endpoint, &opened)));
+                    }
+                    opened.push(name);
+                }
+                other => {
+                    if let Some(name) = other.endpoint()
+                        && !opened.contains(&name)
+                    {
+                        return Err(error(*start, unknown_endpoint(i, name, &opened)));
+                    }
+                }
+            }
+        }
+        let steps = steps.into_iter().map(|(_, step)| step).collect();
         Ok(Scenario { name: raw.name, description: raw.description, lab: raw.lab, within_ms: raw.within_ms, steps })
     }
 
     pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-            file: file.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = crate::files::read_text_capped(path, crate::files::MAX_DOCUMENT, "cannot read")
+            .map_err(|e| LoadError { file: file.clone(), line: 0, column: 0, message: e })?;
         Scenario::parse(&file, &text)
     }
 }
@@ -455,7 +514,9 @@ fields = { state = "CommUp" }
         let metric = |body: &str| {
             Scenario::parse(
                 "m.toml",
-                &format!("name = \"t\"\n[[step]]\ndo = \"expect_metric\"\nendpoint = \"s\"\n{body}"),
+                &format!(
+                    "name = \"t\"\n[[step]]\ndo = \"open\"\nendpoint = \"s\"\n[[step]]\ndo = \"expect_metric\"\nendpoint = \"s\"\n{body}"
+                ),
             )
             .map(|_| ())
         };
@@ -468,6 +529,39 @@ fields = { state = "CommUp" }
         );
         assert!(metric("path = \"1.2.3.4:5\"\nmetric = \"cwnd\"\n").unwrap_err().message.contains("give `equals`"));
         assert!(metric("path = \"1.2.3.4:5\"\nmetric = \"cwnd\"\nabove = 1000\n").is_ok());
+    }
+
+    /// The step positions come from the parser: a spaced header after multi-byte text, a
+    /// `[[step]]` inside a string or a comment, and inline steps all point at the right line.
+    #[test]
+    fn step_positions_survive_odd_but_valid_toml() {
+        let text = "name = \"ü — ünïcode\"\ndescription = \"not a header: [[step]]\"\n# [[step]] in a comment\n\
+                    [[ step ]]\ndo = \"open\"\nendpoint = \"a\"\n[[ step ]]\ndo = \"listen\"\nendpoint = \"a\"\nbacklog = \"x\"\n";
+        let e = Scenario::parse("odd.toml", text).unwrap_err();
+        assert_eq!((e.line, e.message.starts_with("step 2:")), (10, true), "{e}");
+        let e = Scenario::parse("odd.toml", &text.replace("backlog = \"x\"\n", "backlog = 1\nkind = 2\n")).unwrap_err();
+        assert!(e.message.contains("kind"), "{e}");
+        let inline = "name = \"t\"\nstep = [{ do = \"open\", endpoint = \"a\" }, { do = \"sleep\", ms = \"long\" }]\n";
+        let e = Scenario::parse("inline.toml", inline).unwrap_err();
+        assert_eq!((e.line, e.message.starts_with("step 2:")), (2, true), "{e}");
+    }
+
+    #[test]
+    fn endpoint_names_payload_files_and_hex_are_checked_when_the_file_loads() {
+        let with = |steps: &str| Scenario::parse("c.toml", &format!("name = \"t\"\n{steps}")).map(|_| ()).unwrap_err();
+        let e = with("[[step]]\ndo = \"open\"\nendpoint = \"a\"\n[[step]]\ndo = \"listen\"\nendpoint = \"b\"\n");
+        assert_eq!(e.to_string(), "c.toml:5:1: step 2: no endpoint named \"b\" is opened before this step (opened: a)");
+        let e = with(
+            "[[step]]\ndo = \"open\"\nendpoint = \"a\"\n[[step]]\ndo = \"send\"\nendpoint = \"a\"\nhex = \"zz\"\n",
+        );
+        assert!(e.message.starts_with("step 2: hex payload: 'z' at position 0"), "{e}");
+        let e = with(
+            "[[step]]\ndo = \"open\"\nendpoint = \"a\"\n[[step]]\ndo = \"send\"\nendpoint = \"a\"\nfile = \"../etc/x\"\n",
+        );
+        assert!(e.message.contains("inside the scenario's folder"), "{e}");
+        // A peeled-off endpoint's name is known from its step on.
+        let ok = "name = \"t\"\n[[step]]\ndo = \"open\"\nendpoint = \"a\"\n[[step]]\ndo = \"peeloff\"\nendpoint = \"a\"\nas = \"p\"\n[[step]]\ndo = \"close\"\nendpoint = \"p\"\n";
+        assert!(Scenario::parse("ok.toml", ok).is_ok());
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn create(path: &Path) -> Result<Recorder, String> {
-        let file = std::fs::File::create(path).map_err(|e| format!("create recording {}: {e}", path.display()))?;
+        let file = crate::files::create_private(path, "create recording")?;
         Ok(Recorder { out: std::io::LineWriter::new(file), path: path.display().to_string() })
     }
 
@@ -36,8 +36,8 @@ impl Recorder {
 
 /// Reads a recording; a bad line is reported with its number and the reason.
 pub fn load(path: &Path) -> Result<Vec<RecordLine>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
-    parse(&path.display().to_string(), std::io::BufReader::new(file))
+    let bytes = crate::files::read_capped(path, crate::files::MAX_DOCUMENT, "recording")?;
+    parse(&path.display().to_string(), std::io::BufReader::new(&bytes[..]))
 }
 
 pub fn parse(name: &str, reader: impl BufRead) -> Result<Vec<RecordLine>, String> {

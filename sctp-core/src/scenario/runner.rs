@@ -388,8 +388,8 @@ impl Runner {
                     (Some(t), None, None) => t.into_bytes(),
                     (None, Some(h), None) => hex(&h)?,
                     (None, None, Some(f)) => {
-                        let path = self.base_dir.join(&f);
-                        std::fs::read(&path).map_err(|e| format!("payload file {}: {e}", path.display()))?
+                        let path = crate::files::inside(&self.base_dir, &f)?;
+                        crate::files::read_capped(&path, crate::files::MAX_PAYLOAD, "payload file")?
                     }
                     (None, None, None) => Vec::new(),
                     _ => return Err("give one of text, hex or file".into()),

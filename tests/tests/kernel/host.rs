@@ -117,8 +117,8 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
 #[test]
 fn another_inspector_process_s_associations_appear_with_their_owner() {
     let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sctp-inspector");
-    let dir = std::env::temp_dir().join(format!("host-second-copy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a private scratch dir");
+    let dir = scratch.path();
     let file = dir.join("hold.toml");
     std::fs::write(
         &file,
@@ -169,7 +169,6 @@ ms = 20000
     // Both ends of one association: the tags cross.
     assert_eq!((ends[0].diag.tag, ends[0].diag.peer_tag), (ends[1].diag.peer_tag, ends[1].diag.tag));
     drop(other);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

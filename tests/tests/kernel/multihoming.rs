@@ -199,3 +199,20 @@ fn the_sampler_reports_every_path_with_the_primary_from_status() {
         assert!(s.stats.is_some());
     }
 }
+
+/// Opening sockets in the lab's namespaces never moves the calling thread out of its own,
+/// whether the open succeeds or fails (the namespace work runs on a helper thread).
+#[test]
+fn the_calling_thread_stays_in_its_own_namespace() {
+    let topo = sctp_inspector_tests::topology::two_paths();
+    let ns = || std::fs::metadata("/proc/thread-self/ns/net").map(|m| std::os::unix::fs::MetadataExt::ino(&m)).unwrap();
+    let home = ns();
+    let ok = open(cfg(Style::OneToMany, TwoPaths::addrs_a(), 0, Some(&topo.a)));
+    assert_eq!(ns(), home);
+    // 10.2.2.2 lives in namespace b: binding it in a fails, and the thread is still home.
+    let err = Endpoint::open(&cfg(Style::OneToMany, TwoPaths::addrs_b(), 0, Some(&topo.a))).unwrap_err();
+    assert_eq!(err.errno, Some(libc::EADDRNOTAVAIL), "{err}");
+    assert_eq!(ns(), home);
+    // The socket opened there is still in namespace a: it binds a's addresses.
+    assert_eq!(ok.local_addrs(AssocId(0)).unwrap().len(), 2);
+}
