@@ -124,11 +124,17 @@ fn a_failing_expectation_says_what_was_expected_and_what_happened() {
 #[test]
 fn impossible_steps_fail_clearly() {
     require_kernel_sctp();
-    let cases = [
-        (
-            "name = \"x\"\n[[step]]\ndo = \"listen\"\nendpoint = \"nope\"\n",
-            "step 1 (listen): no endpoint named \"nope\" (opened so far: none)",
+    // A name no step opened is found when the file loads, before any socket exists.
+    let file = scratch("impossible-name.toml");
+    std::fs::write(&file, "name = \"x\"\n[[step]]\ndo = \"listen\"\nendpoint = \"nope\"\n").unwrap();
+    match run(&file, None) {
+        (Err(RunError::Input(why)), _) => assert_eq!(
+            why,
+            format!("{}:2:1: step 1: no endpoint named \"nope\" is opened before this step (opened: none)", file.display())
         ),
+        other => panic!("{other:?}"),
+    }
+    let cases = [
         (
             "name = \"x\"\n[[step]]\ndo = \"open\"\nendpoint = \"s\"\n[[step]]\ndo = \"send\"\nendpoint = \"s\"\nflags = [\"urgent\"]\n",
             "step 2 (send): unknown send flag \"urgent\" (expected unordered, addr_over, eof, abort, sack_immediately, sendall)",

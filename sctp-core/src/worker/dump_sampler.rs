@@ -77,7 +77,9 @@ impl DumpSampler {
         let dump = self.source.dump()?;
         let dump_us = started.elapsed().as_micros() as u64;
         let mut by_inode: HashMap<u32, Vec<&DiagAssoc>> = HashMap::new();
-        for d in &dump.assocs {
+        let mut listed = HashSet::with_capacity(dump.assocs.len());
+        // An interrupted dump may list an association twice: keep the first.
+        for d in dump.assocs.iter().filter(|d| listed.insert(d.key())) {
             by_inode.entry(d.inode).or_default().push(d);
         }
         self.inodes.retain(|id, _| endpoints.iter().any(|(ep, _)| ep == id));
