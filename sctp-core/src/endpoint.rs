@@ -606,17 +606,15 @@ impl Endpoint {
             self.partial.overflow += meta.len - keep;
             if meta.flags & libc::MSG_EOR != 0 {
                 let done = std::mem::take(&mut self.partial);
-                if done.overflow > 0 {
-                    return Err(Error::invalid(
-                        "receive",
-                        format!(
-                            "a message of {} bytes is larger than the {} byte limit; it was discarded",
-                            done.bytes.len() + done.overflow,
-                            MAX_MESSAGE
-                        ),
-                    ));
-                }
                 let control = crate::cmsg::word_bytes(&control, meta.cmsg_len);
+                if done.overflow > 0 {
+                    return Ok(Some(Received::TooLarge {
+                        from: message::sender(&meta.from),
+                        info: message::RecvInfo::from_cmsgs(&control),
+                        len: done.bytes.len() + done.overflow,
+                        limit: MAX_MESSAGE,
+                    }));
+                }
                 return Ok(Some(message::assemble(notification, message::sender(&meta.from), &control, done.bytes)));
             }
         }

@@ -190,6 +190,14 @@ pub struct Message {
 pub enum Received {
     Data(Message),
     Notification(Notification),
+    /// A message longer than the reassembly limit: read to its end and dropped. The
+    /// association is unharmed; the next message arrives as usual.
+    TooLarge {
+        from: Option<SocketAddr>,
+        info: Option<RecvInfo>,
+        len: usize,
+        limit: usize,
+    },
 }
 
 /// Builds a received item from a complete buffer (pure: used by `Endpoint::recv`).

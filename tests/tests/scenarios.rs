@@ -130,7 +130,10 @@ fn impossible_steps_fail_clearly() {
     match run(&file, None) {
         (Err(RunError::Input(why)), _) => assert_eq!(
             why,
-            format!("{}:2:1: step 1: no endpoint named \"nope\" is opened before this step (opened: none)", file.display())
+            format!(
+                "{}:2:1: step 1: no endpoint named \"nope\" is opened before this step (opened: none)",
+                file.display()
+            )
         ),
         other => panic!("{other:?}"),
     }

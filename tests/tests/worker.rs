@@ -234,3 +234,49 @@ fn scope_all_sets_read_back_and_close_ends_pending_work() {
     );
     assert!(h.model.log.iter().any(|e| e.text == want), "no \"{want}\" in the log");
 }
+
+/// A message over the 16 MiB reassembly limit on a one-to-one socket is read to its end,
+/// dropped and said; the socket and its association go on (the next message arrives).
+#[test]
+fn an_oversized_message_is_discarded_without_ending_a_one_to_one_association() {
+    let mut h = Harness::new();
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { kernel_sctp: Ok(()), .. }));
+    // SCTP refuses (EMSGSIZE) a message larger than the send buffer, which the kernel caps
+    // at net.core.wmem_max: raise the caps (root in the rig) so 17 MiB can be sent at all,
+    // and received without crawling through zero-window probes.
+    for cap in ["wmem_max", "rmem_max"] {
+        std::fs::write(format!("/proc/sys/net/core/{cap}"), (64u32 << 20).to_string()).expect("raise the cap");
+    }
+    let roomy = sctp_core::SocketOptions { rcvbuf: Some(32 << 20), ..Default::default() };
+    let listener = h.open(
+        "listener",
+        EndpointConfig { options: roomy, ..cfg(Style::OneToOne, vec![[127, 0, 0, 1].into()], 5371, None) },
+    );
+    h.run(Command::Listen { ep: listener, backlog: 4 }).unwrap();
+    let big = sctp_core::SocketOptions { sndbuf: Some(32 << 20), ..Default::default() };
+    let client = sctp_core::Endpoint::open(&EndpointConfig {
+        options: big,
+        ..cfg(Style::OneToOne, vec![[127, 0, 0, 1].into()], 0, None)
+    })
+    .unwrap();
+    client.connect(&[SocketAddr::from(([127, 0, 0, 1], 5371))], Duration::from_secs(5)).unwrap();
+    let sender = std::thread::spawn(move || {
+        let huge = vec![7u8; (17 << 20) + 5];
+        client.send(&huge, &SendInfo::default()).expect("send 17 MiB");
+        client.send(b"after", &SendInfo::default()).expect("send after");
+        client
+    });
+    let warning = h.until(Duration::from_secs(120), |e| matches!(&e.event, Event::Warning { .. }));
+    let Event::Warning { text } = warning.event else { unreachable!() };
+    assert!(text.contains(&format!("a message of {} bytes", (17 << 20) + 5)), "{text}");
+    assert!(text.ends_with("was discarded; the association goes on"), "{text}");
+    let data = h.until(Duration::from_secs(30), |e| matches!(&e.event, Event::Data { .. }));
+    let Event::Data { head, .. } = data.event else { unreachable!() };
+    assert_eq!(head, b"after");
+    let _client = sender.join().unwrap();
+    assert!(
+        !h.model.log.iter().any(|e| e.text.contains("closing it")),
+        "the accepted socket must not be closed over an oversized message"
+    );
+    assert!(h.model.endpoints.values().all(|v| !v.closed));
+}

@@ -496,6 +496,17 @@ impl Engine {
                 let head = m.data[..m.data.len().min(DATA_HEAD)].to_vec();
                 self.emit(Event::Data { ep, from: m.from, info: m.info, ip: m.ip, len: m.data.len(), head });
             }
+            Received::TooLarge { from, info, len, limit } => {
+                let from = from.map(|a| a.to_string()).unwrap_or_else(|| "?".into());
+                let stream = info.map(|i| format!(" on stream {}", i.stream)).unwrap_or_default();
+                self.emit(Event::Warning {
+                    text: format!(
+                        "ep{}: a message of {len} bytes from {from}{stream} is over the {limit} byte limit and was \
+                         discarded; the association goes on",
+                        ep.0
+                    ),
+                });
+            }
             Received::Notification(n) => {
                 if let Notification::PeerAddrChange {
                     assoc, state: PeerAddrState::Added | PeerAddrState::Removed, ..

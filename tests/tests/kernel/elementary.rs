@@ -84,6 +84,7 @@ fn ip_of_one_message(server: &mut Endpoint, client: &Endpoint, to: SocketAddr) -
                 return m.ip;
             }
             Some(Received::Notification(_)) => {}
+            Some(other @ Received::TooLarge { .. }) => panic!("{other:?}"),
             None => panic!("no message within 5 s"),
         }
     }
