@@ -4,6 +4,73 @@
 
 pub mod bench;
 
+/// A worker on the real kernel with a model fed from its events, as the window has.
+pub mod harness {
+    use crate::require_kernel_sctp;
+    use sctp_core::EndpointConfig;
+    use sctp_core::model::Model;
+    use sctp_core::worker::{Command, EpId, Event, Reply, Stamped, WorkerHandle};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    pub struct Harness {
+        pub worker: WorkerHandle,
+        pub model: Model,
+        /// How often the worker asked for a repaint.
+        pub wakeups: Arc<AtomicUsize>,
+    }
+
+    impl Harness {
+        pub fn new() -> Harness {
+            require_kernel_sctp();
+            let wakeups = Arc::new(AtomicUsize::new(0));
+            let w = Arc::clone(&wakeups);
+            let worker = WorkerHandle::spawn_with_interval(
+                Box::new(move || {
+                    w.fetch_add(1, Ordering::Relaxed);
+                }),
+                Duration::from_millis(50),
+            )
+            .unwrap();
+            Harness { worker, model: Model::default(), wakeups }
+        }
+
+        /// Feeds events to the model until `want` matches one.
+        pub fn until(&mut self, timeout: Duration, mut want: impl FnMut(&Stamped) -> bool) -> Stamped {
+            let deadline = Instant::now() + timeout;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let ev = self.worker.events().recv_timeout(left).unwrap_or_else(|_| {
+                    let log: Vec<String> =
+                        self.model.log.iter().map(|e| format!("  {:.3} {:?} {}", e.t, e.kind, e.text)).collect();
+                    panic!("timed out; log:\n{}", log.join("\n"))
+                });
+                self.model.apply(&ev);
+                if want(&ev) {
+                    return ev;
+                }
+            }
+        }
+
+        /// Sends a command and waits for its result.
+        pub fn run(&mut self, command: Command) -> Result<Reply, sctp_core::Error> {
+            let id = self.worker.send(command);
+            let ev = self
+                .until(Duration::from_secs(10), |e| matches!(&e.event, Event::Done { request, .. } if *request == id));
+            let Event::Done { outcome, .. } = ev.event else { unreachable!() };
+            outcome
+        }
+
+        pub fn open(&mut self, label: &str, config: EndpointConfig) -> EpId {
+            match self.run(Command::Open { label: label.into(), config }) {
+                Ok(Reply::Endpoint { ep }) => ep,
+                other => panic!("open {label}: {other:?}"),
+            }
+        }
+    }
+}
+
 /// The two-path lab, with test-friendly panics.
 pub mod topology {
     pub use sctp_core::lab::TwoPaths;

@@ -1,70 +1,14 @@
 //! The worker thread on the real kernel: commands in, events out, samples of every path.
 
-use sctp_core::model::{AssocMetric, Model, PathMetric, SeriesKey};
+use sctp_core::model::{AssocMetric, PathMetric, SeriesKey};
 use sctp_core::options::{OptionValue, RtoInfo};
-use sctp_core::worker::{Command, EpId, Event, Reply, SampleMethod, Stamped, WorkerHandle};
+use sctp_core::worker::{Command, Event, Reply, SampleMethod};
 use sctp_core::{EndpointConfig, Scope, SendInfo, Style};
-use sctp_inspector_tests::require_kernel_sctp;
+use sctp_inspector_tests::harness::Harness;
 use sctp_inspector_tests::topology::{TwoPaths, two_paths};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-
-struct Harness {
-    worker: WorkerHandle,
-    model: Model,
-    wakeups: Arc<AtomicUsize>,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        require_kernel_sctp();
-        let wakeups = Arc::new(AtomicUsize::new(0));
-        let w = Arc::clone(&wakeups);
-        let worker = WorkerHandle::spawn_with_interval(
-            Box::new(move || {
-                w.fetch_add(1, Ordering::Relaxed);
-            }),
-            Duration::from_millis(50),
-        )
-        .unwrap();
-        Harness { worker, model: Model::default(), wakeups }
-    }
-
-    /// Feeds events to the model until `want` matches one.
-    fn until(&mut self, timeout: Duration, mut want: impl FnMut(&Stamped) -> bool) -> Stamped {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let ev = self.worker.events().recv_timeout(left).unwrap_or_else(|_| {
-                let log: Vec<String> =
-                    self.model.log.iter().map(|e| format!("  {:.3} {:?} {}", e.t, e.kind, e.text)).collect();
-                panic!("timed out; log:\n{}", log.join("\n"))
-            });
-            self.model.apply(&ev);
-            if want(&ev) {
-                return ev;
-            }
-        }
-    }
-
-    /// Sends a command and waits for its result.
-    fn run(&mut self, command: Command) -> Result<Reply, sctp_core::Error> {
-        let id = self.worker.send(command);
-        let ev =
-            self.until(Duration::from_secs(10), |e| matches!(&e.event, Event::Done { request, .. } if *request == id));
-        let Event::Done { outcome, .. } = ev.event else { unreachable!() };
-        outcome
-    }
-
-    fn open(&mut self, label: &str, config: EndpointConfig) -> EpId {
-        match self.run(Command::Open { label: label.into(), config }) {
-            Ok(Reply::Endpoint { ep }) => ep,
-            other => panic!("open {label}: {other:?}"),
-        }
-    }
-}
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 fn cfg(style: Style, addrs: Vec<std::net::IpAddr>, port: u16, netns: Option<&str>) -> EndpointConfig {
     EndpointConfig { style, addrs, port, netns: netns.map(str::to_string), ..Default::default() }

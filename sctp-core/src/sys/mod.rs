@@ -159,6 +159,18 @@ pub fn set_nonblocking(fd: &impl AsRawFd, on: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// setrlimit(RLIMIT_NOFILE): sets the soft limit on open descriptors (kept under the hard
+/// one) and returns the previous soft limit — for tests that exhaust the fd table.
+pub fn set_open_files_limit(soft: u64) -> io::Result<u64> {
+    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `old` is valid for writes.
+    syscall!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut old) })?;
+    let new = libc::rlimit { rlim_cur: soft.min(old.rlim_max), rlim_max: old.rlim_max };
+    // SAFETY: `new` is a valid rlimit read by the kernel.
+    syscall!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) })?;
+    Ok(old.rlim_cur)
+}
+
 /// fcntl(F_GETFD): whether the descriptor closes on exec.
 pub fn is_cloexec(fd: &impl AsRawFd) -> io::Result<bool> {
     // SAFETY: plain syscall with integer arguments.

@@ -30,10 +30,27 @@ struct Slot {
     label: String,
     /// A listening one-to-one endpoint: readable means "accept".
     accepting: bool,
+    /// Accepting failed (EMFILE, ENFILE, ENOBUFS…): not polled until then, so a full fd
+    /// table is not a busy loop of failing accepts and warnings.
+    accept_paused: Option<AcceptPause>,
     /// Associations seen in the last sample (to report the ones that go away).
     assocs: BTreeSet<AssocId>,
     sampler: Sampler,
 }
+
+/// Why and until when a listener is not accepting.
+struct AcceptPause {
+    until: Instant,
+    backoff: Duration,
+    /// Accepts refused in this episode (said when it ends).
+    refused: u64,
+}
+
+/// The first pause after a failed accept; it doubles while accepts keep failing.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(250);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(8);
+/// The most endpoints the worker holds; past it, listeners stop accepting (and say so).
+const MAX_ENDPOINTS: usize = 50_000;
 
 struct Burst {
     request: u64,
@@ -194,6 +211,7 @@ impl Engine {
         }
         due = self.bursts.iter().map(|b| b.next).fold(due, Instant::min);
         due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
+        due = self.slots.values().filter_map(|s| s.accept_paused.as_ref().map(|p| p.until)).fold(due, Instant::min);
         // Round up: a timeout rounded down to 0 ms would spin until the deadline.
         let timeout = due.saturating_duration_since(now).as_micros().div_ceil(1000).min(1000) as i32;
         let mut pfds = vec![libc::pollfd { fd: self.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
@@ -201,7 +219,9 @@ impl Engine {
         pfds.extend(self.slots.iter().map(|(id, s)| {
             let blocked = self.bursts.iter().any(|b| b.ep == *id && b.blocked);
             let events = if blocked { libc::POLLIN | libc::POLLOUT } else { libc::POLLIN };
-            libc::pollfd { fd: s.ep.as_raw_fd(), events, revents: 0 }
+            // A paused listener is left out (fd -1 is ignored by poll) until its pause ends.
+            let paused = s.accept_paused.as_ref().is_some_and(|p| p.until > now);
+            libc::pollfd { fd: if paused { -1 } else { s.ep.as_raw_fd() }, events, revents: 0 }
         }));
         if let Err(e) = sys::poll(&mut pfds, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
@@ -425,7 +445,14 @@ impl Engine {
         let local_addrs = ep.local_addrs(AssocId(0)).unwrap_or_default();
         self.slots.insert(
             id,
-            Slot { ep, label: label.clone(), accepting: false, assocs: BTreeSet::new(), sampler: Sampler::default() },
+            Slot {
+                ep,
+                label: label.clone(),
+                accepting: false,
+                accept_paused: None,
+                assocs: BTreeSet::new(),
+                sampler: Sampler::default(),
+            },
         );
         let applied = self.slots.get(&id).map(|s| s.ep.applied_options());
         self.emit(Event::Opened { ep: id, label, style, local_addrs, config });
@@ -449,15 +476,24 @@ impl Engine {
     fn service(&mut self, ep: EpId) {
         let Some(slot) = self.slots.get_mut(&ep) else { return };
         if slot.accepting {
+            if self.slots.len() >= MAX_ENDPOINTS {
+                self.pause_accepting(ep, format!("the worker holds {MAX_ENDPOINTS} endpoints, its limit"));
+                return;
+            }
+            let Some(slot) = self.slots.get_mut(&ep) else { return };
             match slot.ep.accept() {
                 Ok((conn, from)) => {
                     let label = format!("{} <- {}", slot.label, from.map(|a| a.to_string()).unwrap_or_default());
+                    if let Some(p) = slot.accept_paused.take() {
+                        let text = format!("ep{}: accepting again ({} refused while paused)", ep.0, p.refused);
+                        self.emit(Event::Warning { text });
+                    }
                     if let Err(e) = subscribe_defaults(&conn).and_then(|()| self.adopt(conn, label, None)) {
                         self.emit(Event::Warning { text: e.to_string() });
                     }
                 }
                 Err(e) if e.errno == Some(libc::EAGAIN) => {}
-                Err(e) => self.emit(Event::Warning { text: e.to_string() }),
+                Err(e) => self.pause_accepting(ep, e.to_string()),
             }
             return;
         }
@@ -487,6 +523,28 @@ impl Engine {
                 // A one-to-many socket reports a pending socket error once; it stays usable.
                 self.emit(Event::Warning { text: format!("ep{}: {e}", ep.0) });
             }
+        }
+    }
+
+    /// Stops polling a listener whose accepts fail, for a backoff that doubles while they
+    /// keep failing; says so once per episode, not once per attempt.
+    fn pause_accepting(&mut self, ep: EpId, why: String) {
+        let Some(slot) = self.slots.get_mut(&ep) else { return };
+        let now = Instant::now();
+        let (backoff, refused, first) = match slot.accept_paused.take() {
+            Some(p) => ((p.backoff * 2).min(ACCEPT_BACKOFF_MAX), p.refused + 1, false),
+            None => (ACCEPT_BACKOFF, 1, true),
+        };
+        slot.accept_paused = Some(AcceptPause { until: now + backoff, backoff, refused });
+        if first {
+            self.emit(Event::Warning {
+                text: format!(
+                    "ep{}: accept failed: {why}; pausing accepts (retrying after {} ms, then less often) — \
+                     pending peers wait in the listen queue",
+                    ep.0,
+                    backoff.as_millis()
+                ),
+            });
         }
     }
 
