@@ -21,7 +21,14 @@ pub mod harness {
         pub wakeups: Arc<AtomicUsize>,
     }
 
+    impl Default for Harness {
+        fn default() -> Self {
+            Harness::new()
+        }
+    }
+
     impl Harness {
+        /// A worker sampling every 50 ms; fails at once without kernel SCTP.
         pub fn new() -> Harness {
             require_kernel_sctp();
             let wakeups = Arc::new(AtomicUsize::new(0));
