@@ -1,6 +1,6 @@
 //! Profiles: the setup of a session — endpoints, listening, bindx, connects, endpoint-wide
-//! options — saved as a scenario file. Opening a profile runs it, so the same file also
-//! runs headless and can be edited by hand.
+//! options — saved as a scenario file. Opening a profile shows its steps and Run sets it up;
+//! the same file also runs headless and can be edited by hand.
 
 use sctp_core::Scope;
 use sctp_core::scenario::{Scenario, ScopeName, Step};

@@ -120,6 +120,9 @@ pub struct EndpointView {
 
 /// How many ended associations keep their history for a look after the fact.
 pub const KEEP_ENDED: usize = 64;
+/// How many closed endpoints stay in the tree; past it the oldest is forgotten with
+/// everything kept about it, so opening and closing all day does not grow memory.
+pub const KEEP_CLOSED: usize = 64;
 
 pub struct Limits {
     pub points_per_series: usize,
@@ -152,6 +155,8 @@ pub struct Model {
     /// Ended associations, oldest first; past `KEEP_ENDED` the oldest one's view and
     /// series are dropped, so churn does not grow memory.
     ended: std::collections::VecDeque<(EpId, AssocId)>,
+    /// Closed endpoints, oldest first (see `KEEP_CLOSED`).
+    closed: std::collections::VecDeque<EpId>,
     pub events_seen: u64,
     pub data_messages: u64,
     pub notifications: u64,
@@ -186,6 +191,7 @@ impl Model {
             option_errors: HashMap::new(),
             last_stats: HashMap::new(),
             ended: Default::default(),
+            closed: std::collections::VecDeque::new(),
             events_seen: 0,
             data_messages: 0,
             notifications: 0,
@@ -298,8 +304,15 @@ impl Model {
                 for assoc in assocs {
                     self.ended(*ep, assoc);
                 }
-                if let Some(v) = self.endpoints.get_mut(ep) {
+                if let Some(v) = self.endpoints.get_mut(ep)
+                    && !v.closed
+                {
                     v.closed = true;
+                    self.closed.push_back(*ep);
+                }
+                while self.closed.len() > KEEP_CLOSED {
+                    let Some(old) = self.closed.pop_front() else { break };
+                    self.forget_endpoint(old);
                 }
                 self.log(t, LogKind::Endpoint, Some(*ep), None, format!("ep{} closed", ep.0));
             }
@@ -373,6 +386,18 @@ impl Model {
         }
     }
 
+    /// Drops a closed endpoint's view, series, counters and option reads.
+    fn forget_endpoint(&mut self, ep: EpId) {
+        self.endpoints.remove(&ep);
+        self.ended.retain(|(e, _)| *e != ep);
+        self.last_stats.retain(|(e, _), _| *e != ep);
+        self.option_reads.retain(|(e, _), _| *e != ep);
+        self.option_errors.retain(|(e, _), _| *e != ep);
+        self.series.retain(|k, _| match k {
+            SeriesKey::Path { ep: e, .. } | SeriesKey::Assoc { ep: e, .. } => *e != ep,
+        });
+    }
+
     fn note_option_outcome(&mut self, ep: EpId, option: OptionName, outcome: &std::result::Result<Reply, Error>) {
         match outcome {
             Ok(Reply::Option { value }) => {
@@ -397,6 +422,12 @@ impl Model {
         paths: &[PathSample],
         stats: &Option<AssocStats>,
     ) {
+        // A sample still in flight for an endpoint that closed would only grow series
+        // nobody can see. (An endpoint never announced — a recording started mid-session —
+        // is still plotted.)
+        if self.endpoints.get(&ep).is_some_and(|v| v.closed) {
+            return;
+        }
         let mut infos = Vec::new();
         let mut unreadable = Vec::new();
         for p in paths {
@@ -578,6 +609,40 @@ mod tests {
         let rate =
             &m.series[&SeriesKey::Assoc { ep: EpId(1), assoc: AssocId(3), metric: AssocMetric::PacketsOutPerSec }];
         assert_eq!(rate.last(), Some(&[4.0, 10.0]), "10 packets in 1 s");
+    }
+
+    #[test]
+    fn closed_endpoints_past_the_limit_are_forgotten_with_all_they_held() {
+        let mut m = Model::default();
+        let n = KEEP_CLOSED as u32 + 5;
+        for e in 1..=n {
+            let ep = EpId(e);
+            let opened = Event::Opened {
+                ep,
+                label: format!("e{e}"),
+                style: crate::Style::OneToMany,
+                local_addrs: vec![],
+                config: None,
+            };
+            m.apply(&Stamped { t: 0.0, event: opened });
+            let mut s = sample(f64::from(e), 1000, 0);
+            if let Event::Sample { ep: sample_ep, .. } = &mut s.event {
+                *sample_ep = ep;
+            }
+            m.apply(&s);
+            m.apply(&Stamped { t: f64::from(e), event: Event::Closed { ep } });
+        }
+        assert_eq!(m.endpoints.len(), KEEP_CLOSED);
+        assert!(!m.endpoints.contains_key(&EpId(1)) && m.endpoints.contains_key(&EpId(n)));
+        let eps: std::collections::BTreeSet<EpId> = m
+            .series
+            .keys()
+            .map(|k| match k {
+                SeriesKey::Path { ep, .. } | SeriesKey::Assoc { ep, .. } => *ep,
+            })
+            .collect();
+        assert!(!eps.contains(&EpId(1)) && eps.contains(&EpId(n)), "series of forgotten endpoints are freed");
+        assert!(m.last_stats.keys().all(|(e, _)| e.0 > 5));
     }
 
     #[test]

@@ -248,6 +248,8 @@ impl OptionsPanel {
     /// Keeps a form the person has not touched in step with the kernel: asks for the
     /// option once when it is first shown for an endpoint, and loads each new value read.
     fn follow_kernel(&mut self, cx: &mut Ctx, ep: EpId) {
+        // Forget endpoints the model has forgotten (closed long ago).
+        self.loaded.retain(|(e, _), _| cx.model.endpoints.contains_key(e));
         let key = (ep, self.option);
         match cx.model.option_reads.get(&key) {
             Some(read) => {
