@@ -168,6 +168,8 @@ pub struct Model {
     /// had to slow down to stay within its share of a core.
     pub sampling: Option<(crate::worker::SampleMethod, u64, bool)>,
     pub sampler_share_percent: u8,
+    /// Events the worker dropped because this side fell behind (totals so far).
+    pub dropped_events: crate::worker::DropCounts,
     limits: Limits,
 }
 
@@ -199,6 +201,7 @@ impl Model {
             host_interval: None,
             sampling: None,
             sampler_share_percent: 25,
+            dropped_events: crate::worker::DropCounts::default(),
             limits,
         }
     }
@@ -351,6 +354,22 @@ impl Model {
             }
             Event::Warning { text } => self.log(t, LogKind::Warning, None, None, text.clone()),
             Event::SampleInterval { ms } => self.sample_interval_ms = *ms,
+            Event::Dropped { counts } => {
+                if counts.total() > self.dropped_events.total() {
+                    self.log(
+                        t,
+                        LogKind::Warning,
+                        None,
+                        None,
+                        format!(
+                            "this window fell behind the worker: {} received-message events, {} samples, {} host \
+                             snapshots and {} others dropped so far (the worker read those messages; only their entries are missing)",
+                            counts.data, counts.samples, counts.host_snapshots, counts.other
+                        ),
+                    );
+                }
+                self.dropped_events = *counts;
+            }
             Event::Sampling { method, period_ms, slowed, share_percent } => {
                 self.sampler_share_percent = *share_percent;
                 if let crate::worker::SampleMethod::Getsockopt { why } = method

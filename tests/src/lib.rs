@@ -30,14 +30,20 @@ pub mod harness {
     impl Harness {
         /// A worker sampling every 50 ms; fails at once without kernel SCTP.
         pub fn new() -> Harness {
+            Harness::with_channel(sctp_core::worker::queue::CHANNEL_EVENTS)
+        }
+
+        /// With the worker's event channel holding at most `events`.
+        pub fn with_channel(events: usize) -> Harness {
             require_kernel_sctp();
             let wakeups = Arc::new(AtomicUsize::new(0));
             let w = Arc::clone(&wakeups);
-            let worker = WorkerHandle::spawn_with_interval(
+            let worker = WorkerHandle::spawn_with(
                 Box::new(move || {
                     w.fetch_add(1, Ordering::Relaxed);
                 }),
                 Duration::from_millis(50),
+                events,
             )
             .unwrap();
             Harness { worker, model: Model::default(), wakeups }

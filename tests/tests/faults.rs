@@ -7,6 +7,9 @@ use sctp_inspector_tests::harness::Harness;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+/// One fault at a time: some change process-wide limits.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn open_fds() -> u64 {
     std::fs::read_dir("/proc/self/fd").map(|d| d.count() as u64).unwrap_or(0)
 }
@@ -17,6 +20,7 @@ fn open_fds() -> u64 {
 #[test]
 fn an_exhausted_fd_table_pauses_accepting_instead_of_spinning() {
     const PEERS: usize = 20;
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut h = Harness::new();
     h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
     let config =
@@ -63,4 +67,50 @@ fn an_exhausted_fd_table_pauses_accepting_instead_of_spinning() {
         }
     }
     drop(clients);
+}
+
+/// The window stops draining while a peer floods: the worker's channel stays bounded,
+/// what it drops is counted, every received message is either delivered as an event or
+/// counted, and command results still arrive afterwards.
+#[test]
+fn a_stalled_ui_costs_counted_drops_not_memory() {
+    // A small channel, so a short flood overflows it (the real one holds 32,768 events).
+    const CHANNEL: usize = 256;
+    const MESSAGES: usize = 3_000;
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut h = Harness::with_channel(CHANNEL);
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let config = EndpointConfig { addrs: vec![[127, 0, 0, 1].into()], port: 5382, ..Default::default() };
+    let server = h.open("server", config);
+    h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
+    let client = Endpoint::open(&EndpointConfig::default()).unwrap();
+    let assoc = client.connect(&[SocketAddr::from(([127, 0, 0, 1], 5382))], Duration::from_secs(5)).unwrap();
+    // Nobody drains the events while the peer sends.
+    let info = sctp_core::SendInfo { assoc, ..Default::default() };
+    // Small messages fill the send buffer by count, not bytes; asking for an immediate SACK
+    // now and then keeps the flood from waiting out delayed-SACK timers.
+    let prompt =
+        sctp_core::SendInfo { flags: sctp_core::SendFlags { sack_immediately: true, ..Default::default() }, ..info };
+    for i in 0..MESSAGES {
+        client.send(&(i as u32).to_be_bytes(), if i % 64 == 63 { &prompt } else { &info }).expect("send");
+    }
+    let (mut data, mut dropped, mut most_waiting) = (0usize, 0u64, 0usize);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while data + (dropped as usize) < MESSAGES {
+        assert!(Instant::now() < deadline, "{data} delivered + {dropped} dropped of {MESSAGES}");
+        most_waiting = most_waiting.max(h.worker.events().len());
+        let Ok(ev) = h.worker.events().recv_timeout(Duration::from_millis(200)) else { continue };
+        match &ev.event {
+            Event::Data { .. } => data += 1,
+            Event::Dropped { counts } => dropped = counts.data,
+            _ => {}
+        }
+        h.model.apply(&ev);
+    }
+    assert_eq!(data + dropped as usize, MESSAGES, "every message delivered or counted, none twice");
+    assert!(dropped > 0, "the flood should have filled the channel");
+    assert!(most_waiting <= CHANNEL, "{most_waiting} events waited");
+    assert!(h.model.log.iter().any(|e| e.text.starts_with("this window fell behind the worker")));
+    // Results still come back.
+    h.run(Command::Listen { ep: server, backlog: 4 }).expect("a command after the flood");
 }

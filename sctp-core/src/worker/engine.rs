@@ -4,6 +4,7 @@
 use super::Waker;
 use super::dump_sampler::DumpSampler;
 use super::protocol::*;
+use super::queue::EventQueue;
 use super::sampler::{Sample, Sampler};
 use crate::endpoint::{Endpoint, EndpointConfig, Style};
 use crate::error::{Error, Result};
@@ -109,7 +110,7 @@ pub(crate) fn schedule_within_share(asked: Duration, cost: Duration, max_share: 
 
 pub(super) struct Engine {
     commands: Receiver<Request>,
-    events: Sender<Stamped>,
+    events: EventQueue,
     wake: Arc<OwnedFd>,
     waker: Waker,
     start: Instant,
@@ -140,7 +141,7 @@ impl Engine {
         let start = Instant::now();
         Engine {
             commands,
-            events,
+            events: EventQueue::new(events),
             wake,
             waker,
             start,
@@ -160,8 +161,8 @@ impl Engine {
 
     fn emit(&mut self, event: Event) {
         let t = self.start.elapsed().as_secs_f64();
-        // The receiver is gone only when the handle is dropped; we are about to stop.
-        let _ = self.events.send(Stamped { t, event });
+        // False only when the handle is dropped; the closed command channel stops us next.
+        let _ = self.events.push(Stamped { t, event });
         self.emitted = true;
     }
 
@@ -195,6 +196,7 @@ impl Engine {
             if self.host.as_ref().is_some_and(|h| Instant::now() >= h.next) {
                 self.sample_host();
             }
+            let _ = self.events.flush();
             if std::mem::take(&mut self.emitted) {
                 (self.waker)();
             }
@@ -212,8 +214,10 @@ impl Engine {
         due = self.bursts.iter().map(|b| b.next).fold(due, Instant::min);
         due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
         due = self.slots.values().filter_map(|s| s.accept_paused.as_ref().map(|p| p.until)).fold(due, Instant::min);
-        // Round up: a timeout rounded down to 0 ms would spin until the deadline.
-        let timeout = due.saturating_duration_since(now).as_micros().div_ceil(1000).min(1000) as i32;
+        // Round up: a timeout rounded down to 0 ms would spin until the deadline. While
+        // events wait for the UI to make room, look again soon.
+        let cap = if self.events.backlog() > 0 { 10 } else { 1000 };
+        let timeout = due.saturating_duration_since(now).as_micros().div_ceil(1000).min(cap) as i32;
         let mut pfds = vec![libc::pollfd { fd: self.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
         let ids: Vec<EpId> = self.slots.keys().copied().collect();
         pfds.extend(self.slots.iter().map(|(id, s)| {

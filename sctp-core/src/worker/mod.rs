@@ -5,12 +5,13 @@
 pub mod dump_sampler;
 mod engine;
 mod protocol;
+pub mod queue;
 pub mod sampler;
 
 pub use protocol::*;
 
 use crate::sys;
-use crossbeam_channel::{Receiver, Sender, unbounded};
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,8 +37,14 @@ impl WorkerHandle {
     }
 
     pub fn spawn_with_interval(waker: Waker, sample_interval: Duration) -> std::io::Result<WorkerHandle> {
+        Self::spawn_with(waker, sample_interval, queue::CHANNEL_EVENTS)
+    }
+
+    /// With the event channel holding at most `channel_events` (a stalled UI costs counted
+    /// drops past it, see `queue`, not memory).
+    pub fn spawn_with(waker: Waker, sample_interval: Duration, channel_events: usize) -> std::io::Result<WorkerHandle> {
         let (cmd_tx, cmd_rx) = unbounded();
-        let (ev_tx, ev_rx) = unbounded();
+        let (ev_tx, ev_rx) = bounded(channel_events.max(16));
         let wake = Arc::new(sys::eventfd()?);
         let worker_wake = Arc::clone(&wake);
         // HZ detection may sample the clock for a moment: do it here, not on the worker.
@@ -54,7 +61,9 @@ impl WorkerHandle {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 let text = format!("the worker stopped after an internal error ({what}); restart the session");
-                let _ = last_words.send(Stamped { t: 0.0, event: Event::Warning { text } });
+                // Never block here: a full channel keeps the UI's own view of the stop
+                // (the channel closes and the window says the worker is gone).
+                let _ = last_words.try_send(Stamped { t: 0.0, event: Event::Warning { text } });
             }
         })?;
         Ok(WorkerHandle {

@@ -224,6 +224,24 @@ pub fn parse_interval(text: &str, range: std::ops::RangeInclusive<u64>) -> std::
     }
 }
 
+/// Events the worker dropped because the UI fell behind (cumulative since it started).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DropCounts {
+    /// Received-message events (the messages themselves were read and counted).
+    pub data: u64,
+    pub samples: u64,
+    pub host_snapshots: u64,
+    /// Anything else, only when even the backlog was full.
+    pub other: u64,
+}
+
+impl DropCounts {
+    pub fn total(&self) -> u64 {
+        self.data + self.samples + self.host_snapshots + self.other
+    }
+}
+
 /// Where samples of the worker's own associations come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
@@ -316,6 +334,10 @@ pub enum Event {
         slowed: bool,
         /// The share of a core it may take, percent.
         share_percent: u8,
+    },
+    /// The UI fell behind and the worker dropped events; the totals so far.
+    Dropped {
+        counts: DropCounts,
     },
     /// One look at every association in the watched namespace.
     HostSnapshot {
