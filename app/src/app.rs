@@ -18,7 +18,7 @@ use egui::Ui;
 use sctp_core::model::Model;
 use sctp_core::scenario::record::{self, RecordLine, Recorder};
 use sctp_core::scenario::{Progress, Runner, Scenario};
-use sctp_core::worker::{Command, Request, WorkerHandle};
+use sctp_core::worker::{Command, Event, Request, Stamped, WorkerHandle};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -84,6 +84,9 @@ pub struct InspectorApp {
     pub scenario_result: Option<Result<(), String>>,
     /// The recording shown instead of a live session.
     pub viewing: Option<PathBuf>,
+    /// A recording chosen while a live session has endpoints open: opened only once the
+    /// person confirms, since it ends the live session.
+    pub confirm_open_recording: Option<PathBuf>,
     /// Messages for the person (file errors and the like), shown in the status bar.
     pub notice: Option<String>,
     repaint: Option<egui::Context>,
@@ -120,6 +123,7 @@ impl InspectorApp {
             scenario_running: false,
             scenario_result: None,
             viewing: None,
+            confirm_open_recording: None,
             notice: None,
             repaint: None,
             setup: SetupLog::default(),
@@ -316,6 +320,24 @@ impl InspectorApp {
                 crate::widgets::error_line(ui, n);
             }
         });
+        if let Some(path) = &self.confirm_open_recording {
+            ui.horizontal(|ui| {
+                let open = self.model.endpoints.values().filter(|v| !v.closed).count();
+                crate::widgets::error_line(
+                    ui,
+                    &format!(
+                        "Opening {} ends this live session: its {open} open endpoints and their associations close.",
+                        path.display()
+                    ),
+                );
+                if ui.button("Open it").clicked() {
+                    action = Some(MenuAction::ConfirmOpenRecording(true));
+                }
+                if ui.button("Keep the live session").clicked() {
+                    action = Some(MenuAction::ConfirmOpenRecording(false));
+                }
+            });
+        }
         action
     }
 
@@ -323,9 +345,22 @@ impl InspectorApp {
         match action {
             MenuAction::Dialog(a) => self.start_file_dialog(a),
             MenuAction::StopRecording => self.recorder = None,
+            MenuAction::ConfirmOpenRecording(yes) => {
+                if let Some(path) = self.confirm_open_recording.take()
+                    && yes
+                {
+                    self.open_recording(path);
+                }
+            }
             MenuAction::Live => {
+                // A fresh session: nothing of the recording (selection, scenario, setup) stays.
                 self.viewing = None;
                 self.model = Model::default();
+                self.state.sel = Default::default();
+                self.runner = None;
+                self.scenario_result = None;
+                self.scenario_running = false;
+                self.setup = SetupLog::default();
                 if let Some(ctx) = self.repaint.clone() {
                     match Self::spawn_worker(&ctx) {
                         Ok(w) => self.worker = Some(w),
@@ -418,22 +453,63 @@ impl InspectorApp {
         }
     }
 
+    /// Replaces the session with a recording (the worker and its sockets go).
+    fn open_recording(&mut self, path: PathBuf) {
+        match record::load(&path) {
+            Ok(lines) => {
+                self.worker = None;
+                self.recorder = None;
+                self.model = record::replay(&lines);
+                self.state.sel = Default::default();
+                self.runner = None;
+                self.scenario_result = None;
+                self.scenario_running = false;
+                self.viewing = Some(path);
+            }
+            Err(e) => self.notice = Some(e),
+        }
+    }
+
     /// What happens once a file is chosen (tests call this directly, as rerun does).
     pub fn file_chosen(&mut self, action: FileAction, path: PathBuf) {
         self.notice = None;
         match action {
             FileAction::PayloadFile => self.state.send.file = Some(path),
-            FileAction::OpenRecording => match record::load(&path) {
-                Ok(lines) => {
-                    self.worker = None;
-                    self.recorder = None;
-                    self.model = record::replay(&lines);
-                    self.viewing = Some(path);
+            FileAction::OpenRecording => {
+                let live = self.viewing.is_none() && self.model.endpoints.values().any(|v| !v.closed);
+                if live {
+                    self.confirm_open_recording = Some(path);
+                } else {
+                    self.open_recording(path);
                 }
-                Err(e) => self.notice = Some(e),
-            },
+            }
             FileAction::RecordTo => match Recorder::create(&path) {
-                Ok(r) => self.recorder = Some((path, r)),
+                Ok(mut r) => {
+                    // Started mid-session: the recording first says what is open already,
+                    // so it replays with its endpoints.
+                    let mut failed = None;
+                    for (ep, v) in self.model.endpoints.iter().filter(|(_, v)| !v.closed) {
+                        let opened = Event::Opened {
+                            ep: *ep,
+                            label: v.label.clone(),
+                            style: v.style,
+                            local_addrs: v.local_addrs.clone(),
+                            config: v.config.clone(),
+                        };
+                        let mut events = vec![opened];
+                        if let Some(applied) = &v.applied {
+                            events.push(Event::OptionsApplied { ep: *ep, applied: applied.clone() });
+                        }
+                        for event in events {
+                            let line = RecordLine::Event(Stamped { t: self.model.now, event });
+                            failed = failed.or(r.write(&line).err());
+                        }
+                    }
+                    match failed {
+                        Some(e) => self.notice = Some(e),
+                        None => self.recorder = Some((path, r)),
+                    }
+                }
                 Err(e) => self.notice = Some(e),
             },
             FileAction::OpenScenario | FileAction::OpenProfile => match Scenario::load(&path) {
@@ -482,6 +558,8 @@ enum MenuAction {
     Dialog(FileAction),
     StopRecording,
     Live,
+    /// Open the recording waiting in `confirm_open_recording` (true) or keep the session.
+    ConfirmOpenRecording(bool),
 }
 
 impl eframe::App for InspectorApp {

@@ -196,3 +196,38 @@ fn opening_a_profile_shows_its_steps_and_waits_for_run() {
     app.file_chosen(sctp_inspector::app::FileAction::OpenScenario, "/dev/zero".into());
     assert!(app.notice.as_deref().is_some_and(|n| n.contains("not a regular file")), "{:?}", app.notice);
 }
+
+#[test]
+fn a_recording_started_mid_session_replays_with_its_endpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.jsonl");
+    let mut app = fed_app();
+    app.file_chosen(sctp_inspector::app::FileAction::RecordTo, path.clone());
+    assert_eq!(app.notice, None);
+    drop(app);
+    let lines = sctp_core::scenario::record::load(&path).unwrap();
+    let replayed = sctp_core::scenario::record::replay(&lines);
+    let view = replayed.endpoints.get(&EpId(1)).expect("the endpoint open when recording began");
+    assert_eq!((view.label.as_str(), view.style), ("client", Style::OneToMany));
+}
+
+#[test]
+fn opening_a_recording_asks_before_ending_a_live_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.jsonl");
+    std::fs::write(&path, "").unwrap();
+    let mut h = harness(fed_app());
+    h.state_mut().file_chosen(sctp_inspector::app::FileAction::OpenRecording, path.clone());
+    h.run_steps(2);
+    assert!(h.state().viewing.is_none(), "nothing replaced yet");
+    assert!(h.query_by_label_contains("ends this live session: its 1 open endpoints").is_some());
+    h.get_by_label("Keep the live session").click();
+    h.run_steps(2);
+    assert!(h.state().viewing.is_none() && h.state().model.endpoints.contains_key(&EpId(1)));
+    h.state_mut().file_chosen(sctp_inspector::app::FileAction::OpenRecording, path.clone());
+    h.run_steps(1);
+    h.get_by_label("Open it").click();
+    h.run_steps(2);
+    assert_eq!(h.state().viewing.as_deref(), Some(path.as_path()));
+    assert!(h.state().model.endpoints.is_empty(), "the (empty) recording's view, not the session's");
+}

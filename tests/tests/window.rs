@@ -221,6 +221,10 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
 
     h.state_mut().file_chosen(FileAction::OpenRecording, recording.clone());
     h.run_steps(1);
+    // The live session still has endpoints open: the window asks first.
+    assert!(h.state().worker.is_some(), "nothing ends before the person confirms");
+    h.get_by_label("Open it").click();
+    h.run_steps(2);
     assert!(h.state().worker.is_none(), "a recording is browsed without a worker");
     assert!(h.query_by_label(&format!("viewing recording {}", recording.display())).is_some());
     assert!(
