@@ -8,6 +8,8 @@ use sctp_core::scenario::{Progress, Runner, Scenario, StepReport};
 use sctp_core::worker::{Command, Request, WorkerHandle};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Why a run did not pass.
@@ -17,6 +19,8 @@ pub enum RunError {
     Input(String),
     /// A step failed: exit status 1.
     Step(String),
+    /// SIGINT or SIGTERM: stopped cleanly (the lab's namespaces removed), exit status 130.
+    Interrupted,
 }
 
 pub struct Options<'a> {
@@ -56,7 +60,17 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
     let mut printed_steps = 0;
     let mut record_err = None;
     let mut worker_gone = false;
+    // Ctrl-C and SIGTERM only raise a flag: the loop stops and every socket and the lab's
+    // namespaces are cleaned up on the way out.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&interrupted))
+            .map_err(|e| RunError::Input(format!("watch for signal {signal}: {e}")))?;
+    }
     let result = loop {
+        if interrupted.load(Ordering::Relaxed) {
+            break Err(RunError::Interrupted);
+        }
         loop {
             let ev = match worker.events().recv_timeout(Duration::from_millis(5)) {
                 Ok(ev) => ev,
@@ -143,6 +157,7 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
             model.data_messages, model.notifications
         ),
         Err(RunError::Step(why)) => writeln!(out, "FAIL: {why}"),
+        Err(RunError::Interrupted) => writeln!(out, "INTERRUPTED: stopped and cleaned up"),
         // Reported by the caller, like the errors before the run started.
         Err(RunError::Input(_)) => Ok(()),
     };

@@ -79,6 +79,7 @@ fn main() -> ExitCode {
             return match sctp_inspector::headless::run(&file, &opts, &mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(sctp_inspector::headless::RunError::Step(_)) => ExitCode::from(1),
+                Err(sctp_inspector::headless::RunError::Interrupted) => ExitCode::from(130),
                 Err(sctp_inspector::headless::RunError::Input(e)) => {
                     eprintln!("sctp-inspector run: {e}");
                     ExitCode::from(2)

@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -18,10 +19,24 @@ pub struct TwoPaths {
     pub b: String,
 }
 
+/// Where iproute2 is looked for: the system's own directories, never `PATH` (the lab runs
+/// as root, and a PATH entry the user controls must not pick the program that runs).
+const SYSTEM_DIRS: [&str; 4] = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+
+fn system_program(name: &str) -> Option<PathBuf> {
+    SYSTEM_DIRS.iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file())
+}
+
 /// Runs an iproute2 command; the error names the command and what it said.
 fn run(program: &str, args: &[&str]) -> Result<()> {
     let action = || format!("{program} {}", args.join(" "));
-    let out = Command::new(program).args(args).output().map_err(|e| {
+    let Some(path) = system_program(program) else {
+        return Err(Error::invalid(
+            action(),
+            format!("no {program} in {} (install iproute2; tests/rig/rig provides it)", SYSTEM_DIRS.join(", ")),
+        ));
+    };
+    let out = Command::new(path).args(args).output().map_err(|e| {
         Error::os(action(), &e).with_detail("is iproute2 installed and are we root? (tests/rig/rig provides both)")
     })?;
     if out.status.success() {
@@ -33,6 +48,7 @@ fn run(program: &str, args: &[&str]) -> Result<()> {
 
 impl TwoPaths {
     pub fn new() -> Result<TwoPaths> {
+        sweep_abandoned();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let pid = std::process::id();
         let t = TwoPaths { a: format!("sctpA{pid}x{n}"), b: format!("sctpB{pid}x{n}") };
@@ -91,7 +107,42 @@ impl Drop for TwoPaths {
     fn drop(&mut self) {
         // Deleting a namespace removes its veth ends (and their peers) with it.
         for ns in [&self.a, &self.b] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+            let _ = run("ip", &["netns", "del", ns]);
+        }
+    }
+}
+
+/// The process that made a lab namespace, from its name (`sctpA<pid>x<n>`, `sctpB…`).
+pub fn lab_owner(ns: &str) -> Option<u32> {
+    let rest = ns.strip_prefix("sctpA").or_else(|| ns.strip_prefix("sctpB"))?;
+    let (pid, n) = rest.split_once('x')?;
+    n.parse::<u32>().ok()?;
+    pid.parse().ok()
+}
+
+/// Deletes lab namespaces whose process is gone (killed before it could clean up).
+fn sweep_abandoned() {
+    let Ok(names) = std::fs::read_dir("/run/netns") else { return };
+    for entry in names.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = lab_owner(&name)
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = run("ip", &["netns", "del", &name]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lab_owner;
+
+    #[test]
+    fn lab_namespace_names_tell_their_process() {
+        assert_eq!(lab_owner("sctpA1234x0"), Some(1234));
+        assert_eq!(lab_owner("sctpB77x12"), Some(77));
+        for other in ["sctpA1234", "sctpAx1", "blue", "sctpC1x1", "sctpA12x", "sctpA-1x2"] {
+            assert_eq!(lab_owner(other), None, "{other}");
         }
     }
 }

@@ -183,3 +183,31 @@ fn the_command_line_exit_status_tells_pass_fail_and_bad_input() {
         format!("sctp-inspector run: {}:5:11: step 1: invalid type: string \"many\", expected i32", bad.display())
     );
 }
+
+/// Ctrl-C during a lab scenario: the runner stops with 130 and its namespaces are gone.
+#[test]
+fn an_interrupted_lab_run_cleans_up_its_namespaces() {
+    require_kernel_sctp();
+    let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sctp-inspector");
+    let file = scratch("interrupted-lab.toml");
+    std::fs::write(&file, "name = \"wait in the lab\"\nlab = true\n[[step]]\ndo = \"sleep\"\nms = 60000\n").unwrap();
+    let mut child = Command::new(&bin).arg("run").arg(&file).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let pid = child.id();
+    let mine = || -> Vec<String> {
+        std::fs::read_dir("/run/netns")
+            .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| sctp_core::lab::lab_owner(n) == Some(pid))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while mine().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the run never built its lab");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(mine().is_empty(), "left behind: {:?}", mine());
+}
