@@ -329,7 +329,7 @@ impl Model {
                     describe_notification(notification),
                 );
             }
-            Event::Data { ep, from, info, ip, len, head } => {
+            Event::Data { ep, from, info, ip, len, head, .. } => {
                 self.data_messages += 1;
                 let text = match info {
                     Some(i) => format!(

@@ -211,3 +211,28 @@ fn an_interrupted_lab_run_cleans_up_its_namespaces() {
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert!(mine().is_empty(), "left behind: {:?}", mine());
 }
+
+/// expect_data compares the whole message, not only the first 1,024 bytes the event keeps.
+#[test]
+fn expect_data_checks_every_byte_of_a_long_message() {
+    require_kernel_sctp();
+    let sent = "A".repeat(3000);
+    let scenario = |port: u16, expected: &str| {
+        format!(
+            "name = \"long\"\nwithin_ms = 1500\n[[step]]\ndo = \"open\"\nendpoint = \"server\"\naddrs = [\"127.0.0.1\"]\nport = {port}\n\
+             [[step]]\ndo = \"listen\"\nendpoint = \"server\"\n[[step]]\ndo = \"open\"\nendpoint = \"client\"\n\
+             [[step]]\ndo = \"connect\"\nendpoint = \"client\"\nto = [\"127.0.0.1:{port}\"]\n\
+             [[step]]\ndo = \"send\"\nendpoint = \"client\"\ntext = \"{sent}\"\n\
+             [[step]]\ndo = \"expect_data\"\nendpoint = \"server\"\ntext = \"{expected}\"\n"
+        )
+    };
+    let same = scratch("long-same.toml");
+    std::fs::write(&same, scenario(2031, &sent)).unwrap();
+    let (result, out) = run(&same, None);
+    assert!(result.is_ok(), "{out}");
+    // Differs only in the last byte, far past the kept head.
+    let last_differs = scratch("long-last-differs.toml");
+    std::fs::write(&last_differs, scenario(2032, &format!("{}B", &sent[..2999]))).unwrap();
+    let (result, out) = run(&last_differs, None);
+    assert!(matches!(result, Err(RunError::Step(_))), "a message that differs at byte 3000 must not match:\n{out}");
+}

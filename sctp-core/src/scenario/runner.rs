@@ -567,12 +567,15 @@ impl Runner {
                 let mut last = None;
                 let mut cursor = None;
                 for (i, s) in self.unseen(ep) {
-                    let Event::Data { info, len, head, .. } = &s.event else { continue };
+                    let Event::Data { info, len, head, digest, .. } = &s.event else { continue };
+                    // The event keeps the first bytes; the digest stands for the rest.
                     let ok = stream.is_none_or(|st| info.is_some_and(|x| x.stream == st))
                         && ppid.is_none_or(|p| info.is_some_and(|x| x.ppid == p))
-                        && want_payload
-                            .as_ref()
-                            .is_none_or(|w| *len == w.len() && head[..] == w[..head.len().min(w.len())]);
+                        && want_payload.as_ref().is_none_or(|w| {
+                            *len == w.len()
+                                && head[..] == w[..head.len().min(w.len())]
+                                && (w.len() <= head.len() || *digest == crate::message::payload_digest(w))
+                        });
                     if ok {
                         m += 1;
                         last = *info;

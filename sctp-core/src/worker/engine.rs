@@ -556,7 +556,8 @@ impl Engine {
         match r {
             Received::Data(m) => {
                 let head = m.data[..m.data.len().min(DATA_HEAD)].to_vec();
-                self.emit(Event::Data { ep, from: m.from, info: m.info, ip: m.ip, len: m.data.len(), head });
+                let digest = crate::message::payload_digest(&m.data);
+                self.emit(Event::Data { ep, from: m.from, info: m.info, ip: m.ip, len: m.data.len(), head, digest });
             }
             Received::TooLarge { from, info, len, limit } => {
                 let from = from.map(|a| a.to_string()).unwrap_or_else(|| "?".into());
@@ -584,8 +585,11 @@ impl Engine {
                 {
                     d.invalidate(ep, *assoc);
                 }
-                self.resolve_connect(ep, &n);
+                // The notification first, then the connect's result: whoever acts on the
+                // result has already seen the association come up.
+                let resolves = n.clone();
                 self.emit(Event::Notification { ep, notification: n });
+                self.resolve_connect(ep, &resolves);
             }
         }
     }

@@ -306,6 +306,9 @@ pub enum Event {
         ip: crate::message::IpRecvInfo,
         len: usize,
         head: Vec<u8>,
+        /// `message::payload_digest` of the whole message (0 in recordings made before it).
+        #[serde(default)]
+        digest: u64,
     },
     Sample {
         ep: EpId,

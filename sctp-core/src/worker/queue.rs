@@ -123,7 +123,15 @@ mod tests {
     fn data(t: f64) -> Stamped {
         Stamped {
             t,
-            event: Event::Data { ep: EpId(1), from: None, info: None, ip: Default::default(), len: 1, head: vec![1] },
+            event: Event::Data {
+                ep: EpId(1),
+                from: None,
+                info: None,
+                ip: Default::default(),
+                len: 1,
+                head: vec![1],
+                digest: 0,
+            },
         }
     }
 
