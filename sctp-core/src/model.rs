@@ -127,12 +127,20 @@ pub const KEEP_CLOSED: usize = 64;
 pub struct Limits {
     pub points_per_series: usize,
     pub log_entries: usize,
+    /// All series together hold at most this many points: with many associations each
+    /// series keeps a shorter history (said in the status bar) rather than memory growing
+    /// with their number.
+    pub points_total: usize,
 }
+
+/// However many series share the budget, each keeps at least this many points (a minute at
+/// 10 Hz).
+pub const MIN_POINTS_PER_SERIES: usize = 600;
 
 impl Default for Limits {
     fn default() -> Self {
-        // One hour at 10 Hz per series; a long log.
-        Limits { points_per_series: 36_000, log_entries: 20_000 }
+        // One hour at 10 Hz per series; a long log; 8 M points (128 MB) in all.
+        Limits { points_per_series: 36_000, log_entries: 20_000, points_total: 8_000_000 }
     }
 }
 
@@ -168,6 +176,8 @@ pub struct Model {
     /// had to slow down to stay within its share of a core.
     pub sampling: Option<(crate::worker::SampleMethod, u64, bool)>,
     pub sampler_share_percent: u8,
+    /// The bound each series has now (`Limits::points_total` shared among the series).
+    points_per_series: usize,
     /// Events the worker dropped because this side fell behind (totals so far).
     pub dropped_events: crate::worker::DropCounts,
     limits: Limits,
@@ -202,6 +212,7 @@ impl Model {
             sampling: None,
             sampler_share_percent: 25,
             dropped_events: crate::worker::DropCounts::default(),
+            points_per_series: limits.points_per_series,
             limits,
         }
     }
@@ -216,8 +227,36 @@ impl Model {
     }
 
     fn point(&mut self, key: SeriesKey, t: f64, v: f64) {
-        let cap = self.limits.points_per_series;
-        self.series.entry(key).or_insert_with(|| Ring::new(cap)).push([t, v]);
+        if !self.series.contains_key(&key) {
+            self.series.insert(key, Ring::new(self.points_per_series));
+            self.rebalance();
+        }
+        if let Some(ring) = self.series.get_mut(&key) {
+            ring.push([t, v]);
+        }
+    }
+
+    /// Shares `points_total` among the series: the per-series bound shrinks as series are
+    /// added (the oldest points go, counted as dropped) and grows back as they are freed.
+    /// The bound moves in steps with headroom (to ¾ of the fair share), so adding series one
+    /// by one re-bounds every ring only a logarithmic number of times.
+    fn rebalance(&mut self) {
+        let max = self.limits.points_per_series;
+        let min = MIN_POINTS_PER_SERIES.min(max);
+        let fair = self.limits.points_total / self.series.len().max(1);
+        let now = self.points_per_series;
+        let cap = if fair < now || (fair >= 2 * now && now < max) { (fair / 4 * 3).clamp(min, max) } else { now };
+        if cap != now {
+            self.points_per_series = cap;
+            for ring in self.series.values_mut() {
+                ring.set_capacity(cap);
+            }
+        }
+    }
+
+    /// Points each series keeps now, and what it would keep without the overall budget.
+    pub fn history_bound(&self) -> (usize, usize) {
+        (self.points_per_series, self.limits.points_per_series)
     }
 
     /// Every series of one association as CSV (`series,t_s,value`, one row per point),
@@ -402,6 +441,7 @@ impl Model {
             self.series.retain(|k, _| match k {
                 SeriesKey::Path { ep, assoc, .. } | SeriesKey::Assoc { ep, assoc, .. } => (*ep, *assoc) != (e, a),
             });
+            self.rebalance();
         }
     }
 
@@ -415,6 +455,7 @@ impl Model {
         self.series.retain(|k, _| match k {
             SeriesKey::Path { ep: e, .. } | SeriesKey::Assoc { ep: e, .. } => *e != ep,
         });
+        self.rebalance();
     }
 
     fn note_option_outcome(&mut self, ep: EpId, option: OptionName, outcome: &std::result::Result<Reply, Error>) {
@@ -613,7 +654,7 @@ mod tests {
 
     #[test]
     fn samples_become_bounded_series_with_rates() {
-        let mut m = Model::new(Limits { points_per_series: 3, log_entries: 10 });
+        let mut m = Model::new(Limits { points_per_series: 3, log_entries: 10, ..Limits::default() });
         for i in 0..5 {
             m.apply(&sample(i as f64, 1000 + i, 10 * i as u64));
         }
@@ -628,6 +669,41 @@ mod tests {
         let rate =
             &m.series[&SeriesKey::Assoc { ep: EpId(1), assoc: AssocId(3), metric: AssocMetric::PacketsOutPerSec }];
         assert_eq!(rate.last(), Some(&[4.0, 10.0]), "10 packets in 1 s");
+    }
+
+    #[test]
+    fn many_series_share_one_budget_and_get_room_back_when_freed() {
+        let limits = Limits { points_per_series: 2_000, log_entries: 10, points_total: 40_000 };
+        let mut m = Model::new(limits);
+        let opened = Event::Opened {
+            ep: EpId(1),
+            label: "s".into(),
+            style: crate::Style::OneToMany,
+            local_addrs: vec![],
+            config: None,
+        };
+        m.apply(&Stamped { t: 0.0, event: opened });
+        // Each association has 12 series (5 of its path, 3 of its own, 4 rates): 5 of them
+        // would want 120,000 points.
+        for a in 0..5 {
+            for i in 0..2_000 {
+                let mut s = sample(f64::from(i), 1000, 0);
+                if let Event::Sample { assoc, .. } = &mut s.event {
+                    *assoc = AssocId(a);
+                }
+                m.apply(&s);
+            }
+        }
+        let (held, dropped) = m.series_totals();
+        assert!(held <= 40_000, "{held} points held over the 40,000 budget");
+        assert!(dropped > 0, "the oldest points went, counted");
+        let (bound, wanted) = m.history_bound();
+        assert!(bound < wanted && bound >= MIN_POINTS_PER_SERIES, "{bound}");
+        // Series are freed (associations forgotten): the survivors' bound grows back.
+        let keep: Vec<SeriesKey> = m.series.keys().take(10).copied().collect();
+        m.series.retain(|k, _| keep.contains(k));
+        m.rebalance();
+        assert_eq!(m.history_bound().0, 2_000, "with few series left, the full hour again");
     }
 
     #[test]
@@ -701,7 +777,7 @@ mod tests {
 
     #[test]
     fn the_log_is_capped_and_counts_what_it_dropped() {
-        let mut m = Model::new(Limits { points_per_series: 10, log_entries: 3 });
+        let mut m = Model::new(Limits { points_per_series: 10, log_entries: 3, ..Limits::default() });
         for i in 0..5 {
             m.apply(&Stamped { t: i as f64, event: Event::Warning { text: format!("w{i}") } });
         }

@@ -81,6 +81,17 @@ impl StatusBar {
                 cx.model.log.len(),
                 cx.model.log.dropped()
             ));
+            let (bound, wanted) = cx.model.history_bound();
+            if bound < wanted {
+                ui.colored_label(
+                    Color32::from_rgb(230, 160, 40),
+                    format!("history {bound} of {wanted} points per series"),
+                )
+                .on_hover_text(
+                    "So many series are plotted that each keeps a shorter history, so that all of them together \
+                         stay within the memory budget; the oldest points were dropped (counted in the plots' header).",
+                );
+            }
             let d = cx.model.dropped_events;
             if d.total() > 0 {
                 ui.colored_label(Color32::from_rgb(230, 160, 40), format!("behind: {} events dropped", d.total()))
