@@ -671,18 +671,23 @@ mod tests {
         assert_eq!(rate.last(), Some(&[4.0, 10.0]), "10 packets in 1 s");
     }
 
-    #[test]
-    fn many_series_share_one_budget_and_get_room_back_when_freed() {
-        let limits = Limits { points_per_series: 2_000, log_entries: 10, points_total: 40_000 };
-        let mut m = Model::new(limits);
-        let opened = Event::Opened {
-            ep: EpId(1),
-            label: "s".into(),
+    /// A one-to-many endpoint announced at time 0.
+    fn opened(ep: EpId) -> Stamped {
+        let event = Event::Opened {
+            ep,
+            label: format!("e{}", ep.0),
             style: crate::Style::OneToMany,
             local_addrs: vec![],
             config: None,
         };
-        m.apply(&Stamped { t: 0.0, event: opened });
+        Stamped { t: 0.0, event }
+    }
+
+    #[test]
+    fn many_series_share_one_budget_and_get_room_back_when_freed() {
+        let limits = Limits { points_per_series: 2_000, log_entries: 10, points_total: 40_000 };
+        let mut m = Model::new(limits);
+        m.apply(&opened(EpId(1)));
         // Each association has 12 series (5 of its path, 3 of its own, 4 rates): 5 of them
         // would want 120,000 points.
         for a in 0..5 {
@@ -712,14 +717,7 @@ mod tests {
         let n = KEEP_CLOSED as u32 + 5;
         for e in 1..=n {
             let ep = EpId(e);
-            let opened = Event::Opened {
-                ep,
-                label: format!("e{e}"),
-                style: crate::Style::OneToMany,
-                local_addrs: vec![],
-                config: None,
-            };
-            m.apply(&Stamped { t: 0.0, event: opened });
+            m.apply(&opened(ep));
             let mut s = sample(f64::from(e), 1000, 0);
             if let Event::Sample { ep: sample_ep, .. } = &mut s.event {
                 *sample_ep = ep;
@@ -743,16 +741,7 @@ mod tests {
     #[test]
     fn ended_associations_past_the_limit_are_forgotten() {
         let mut m = Model::default();
-        m.apply(&Stamped {
-            t: 0.0,
-            event: Event::Opened {
-                ep: EpId(1),
-                label: "s".into(),
-                style: crate::Style::OneToMany,
-                local_addrs: vec![],
-                config: None,
-            },
-        });
+        m.apply(&opened(EpId(1)));
         let n = KEEP_ENDED as i32 + 10;
         for a in 0..n {
             let mut s = sample(a as f64, 1000, 0);

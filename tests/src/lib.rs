@@ -95,6 +95,19 @@ pub mod topology {
 }
 
 use sctp_core::{Endpoint, EndpointConfig, Received};
+
+/// Scenario text: `top` (top-level keys after the name), a one-to-many server on
+/// 127.0.0.1:`port` listening, a client associated with it as "c", then `then` (more
+/// `[[step]]` tables).
+pub fn loopback_scenario(name: &str, top: &str, port: u16, then: &str) -> String {
+    format!(
+        "name = \"{name}\"\n{top}\n\
+         [[step]]\ndo = \"open\"\nendpoint = \"server\"\naddrs = [\"127.0.0.1\"]\nport = {port}\n\n\
+         [[step]]\ndo = \"listen\"\nendpoint = \"server\"\n\n\
+         [[step]]\ndo = \"open\"\nendpoint = \"client\"\n\n\
+         [[step]]\ndo = \"connect\"\nendpoint = \"client\"\nto = [\"127.0.0.1:{port}\"]\nas = \"c\"\n\n{then}"
+    )
+}
 use std::time::{Duration, Instant};
 
 /// Fails the test at once, with the reason, when the kernel has no SCTP: these tests

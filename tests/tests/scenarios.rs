@@ -74,41 +74,20 @@ fn every_shipped_scenario_passes_and_its_recording_replays() {
     }
 }
 
-const FAILING: &str = r#"
-name = "expects a loss that never comes"
-within_ms = 400
-
-[[step]]
-do = "open"
-endpoint = "server"
-addrs = ["127.0.0.1"]
-port = 2020
-
-[[step]]
-do = "listen"
-endpoint = "server"
-
-[[step]]
-do = "open"
-endpoint = "client"
-
-[[step]]
-do = "connect"
-endpoint = "client"
-to = ["127.0.0.1:2020"]
-
-[[step]]
-do = "expect_event"
-endpoint = "server"
-kind = "assoc_change"
-fields = { state = "CommLost" }
-"#;
+/// A scenario whose last step waits for a loss that never comes (or, with "CommUp", for
+/// what does come), on its own port.
+fn expecting(port: u16, state: &str) -> String {
+    let step = format!(
+        "[[step]]\ndo = \"expect_event\"\nendpoint = \"server\"\nkind = \"assoc_change\"\nfields = {{ state = \"{state}\" }}\n"
+    );
+    sctp_inspector_tests::loopback_scenario("expects a loss that never comes", "within_ms = 400", port, &step)
+}
 
 #[test]
 fn a_failing_expectation_says_what_was_expected_and_what_happened() {
     require_kernel_sctp();
     let file = scratch("failing.toml");
-    std::fs::write(&file, FAILING).unwrap();
+    std::fs::write(&file, expecting(2020, "CommLost")).unwrap();
     let (result, out) = run(&file, None);
     let Err(RunError::Step(why)) = result else { panic!("should fail:\n{out}") };
     assert!(
@@ -164,12 +143,12 @@ fn the_command_line_exit_status_tells_pass_fail_and_bad_input() {
     let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sctp-inspector");
     // Own ports: other tests in this binary run the shipped scenarios at the same time.
     let passing = scratch("cli-passing.toml");
-    std::fs::write(&passing, FAILING.replace("2020", "2022").replace("CommLost", "CommUp")).unwrap();
+    std::fs::write(&passing, expecting(2022, "CommUp")).unwrap();
     let pass = Command::new(&bin).arg("run").arg(&passing).output().unwrap();
     assert_eq!(pass.status.code(), Some(0), "{}", String::from_utf8_lossy(&pass.stdout));
 
     let failing = scratch("cli-failing.toml");
-    std::fs::write(&failing, FAILING.replace("2020", "2021")).unwrap();
+    std::fs::write(&failing, expecting(2021, "CommLost")).unwrap();
     let fail = Command::new(&bin).arg("run").arg(&failing).output().unwrap();
     assert_eq!(fail.status.code(), Some(1));
 
@@ -218,13 +197,11 @@ fn expect_data_checks_every_byte_of_a_long_message() {
     require_kernel_sctp();
     let sent = "A".repeat(3000);
     let scenario = |port: u16, expected: &str| {
-        format!(
-            "name = \"long\"\nwithin_ms = 1500\n[[step]]\ndo = \"open\"\nendpoint = \"server\"\naddrs = [\"127.0.0.1\"]\nport = {port}\n\
-             [[step]]\ndo = \"listen\"\nendpoint = \"server\"\n[[step]]\ndo = \"open\"\nendpoint = \"client\"\n\
-             [[step]]\ndo = \"connect\"\nendpoint = \"client\"\nto = [\"127.0.0.1:{port}\"]\n\
-             [[step]]\ndo = \"send\"\nendpoint = \"client\"\ntext = \"{sent}\"\n\
+        let steps = format!(
+            "[[step]]\ndo = \"send\"\nendpoint = \"client\"\ntext = \"{sent}\"\n\n\
              [[step]]\ndo = \"expect_data\"\nendpoint = \"server\"\ntext = \"{expected}\"\n"
-        )
+        );
+        sctp_inspector_tests::loopback_scenario("long", "within_ms = 1500", port, &steps)
     };
     let same = scratch("long-same.toml");
     std::fs::write(&same, scenario(2031, &sent)).unwrap();

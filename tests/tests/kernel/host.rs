@@ -120,31 +120,8 @@ fn another_inspector_process_s_associations_appear_with_their_owner() {
     let scratch = tempfile::tempdir().expect("a private scratch dir");
     let dir = scratch.path();
     let file = dir.join("hold.toml");
-    std::fs::write(
-        &file,
-        r#"name = "hold an association"
-[[step]]
-do = "open"
-endpoint = "server"
-addrs = ["127.0.0.1"]
-port = 5341
-[[step]]
-do = "listen"
-endpoint = "server"
-[[step]]
-do = "open"
-endpoint = "client"
-[[step]]
-do = "connect"
-endpoint = "client"
-to = ["127.0.0.1:5341"]
-as = "c"
-[[step]]
-do = "sleep"
-ms = 20000
-"#,
-    )
-    .unwrap();
+    let hold = "[[step]]\ndo = \"sleep\"\nms = 20000\n";
+    std::fs::write(&file, sctp_inspector_tests::loopback_scenario("hold an association", "", 5341, hold)).unwrap();
     let other = spawn(bin.to_str().unwrap(), &["run", file.to_str().unwrap()]);
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
     let ends = wait_snapshot(&mut s, Duration::from_secs(10), |snap| {
