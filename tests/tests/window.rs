@@ -81,6 +81,9 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     let applied = h.state().model.endpoints[&server].applied.clone().expect("read back after open");
     assert_eq!((applied.ttl, applied.reuseaddr, applied.ipv6_v6only), (64, false, None));
     assert!(h.query_by_label(&sctp_inspector::panels::endpoints::applied_text(&applied)).is_some());
+    // Let the layout settle before clicking (the read-back line above Listen arrives with
+    // the endpoint's events).
+    h.run_steps(2);
     h.get_by_label("Listen").click();
     until(&mut h, "listen result", |app| {
         app.model.log.iter().any(|e| e.text.starts_with("listen ep") && e.text.ends_with("ok"))
