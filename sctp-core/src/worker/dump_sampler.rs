@@ -57,9 +57,10 @@ pub struct EndpointSamples {
 /// What one tick found and cost.
 pub struct Tick {
     pub endpoints: Vec<EndpointSamples>,
-    /// The kernel said its tables changed during the dump: an association missing from
-    /// this tick may still exist, so none is reported gone.
+    /// The kernel said its tables changed during the dump.
     pub interrupted: bool,
+    /// Associations the dump skipped that getsockopt found alive (sampled that way).
+    pub confirmed: usize,
     pub getsockopt_calls: usize,
     pub dump_us: u64,
 }
@@ -108,10 +109,33 @@ impl DumpSampler {
             }
             out.push(EndpointSamples { ep: ep_id, samples, unmatched });
         }
-        if !dump.interrupted {
-            self.known.retain(|k, _| seen.contains(k));
+        // The dump walks the kernel's transport table by position across datagrams, so an
+        // association can be skipped when others come and go meanwhile — without the
+        // kernel flagging the dump as interrupted (measured under the test suite's churn).
+        // So one missing from the dump is asked for by getsockopt before it counts as gone.
+        let mut confirmed = 0;
+        let missing: Vec<AssocKey> = self.known.keys().filter(|k| !seen.contains(*k)).copied().collect();
+        for key in missing {
+            let Some(k) = self.known.get_mut(&key) else { continue };
+            let Some((slot, &(_, ep))) = endpoints.iter().enumerate().find(|(_, (id, _))| *id == k.ep) else {
+                continue;
+            };
+            let query = if ep.style() == Style::OneToOne { AssocId(0) } else { k.assoc };
+            calls += 1;
+            match ep.status(query) {
+                Ok(status) if status.assoc == k.assoc => {
+                    seen.insert(key);
+                    confirmed += 1;
+                    // The status has the primary; the other paths as last read.
+                    let primary = PathSample::Info(status.primary);
+                    let paths = std::iter::once(primary).chain(k.others.iter().cloned()).collect();
+                    out[slot].samples.push((k.assoc, Sample { status, paths, stats: None }));
+                }
+                _ => {}
+            }
         }
-        Ok(Tick { endpoints: out, interrupted: dump.interrupted, getsockopt_calls: calls, dump_us })
+        self.known.retain(|k, _| seen.contains(k));
+        Ok(Tick { endpoints: out, interrupted: dump.interrupted, confirmed, getsockopt_calls: calls, dump_us })
     }
 
     /// The association's paths changed (PEER_ADDR_CHANGE): read them all next tick.

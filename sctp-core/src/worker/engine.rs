@@ -766,7 +766,9 @@ impl Engine {
                 let (samples, listed) = self.sample_by_getsockopt(es.ep);
                 self.report(es.ep, samples, listed);
             } else {
-                let listed = (!tick.interrupted).then(|| es.samples.iter().map(|(a, _)| *a).collect());
+                // Every association the endpoint had is in the samples unless getsockopt
+                // found it gone: the list is complete.
+                let listed = Some(es.samples.iter().map(|(a, _)| *a).collect());
                 self.report(es.ep, es.samples, listed);
             }
         }
