@@ -108,27 +108,18 @@ pub struct Endpoint {
     family: Family,
     /// The named network namespace the socket lives in (peeloff must run there too).
     netns: Option<String>,
-    /// A message the kernel has delivered only in part (no MSG_EOR yet).
-    partial: Partial,
+    /// Messages the kernel has delivered only in part (no MSG_EOR yet), per association
+    /// and stream.
+    partial: Reassembly,
     /// The receive buffer, kept between calls.
     buf: Vec<u8>,
-}
-
-/// The parts of one message received so far.
-#[derive(Debug, Default)]
-struct Partial {
-    bytes: Vec<u8>,
-    notification: bool,
-    /// Bytes received past `MAX_MESSAGE` (not kept).
-    overflow: usize,
 }
 
 /// Receive buffer per recvmsg call; larger messages arrive in parts and are reassembled.
 const RECV_CHUNK: usize = 65536;
 /// The most addresses one association or endpoint is asked for (a bound on the buffer).
 const MAX_ADDRS: usize = 1 << 16;
-/// The largest message reassembled; a larger one is reported as an error, not kept.
-const MAX_MESSAGE: usize = 16 << 20;
+use crate::reassembly::{MAX_MESSAGE, PieceOf, Reassembly};
 
 impl AsRawFd for Endpoint {
     fn as_raw_fd(&self) -> RawFd {
@@ -186,7 +177,7 @@ pub fn check_netns_name(name: &str) -> Result<()> {
 
 impl Endpoint {
     fn new(fd: OwnedFd, style: Style, family: Family, netns: Option<String>) -> Endpoint {
-        Endpoint { fd, style, family, netns, partial: Partial::default(), buf: Vec::new() }
+        Endpoint { fd, style, family, netns, partial: Reassembly::default(), buf: Vec::new() }
     }
 
     /// socket(2), the elementary options (setsockopt), bind(2) or SCTP_SOCKOPT_BINDX_ADD,
@@ -590,33 +581,36 @@ impl Endpoint {
             };
             if meta.len == 0 && meta.flags & libc::MSG_EOR == 0 {
                 // A read of 0 bytes: the one-to-one peer closed.
-                self.partial = Partial::default();
+                self.partial.clear();
                 return Err(Error::invalid("receive", "the peer closed the association (end of stream)"));
             }
             let notification = meta.flags & ffi::MSG_NOTIFICATION != 0;
-            if notification != self.partial.notification && !self.partial.bytes.is_empty() {
-                // A message in progress was abandoned (partial delivery aborted; the
-                // notification that says so follows): start over with this one.
-                self.partial = Partial::default();
+            let control = crate::cmsg::word_bytes(&control, meta.cmsg_len);
+            // Every piece of a data message carries its SCTP_RCVINFO: that names the
+            // message it belongs to, even when pieces of several arrive interleaved.
+            let info = message::RecvInfo::from_cmsgs(&control);
+            let of = PieceOf {
+                notification,
+                assoc: info.filter(|_| !notification).map_or(AssocId(0), |i| i.assoc),
+                stream: info.filter(|_| !notification).map_or(0, |i| i.stream),
+            };
+            let Some(whole) = self.partial.add(of, &buf[..meta.len], meta.flags & libc::MSG_EOR != 0) else {
+                continue;
+            };
+            if whole.overflow > 0 {
+                return Ok(Some(Received::TooLarge {
+                    from: message::sender(&meta.from),
+                    info,
+                    len: whole.bytes.len() + whole.overflow,
+                    limit: MAX_MESSAGE,
+                }));
             }
-            self.partial.notification = notification;
-            let room = MAX_MESSAGE.saturating_sub(self.partial.bytes.len());
-            let keep = meta.len.min(room);
-            self.partial.bytes.extend_from_slice(&buf[..keep]);
-            self.partial.overflow += meta.len - keep;
-            if meta.flags & libc::MSG_EOR != 0 {
-                let done = std::mem::take(&mut self.partial);
-                let control = crate::cmsg::word_bytes(&control, meta.cmsg_len);
-                if done.overflow > 0 {
-                    return Ok(Some(Received::TooLarge {
-                        from: message::sender(&meta.from),
-                        info: message::RecvInfo::from_cmsgs(&control),
-                        len: done.bytes.len() + done.overflow,
-                        limit: MAX_MESSAGE,
-                    }));
-                }
-                return Ok(Some(message::assemble(notification, message::sender(&meta.from), &control, done.bytes)));
+            let received = message::assemble(notification, message::sender(&meta.from), &control, whole.bytes);
+            // An aborted partial delivery: that message will not be finished.
+            if let Received::Notification(crate::Notification::PartialDelivery { assoc, stream, .. }) = &received {
+                self.partial.abandon(*assoc, *stream as u16);
             }
+            return Ok(Some(received));
         }
     }
 
@@ -811,13 +805,17 @@ impl Endpoint {
     /// getsockopt(SCTP_SOCKOPT_PEELOFF): moves one association to a new one-to-one socket.
     /// The kernel creates that socket in the calling thread's network namespace and
     /// refuses (EINVAL) if it is not the endpoint's, so the call runs inside it.
-    pub fn peeloff(&self, assoc: AssocId) -> Result<Endpoint> {
+    /// A message of that association the kernel had begun to deliver here goes along: its
+    /// remaining pieces arrive on the new socket.
+    pub fn peeloff(&mut self, assoc: AssocId) -> Result<Endpoint> {
         let peel = || sys::peeloff(&self.fd, assoc.0).context(|| format!("peeloff association {}", assoc.0));
         let fd = match &self.netns {
             Some(ns) => in_netns(ns, peel)?,
             None => peel()?,
         };
-        Ok(self.sibling(fd))
+        let mut peeled = self.sibling(fd);
+        peeled.partial = self.partial.take_assoc(assoc);
+        Ok(peeled)
     }
 
     /// A one-to-one endpoint made from this one (accept, peeloff).

@@ -20,6 +20,7 @@ pub mod message;
 pub mod model;
 pub mod notification;
 pub mod options;
+pub mod reassembly;
 pub mod ring;
 pub mod scenario;
 pub mod sys;

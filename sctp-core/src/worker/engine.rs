@@ -348,7 +348,7 @@ impl Engine {
                 Ok(Reply::Done)
             }
             Command::Peeloff { ep, assoc } => {
-                let slot = self.slot(ep)?;
+                let slot = self.slots.get_mut(&ep).ok_or_else(|| no_endpoint(ep))?;
                 let peeled = slot.ep.peeloff(assoc)?;
                 let label = format!("{} peeled {}", slot.label, assoc.0);
                 let new = self.adopt(peeled, label, None)?;
