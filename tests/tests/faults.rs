@@ -114,3 +114,80 @@ fn a_stalled_ui_costs_counted_drops_not_memory() {
     // Results still come back.
     h.run(Command::Listen { ep: server, backlog: 4 }).expect("a command after the flood");
 }
+
+/// Both paths of a two-path association cut (no ABORT can arrive): after the kernel's
+/// timers the worker reports COMM_LOST, the accepted one-to-one endpoint closes cleanly and
+/// its association is shown ended; the listener goes on and accepts a new peer once the
+/// links are back.
+#[test]
+fn a_silent_peer_is_declared_lost_and_the_listener_goes_on() {
+    use sctp_core::notification::AssocChangeState;
+    use sctp_core::options::{AssocInfo, OptionValue, PeerAddrParams, RtoInfo, Toggle};
+    use sctp_core::{Notification, Scope};
+    use sctp_inspector_tests::topology::{TwoPaths, two_paths};
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let topo = two_paths();
+    let mut h = Harness::new();
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let config = EndpointConfig {
+        style: Style::OneToOne,
+        addrs: TwoPaths::addrs_b(),
+        port: 6100,
+        netns: Some(topo.b.clone()),
+        ..Default::default()
+    };
+    let listener = h.open("listener", config);
+    // Short timers so the loss is declared in seconds: rto 100–400 ms, heartbeats every
+    // 200 ms, two failures per path, four for the association.
+    for value in [
+        OptionValue::Rtoinfo(RtoInfo { initial: 200, max: 400, min: 100 }),
+        OptionValue::PeerAddrParams(PeerAddrParams {
+            hb_interval: 200,
+            path_max_rxt: 2,
+            heartbeat: Toggle::Enable,
+            ..Default::default()
+        }),
+        OptionValue::Associnfo(AssocInfo { max_retrans: 4, ..Default::default() }),
+    ] {
+        h.run(Command::SetOption { ep: listener, scope: Scope::Future, value }).unwrap();
+    }
+    h.run(Command::Listen { ep: listener, backlog: 4 }).unwrap();
+    let to: Vec<SocketAddr> = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, 6100)).collect();
+    let client_config = |ns: &str| EndpointConfig {
+        style: Style::OneToOne,
+        addrs: TwoPaths::addrs_a(),
+        netns: Some(ns.to_string()),
+        ..Default::default()
+    };
+    let client = Endpoint::open(&client_config(&topo.a)).unwrap();
+    client.connect(&to, Duration::from_secs(5)).unwrap();
+    let accepted = match h
+        .until(Duration::from_secs(10), |e| matches!(&e.event, Event::Opened { ep, .. } if *ep != listener))
+        .event
+    {
+        Event::Opened { ep, .. } => ep,
+        _ => unreachable!(),
+    };
+
+    h.until(Duration::from_secs(5), |e| matches!(&e.event, Event::Sample { ep, .. } if *ep == accepted));
+    topo.link(1, false).unwrap();
+    topo.link(2, false).unwrap();
+    h.until(Duration::from_secs(60), |e| {
+        matches!(&e.event, Event::Notification { ep, notification: Notification::AssocChange { state: AssocChangeState::CommLost, .. } } if *ep == accepted)
+    });
+    h.until(Duration::from_secs(10), |e| matches!(&e.event, Event::Closed { ep } if *ep == accepted));
+    let assocs = &h.model.endpoints[&accepted].assocs;
+    assert!(!assocs.is_empty() && assocs.values().all(|a| a.gone), "the association is shown ended");
+    assert!(!h.model.endpoints[&listener].closed);
+
+    // Links back: a new peer is accepted by the same listener.
+    topo.link(1, true).unwrap();
+    topo.link(2, true).unwrap();
+    let again = Endpoint::open(&client_config(&topo.a)).unwrap();
+    again.connect(&to, Duration::from_secs(10)).unwrap();
+    h.until(
+        Duration::from_secs(10),
+        |e| matches!(&e.event, Event::Opened { ep, .. } if *ep != listener && *ep != accepted),
+    );
+    drop((client, again));
+}
