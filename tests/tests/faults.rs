@@ -1,14 +1,34 @@
 //! Faults on the real kernel (in the rig), asserting on what a user would see. This binary
 //! changes process-wide limits (the open-files limit), so it runs apart from the others.
 
-use sctp_core::worker::{Command, Event};
-use sctp_core::{Endpoint, EndpointConfig, Style};
+use sctp_core::notification::{AssocChangeState, PeerAddrState};
+use sctp_core::options::{AssocInfo, OptionValue, PeerAddrParams, RtoInfo, Toggle};
+use sctp_core::worker::{Command, EpId, Event};
+use sctp_core::{Endpoint, EndpointConfig, Notification, Scope, SendInfo, Style};
 use sctp_inspector_tests::harness::Harness;
+use sctp_inspector_tests::topology::{TwoPaths, two_paths};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// One fault at a time: some change process-wide limits.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Short timers so failures are declared in seconds: rto 100–400 ms, heartbeats every
+/// 200 ms, two failures per path, `assoc_max` for the association.
+fn fast_timers(h: &mut Harness, ep: EpId, assoc_max: u16) {
+    for value in [
+        OptionValue::Rtoinfo(RtoInfo { initial: 200, max: 400, min: 100 }),
+        OptionValue::PeerAddrParams(PeerAddrParams {
+            hb_interval: 200,
+            path_max_rxt: 2,
+            heartbeat: Toggle::Enable,
+            ..Default::default()
+        }),
+        OptionValue::Associnfo(AssocInfo { max_retrans: assoc_max, ..Default::default() }),
+    ] {
+        h.run(Command::SetOption { ep, scope: Scope::Future, value }).unwrap();
+    }
+}
 
 fn open_fds() -> u64 {
     std::fs::read_dir("/proc/self/fd").map(|d| d.count() as u64).unwrap_or(0)
@@ -121,10 +141,6 @@ fn a_stalled_ui_costs_counted_drops_not_memory() {
 /// links are back.
 #[test]
 fn a_silent_peer_is_declared_lost_and_the_listener_goes_on() {
-    use sctp_core::notification::AssocChangeState;
-    use sctp_core::options::{AssocInfo, OptionValue, PeerAddrParams, RtoInfo, Toggle};
-    use sctp_core::{Notification, Scope};
-    use sctp_inspector_tests::topology::{TwoPaths, two_paths};
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let topo = two_paths();
     let mut h = Harness::new();
@@ -137,20 +153,7 @@ fn a_silent_peer_is_declared_lost_and_the_listener_goes_on() {
         ..Default::default()
     };
     let listener = h.open("listener", config);
-    // Short timers so the loss is declared in seconds: rto 100–400 ms, heartbeats every
-    // 200 ms, two failures per path, four for the association.
-    for value in [
-        OptionValue::Rtoinfo(RtoInfo { initial: 200, max: 400, min: 100 }),
-        OptionValue::PeerAddrParams(PeerAddrParams {
-            hb_interval: 200,
-            path_max_rxt: 2,
-            heartbeat: Toggle::Enable,
-            ..Default::default()
-        }),
-        OptionValue::Associnfo(AssocInfo { max_retrans: 4, ..Default::default() }),
-    ] {
-        h.run(Command::SetOption { ep: listener, scope: Scope::Future, value }).unwrap();
-    }
+    fast_timers(&mut h, listener, 4);
     h.run(Command::Listen { ep: listener, backlog: 4 }).unwrap();
     let to: Vec<SocketAddr> = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, 6100)).collect();
     let client_config = |ns: &str| EndpointConfig {
@@ -190,4 +193,70 @@ fn a_silent_peer_is_declared_lost_and_the_listener_goes_on() {
         |e| matches!(&e.event, Event::Opened { ep, .. } if *ep != listener && *ep != accepted),
     );
     drop((client, again));
+}
+
+/// The primary path goes down in the middle of a stream of numbered messages: every one
+/// arrives, in order, exactly once, and the path change is in the log.
+#[test]
+fn the_primary_path_failing_mid_stream_loses_nothing() {
+    const MESSAGES: u32 = 1_500;
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let topo = two_paths();
+    let mut h = Harness::new();
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let in_ns =
+        |ns: &str, addrs, port| EndpointConfig { addrs, port, netns: Some(ns.to_string()), ..Default::default() };
+    let server = h.open("server", in_ns(&topo.b, TwoPaths::addrs_b(), 6200));
+    let client = h.open("client", in_ns(&topo.a, TwoPaths::addrs_a(), 0));
+    fast_timers(&mut h, server, 40);
+    fast_timers(&mut h, client, 40);
+    h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
+    let to: Vec<SocketAddr> = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, 6200)).collect();
+    let assoc = match h.run(Command::Connect { ep: client, addrs: to.clone(), init: None, timeout_ms: Some(5000) }) {
+        Ok(sctp_core::worker::Reply::Assoc { assoc }) => assoc,
+        other => panic!("connect: {other:?}"),
+    };
+    let send = |h: &Harness, n: u32| {
+        let info = SendInfo { assoc, ..Default::default() };
+        h.worker.send(Command::Send { ep: client, info, payload: n.to_be_bytes().to_vec(), count: 1, interval_ms: 0 });
+    };
+    let mut received: Vec<u32> = Vec::new();
+    let mut take = |h: &mut Harness, until: usize| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while received.len() < until {
+            assert!(Instant::now() < deadline, "{} of {until} arrived", received.len());
+            let Ok(ev) = h.worker.events().recv_timeout(Duration::from_millis(200)) else { continue };
+            if let Event::Data { ep, head, .. } = &ev.event
+                && *ep == server
+            {
+                received.push(u32::from_be_bytes(head[..4].try_into().unwrap()));
+            }
+            h.model.apply(&ev);
+        }
+    };
+    for n in 0..MESSAGES / 3 {
+        send(&h, n);
+    }
+    take(&mut h, (MESSAGES / 6) as usize);
+    // Path 1 is the primary (the first address connected to): take it down mid-stream.
+    topo.link(1, false).unwrap();
+    for n in MESSAGES / 3..MESSAGES {
+        send(&h, n);
+    }
+    take(&mut h, MESSAGES as usize);
+    assert_eq!(received, (0..MESSAGES).collect::<Vec<_>>(), "in order, exactly once");
+    let unreachable = to[0];
+    let noticed = |m: &sctp_core::model::Model| {
+        m.log
+            .iter()
+            .any(|e| e.text.starts_with(&format!("PEER_ADDR_CHANGE {unreachable} {:?}", PeerAddrState::Unreachable)))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !noticed(&h.model) {
+        assert!(Instant::now() < deadline, "the path failure never reached the log");
+        if let Ok(ev) = h.worker.events().recv_timeout(Duration::from_millis(200)) {
+            h.model.apply(&ev);
+        }
+    }
+    topo.link(1, true).unwrap();
 }
