@@ -260,3 +260,54 @@ fn the_primary_path_failing_mid_stream_loses_nothing() {
     }
     topo.link(1, true).unwrap();
 }
+
+/// Associations accepted and ended by the thousand: the worker's descriptors and threads
+/// return to their baseline, and the model forgets closed endpoints past its limit.
+#[test]
+fn accepting_and_ending_thousands_of_associations_leaks_nothing() {
+    const ROUNDS: usize = 20;
+    const PER_ROUND: usize = 100;
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let threads = || std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(0);
+    let mut h = Harness::new();
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let config =
+        EndpointConfig { style: Style::OneToOne, addrs: vec![[127, 0, 0, 1].into()], port: 5391, ..Default::default() };
+    let listener = h.open("listener", config);
+    h.run(Command::Listen { ep: listener, backlog: 256 }).unwrap();
+    let (fds_before, threads_before) = (open_fds(), threads());
+    let to = [SocketAddr::from(([127, 0, 0, 1], 5391))];
+    let mut closed = 0;
+    for _ in 0..ROUNDS {
+        let clients: Vec<Endpoint> = (0..PER_ROUND)
+            .map(|_| {
+                let c = Endpoint::open(&EndpointConfig { style: Style::OneToOne, ..Default::default() }).unwrap();
+                c.connect(&to, Duration::from_secs(10)).unwrap();
+                c
+            })
+            .collect();
+        drop(clients);
+        // Each peer's SHUTDOWN ends its accepted socket in the worker.
+        let target = closed + PER_ROUND;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while closed < target {
+            assert!(Instant::now() < deadline, "{closed} of {target} accepted endpoints closed");
+            let Ok(ev) = h.worker.events().recv_timeout(Duration::from_millis(200)) else { continue };
+            closed += usize::from(matches!(&ev.event, Event::Closed { ep } if *ep != listener));
+            h.model.apply(&ev);
+        }
+    }
+    assert_eq!(closed, ROUNDS * PER_ROUND);
+    // The worker closes its sampling socket at its next tick once no association is left.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while open_fds() > fds_before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(open_fds() <= fds_before, "descriptors: {} before, {} after", fds_before, open_fds());
+    assert_eq!(threads(), threads_before, "threads");
+    assert!(
+        h.model.endpoints.len() <= sctp_core::model::KEEP_CLOSED + 1,
+        "{} endpoints still held by the model",
+        h.model.endpoints.len()
+    );
+}
