@@ -195,23 +195,22 @@ fn a_silent_peer_is_declared_lost_and_the_listener_goes_on() {
     drop((client, again));
 }
 
-/// The primary path goes down in the middle of a stream of numbered messages: every one
-/// arrives, in order, exactly once, and the path change is in the log.
-#[test]
-fn the_primary_path_failing_mid_stream_loses_nothing() {
+/// Numbered messages through the worker over the two-path lab, with `fault` applied after
+/// a sixth of them arrived: returns the numbers in the order they arrived, the model, the
+/// lab and the server's path 1 address.
+fn stream_through_a_fault(port: u16, fault: impl FnOnce(&TwoPaths)) -> (Vec<u32>, Harness, TwoPaths, SocketAddr) {
     const MESSAGES: u32 = 1_500;
-    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let topo = two_paths();
     let mut h = Harness::new();
     h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
     let in_ns =
         |ns: &str, addrs, port| EndpointConfig { addrs, port, netns: Some(ns.to_string()), ..Default::default() };
-    let server = h.open("server", in_ns(&topo.b, TwoPaths::addrs_b(), 6200));
+    let server = h.open("server", in_ns(&topo.b, TwoPaths::addrs_b(), port));
     let client = h.open("client", in_ns(&topo.a, TwoPaths::addrs_a(), 0));
     fast_timers(&mut h, server, 40);
     fast_timers(&mut h, client, 40);
     h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
-    let to: Vec<SocketAddr> = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, 6200)).collect();
+    let to: Vec<SocketAddr> = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, port)).collect();
     let assoc = match h.run(Command::Connect { ep: client, addrs: to.clone(), init: None, timeout_ms: Some(5000) }) {
         Ok(sctp_core::worker::Reply::Assoc { assoc }) => assoc,
         other => panic!("connect: {other:?}"),
@@ -238,18 +237,24 @@ fn the_primary_path_failing_mid_stream_loses_nothing() {
         send(&h, n);
     }
     take(&mut h, (MESSAGES / 6) as usize);
-    // Path 1 is the primary (the first address connected to): take it down mid-stream.
-    topo.link(1, false).unwrap();
+    fault(&topo);
     for n in MESSAGES / 3..MESSAGES {
         send(&h, n);
     }
     take(&mut h, MESSAGES as usize);
     assert_eq!(received, (0..MESSAGES).collect::<Vec<_>>(), "in order, exactly once");
-    let unreachable = to[0];
+    (received, h, topo, to[0])
+}
+
+/// The primary path goes down in the middle of a stream of numbered messages: every one
+/// arrives, in order, exactly once, and the path change is in the log.
+#[test]
+fn the_primary_path_failing_mid_stream_loses_nothing() {
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Path 1 is the primary (the first address connected to): take it down mid-stream.
+    let (_, mut h, topo, path1) = stream_through_a_fault(6200, |topo| topo.link(1, false).unwrap());
     let noticed = |m: &sctp_core::model::Model| {
-        m.log
-            .iter()
-            .any(|e| e.text.starts_with(&format!("PEER_ADDR_CHANGE {unreachable} {:?}", PeerAddrState::Unreachable)))
+        m.log.iter().any(|e| e.text.starts_with(&format!("PEER_ADDR_CHANGE {path1} {:?}", PeerAddrState::Unreachable)))
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     while !noticed(&h.model) {
@@ -259,6 +264,22 @@ fn the_primary_path_failing_mid_stream_loses_nothing() {
         }
     }
     topo.link(1, true).unwrap();
+}
+
+/// 5 % loss and 50 ms ± 20 ms of jitter on the primary path: retransmissions and
+/// reordering below, every message in order exactly once above, and the counters show it.
+#[test]
+fn loss_and_jitter_on_the_primary_path_lose_nothing() {
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (_, h, _topo, _) = stream_through_a_fault(6201, |topo| topo.netem(1, "delay 50ms 20ms loss 5%").unwrap());
+    let retransmitted: u64 = h
+        .model
+        .endpoints
+        .values()
+        .flat_map(|v| v.assocs.values())
+        .filter_map(|a| a.stats.map(|s| s.retransmitted_chunks))
+        .sum();
+    assert!(retransmitted > 0, "5 % loss should have cost retransmissions");
 }
 
 /// Associations accepted and ended by the thousand: the worker's descriptors and threads

@@ -632,8 +632,17 @@ impl Engine {
     fn run_bursts(&mut self) {
         let now = Instant::now();
         let mut finished = Vec::new();
+        // Sends to one stream of one association leave in the order they were asked for: a
+        // burst that has to wait (not due, or the socket pushed back) holds back the later
+        // ones to the same stream, which could otherwise slip into freed buffer space first.
+        let mut waiting: std::collections::HashSet<(EpId, AssocId, u16)> = std::collections::HashSet::new();
         for (i, b) in self.bursts.iter_mut().enumerate() {
+            let stream = (b.ep, b.info.assoc, b.info.stream);
+            if waiting.contains(&stream) {
+                continue;
+            }
             if b.next > now {
+                waiting.insert(stream);
                 continue;
             }
             let Some(slot) = self.slots.get(&b.ep) else {
@@ -645,6 +654,7 @@ impl Engine {
             loop {
                 if now.elapsed() > SEND_TIME_PER_TURN {
                     b.next = now;
+                    waiting.insert(stream);
                     break;
                 }
                 match slot.ep.send(&b.payload, &b.info) {
@@ -656,6 +666,7 @@ impl Engine {
                     Err(e) if e.errno == Some(libc::EAGAIN) => {
                         b.blocked = true;
                         b.next = now + Duration::from_millis(1);
+                        waiting.insert(stream);
                         break;
                     }
                     Err(e) => {
@@ -669,6 +680,7 @@ impl Engine {
                 }
                 if !b.interval.is_zero() {
                     b.next = now + b.interval;
+                    waiting.insert(stream);
                     break;
                 }
             }
