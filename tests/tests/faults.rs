@@ -332,3 +332,44 @@ fn accepting_and_ending_thousands_of_associations_leaks_nothing() {
         h.model.endpoints.len()
     );
 }
+
+/// The paths flip in turn (one always up, the primary going down first) while numbered
+/// messages flow: every one arrives, in order, exactly once. A short form: flips every
+/// 0.7 s for as long as the stream lasts (the 30 s of 2 s flaps is the long form).
+#[test]
+fn flapping_paths_lose_nothing() {
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let flapper = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let mut handle = None;
+    let (_, _h, topo, _) = stream_through_a_fault(6202, |topo| {
+        let ns = topo.a.clone();
+        let running = std::sync::Arc::clone(&flapper);
+        handle = Some(std::thread::spawn(move || {
+            let set = |path: u8, up: bool| {
+                let dev = format!("va{path}");
+                let state = if up { "up" } else { "down" };
+                let ok = std::process::Command::new("/usr/sbin/ip")
+                    .args(["-n", &ns, "link", "set", "dev", &dev, state])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok, "ip link set {dev} {state} in {ns}");
+            };
+            for flip in 0..8 {
+                if !running.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let (down, up) = if flip % 2 == 0 { (1, 2) } else { (2, 1) };
+                set(up, true);
+                set(down, false);
+                std::thread::sleep(Duration::from_millis(700));
+            }
+            set(1, true);
+            set(2, true);
+        }));
+    });
+    flapper.store(false, std::sync::atomic::Ordering::Relaxed);
+    if let Some(h) = handle {
+        h.join().expect("the flapping thread");
+    }
+    drop(topo);
+}
