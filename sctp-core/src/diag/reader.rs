@@ -71,10 +71,17 @@ pub struct HostSnapshot {
 /// Watches one network namespace.
 pub struct HostSampler {
     netns: Option<String>,
-    sock: OwnedFd,
+    diag: DiagSocket,
     assocs_file: Option<File>,
     remaddr_file: Option<File>,
     owners: Owners,
+    hz: KernelHz,
+}
+
+/// The sock_diag netlink socket of one namespace: dumps, nothing else (what the worker's
+/// own sampling needs; the host view adds the /proc files and owners around it).
+pub struct DiagSocket {
+    sock: OwnedFd,
     seq: u32,
     buf: Vec<u8>,
     hz: KernelHz,
@@ -96,40 +103,23 @@ fn explain(e: DumpError) -> Error {
     }
 }
 
-impl HostSampler {
-    /// Opens the netlink socket (and the /proc files) in `netns`, or in this thread's own
-    /// namespace.
+impl DiagSocket {
+    /// Opens the socket in `netns`, or in this thread's own namespace.
     pub fn open(netns: Option<&str>) -> Result<Self> {
-        let open_all = || -> Result<(OwnedFd, Option<File>, Option<File>)> {
-            let sock =
-                sys::netlink_socket(ffi::NETLINK_SOCK_DIAG).context(|| "open a sock_diag netlink socket".into())?;
-            // /proc/thread-self/net is this thread's namespace at open time.
-            let assocs = File::open("/proc/thread-self/net/sctp/assocs").ok();
-            let remaddr = File::open("/proc/thread-self/net/sctp/remaddr").ok();
-            Ok((sock, assocs, remaddr))
+        let open = || sys::netlink_socket(ffi::NETLINK_SOCK_DIAG).context(|| "open a sock_diag netlink socket".into());
+        let sock = match netns {
+            Some(ns) => in_netns(ns, open)?,
+            None => open()?,
         };
-        let (sock, assocs_file, remaddr_file) = match netns {
-            Some(ns) => in_netns(ns, open_all)?,
-            None => open_all()?,
-        };
+        Self::from_socket(sock)
+    }
+
+    fn from_socket(sock: OwnedFd) -> Result<Self> {
         // The kernel answers at once; the timeout only keeps a lost reply from hanging the worker.
         let timeout = libc::timeval { tv_sec: 2, tv_usec: 0 };
         sys::setsockopt(&sock, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeout)
             .context(|| "set a receive timeout on the sock_diag socket".into())?;
-        Ok(HostSampler {
-            netns: netns.map(str::to_string),
-            sock,
-            assocs_file,
-            remaddr_file,
-            owners: Owners::default(),
-            seq: 0,
-            buf: vec![0; RECV_BUF],
-            hz: KernelHz::get(),
-        })
-    }
-
-    pub fn netns(&self) -> Option<&str> {
-        self.netns.as_deref()
+        Ok(DiagSocket { sock, seq: 0, buf: vec![0; RECV_BUF], hz: KernelHz::get() })
     }
 
     /// The raw datagrams of one dump (what the decoder's tests are built from).
@@ -173,6 +163,47 @@ impl HostSampler {
             }
         }
         Ok(())
+    }
+}
+
+impl HostSampler {
+    /// Opens the netlink socket (and the /proc files) in `netns`, or in this thread's own
+    /// namespace.
+    pub fn open(netns: Option<&str>) -> Result<Self> {
+        let open_all = || -> Result<(OwnedFd, Option<File>, Option<File>)> {
+            let sock =
+                sys::netlink_socket(ffi::NETLINK_SOCK_DIAG).context(|| "open a sock_diag netlink socket".into())?;
+            // /proc/thread-self/net is this thread's namespace at open time.
+            let assocs = File::open("/proc/thread-self/net/sctp/assocs").ok();
+            let remaddr = File::open("/proc/thread-self/net/sctp/remaddr").ok();
+            Ok((sock, assocs, remaddr))
+        };
+        let (sock, assocs_file, remaddr_file) = match netns {
+            Some(ns) => in_netns(ns, open_all)?,
+            None => open_all()?,
+        };
+        Ok(HostSampler {
+            netns: netns.map(str::to_string),
+            diag: DiagSocket::from_socket(sock)?,
+            assocs_file,
+            remaddr_file,
+            owners: Owners::default(),
+            hz: KernelHz::get(),
+        })
+    }
+
+    pub fn netns(&self) -> Option<&str> {
+        self.netns.as_deref()
+    }
+
+    /// The raw datagrams of one dump.
+    pub fn dump_raw(&mut self) -> Result<Vec<Vec<u8>>> {
+        self.diag.dump_raw()
+    }
+
+    /// One dump, decoded (no /proc join).
+    pub fn dump(&mut self) -> Result<Dump> {
+        self.diag.dump()
     }
 
     /// Dump + /proc join + owners.
@@ -271,6 +302,6 @@ impl HostSampler {
 
 /// A v4 address and its v4-mapped v6 form are the same peer (the dump and /proc may print
 /// either, depending on the socket's family).
-fn same_ip(a: IpAddr, b: IpAddr) -> bool {
+pub(crate) fn same_ip(a: IpAddr, b: IpAddr) -> bool {
     a.to_canonical() == b.to_canonical()
 }

@@ -13,7 +13,7 @@ use super::EpId;
 use super::PathSample;
 use super::sampler::Sample;
 use crate::AssocId;
-use crate::diag::reader::HostSampler;
+use crate::diag::reader::{DiagSocket, same_ip};
 use crate::diag::{AssocKey, DiagAssoc, DiagPrimary};
 use crate::endpoint::{Endpoint, Style};
 use crate::error::Result;
@@ -27,7 +27,7 @@ const REFRESH: u32 = 100;
 
 /// Samples every association of the given endpoints in one namespace.
 pub struct DumpSampler {
-    source: HostSampler,
+    source: DiagSocket,
     known: HashMap<AssocKey, Known>,
     inodes: HashMap<EpId, u32>,
 }
@@ -68,7 +68,7 @@ pub struct Tick {
 impl DumpSampler {
     /// Opens a sock_diag socket in `netns` (or this thread's namespace).
     pub fn open(netns: Option<&str>) -> Result<Self> {
-        Ok(DumpSampler { source: HostSampler::open(netns)?, known: HashMap::new(), inodes: HashMap::new() })
+        Ok(DumpSampler { source: DiagSocket::open(netns)?, known: HashMap::new(), inodes: HashMap::new() })
     }
 
     /// One dump, then each endpoint's associations (listening one-to-one sockets have
@@ -200,7 +200,7 @@ fn entry_with_peer(entries: &[&DiagAssoc], addr: SocketAddr) -> Option<usize> {
 }
 
 fn same_transport(a: SocketAddr, b: SocketAddr) -> bool {
-    a.port() == b.port() && a.ip().to_canonical() == b.ip().to_canonical()
+    a.port() == b.port() && same_ip(a.ip(), b.ip())
 }
 
 impl Known {
