@@ -5,7 +5,7 @@ pub mod agent;
 pub mod app;
 pub mod decimate;
 pub mod demo;
-pub mod forms;
+pub use sctp_core::forms;
 pub mod headless;
 pub mod panels;
 pub mod profile;

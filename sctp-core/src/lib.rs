@@ -11,6 +11,7 @@ pub mod diag;
 pub mod endpoint;
 pub mod error;
 pub mod files;
+pub mod forms;
 pub mod fuzzing;
 pub mod host;
 pub mod hz;

@@ -432,7 +432,8 @@ impl<'a> Iterator for NlMessages<'a> {
 fn kernel_error(body: &[u8]) -> Result<(), DumpError> {
     match sys::read_struct::<ffi::nlmsgerr>(body).map_or(0, |e| e.error) {
         0 => Ok(()),
-        err => Err(DumpError::Kernel(-err)),
+        // saturating: i32::MIN from a hostile or corrupt reply must not overflow.
+        err => Err(DumpError::Kernel(err.saturating_neg())),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Parsing and checking what people type into the forms. Pure; every error names the
-//! field, what was typed and what is expected — before any syscall is made.
+//! Parsing and checking what people type into the window's forms (here, not in the app, so
+//! the fuzz targets reach them). Pure; every error names the field, what was typed and what
+//! is expected — before any syscall is made.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -50,7 +51,7 @@ pub fn parse_num(field: &str, text: &str, min: u64, max: u64) -> Result<u64, Str
 
 /// Hex bytes, with or without spaces ("de ad be ef", "deadbeef").
 pub fn parse_hex(field: &str, text: &str) -> Result<Vec<u8>, String> {
-    sctp_core::message::parse_hex(text).map_err(|e| format!("{field}: {e}"))
+    crate::message::parse_hex(text).map_err(|e| format!("{field}: {e}"))
 }
 
 /// Well-known payload protocol identifiers (IANA "SCTP Payload Protocol Identifiers").
