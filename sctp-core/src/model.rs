@@ -3,7 +3,7 @@
 //! bounded rings that count what they dropped.
 
 use crate::info::{AssocStats, PathInfo, Status};
-use crate::notification::Notification;
+use crate::notification::{AssocChangeState, ErrorCause, Notification};
 use crate::options::{OptionName, OptionValue};
 use crate::ring::Ring;
 use crate::worker::{EpId, Event, PathSample, Reply, Stamped};
@@ -360,6 +360,16 @@ impl Model {
             }
             Event::Notification { ep, notification } => {
                 self.notifications += 1;
+                // The ending notification is the kernel's word: shown ended now, not at the
+                // next sample.
+                if let Notification::AssocChange {
+                    assoc,
+                    state: AssocChangeState::CommLost | AssocChangeState::ShutdownComplete,
+                    ..
+                } = notification
+                {
+                    self.ended(*ep, *assoc);
+                }
                 self.log(
                     t,
                     LogKind::Notification,
@@ -550,11 +560,22 @@ fn describe_reply(reply: &Reply) -> String {
 pub fn describe_notification(n: &Notification) -> String {
     use Notification::*;
     match n {
-        AssocChange { assoc, state, error, outbound_streams, inbound_streams, .. } => format!(
-            "ASSOC_CHANGE {state:?} assoc {} out {outbound_streams} in {inbound_streams}{}",
-            assoc.0,
-            if *error != 0 { format!(" error {error}") } else { String::new() }
-        ),
+        AssocChange { assoc, state, error, outbound_streams, inbound_streams, info } => {
+            // On COMM_LOST and CANT_STR_ASSOC the info is the peer's ABORT, if one came.
+            let causes = match state {
+                AssocChangeState::CommLost | AssocChangeState::CantStartAssoc => ErrorCause::parse_all(info),
+                _ => Vec::new(),
+            };
+            let why = if !causes.is_empty() {
+                let each: Vec<String> = causes.iter().map(ErrorCause::describe).collect();
+                format!("; the peer's ABORT: {}", each.join(", "))
+            } else if *error != 0 {
+                format!(" error {error} ({})", ErrorCause::name(*error).0)
+            } else {
+                String::new()
+            };
+            format!("ASSOC_CHANGE {state:?} assoc {} out {outbound_streams} in {inbound_streams}{why}", assoc.0)
+        }
         PeerAddrChange { assoc, addr, state, error } => format!(
             "PEER_ADDR_CHANGE {} {state:?} assoc {}{}",
             addr.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
@@ -562,7 +583,8 @@ pub fn describe_notification(n: &Notification) -> String {
             if *error != 0 { format!(" error {error}") } else { String::new() }
         ),
         RemoteError { assoc, cause, data } => {
-            format!("REMOTE_ERROR cause {cause} assoc {} ({} B)", assoc.0, data.len())
+            let (name, source) = ErrorCause::name(*cause);
+            format!("REMOTE_ERROR {name} (cause {cause}, {source}) assoc {} ({} B)", assoc.0, data.len())
         }
         SendFailed { assoc, error, info, data, was_sent, .. } => format!(
             "SEND_FAILED assoc {} error {error} stream {} ppid {} context {} {} B {}",

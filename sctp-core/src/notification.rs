@@ -137,11 +137,12 @@ pub enum Notification {
     AssocChange {
         assoc: AssocId,
         state: AssocChangeState,
+        /// The error cause code (RFC 9260 §3.3.10) when an error ended the association.
         error: u16,
         outbound_streams: u16,
         inbound_streams: u16,
-        /// Trailing `sac_info`: supported features on COMM_UP/RESTART, the ABORT chunk on
-        /// COMM_LOST/CANT_STR_ASSOC.
+        /// Trailing `sac_info`: supported features on COMM_UP/RESTART, the causes of the
+        /// peer's ABORT on COMM_LOST/CANT_STR_ASSOC (see `ErrorCause::parse_all`).
         info: Vec<u8>,
     },
     PeerAddrChange {
@@ -235,7 +236,9 @@ impl Notification {
                 Notification::AssocChange {
                     assoc: AssocId(n.sac_assoc_id),
                     state: AssocChangeState::from_raw(n.sac_state),
-                    error: n.sac_error,
+                    // Linux puts the error cause code here in network byte order (measured:
+                    // a peer's User-Initiated Abort, cause 12, reads 0x0c00 raw).
+                    error: u16::from_be(n.sac_error),
                     outbound_streams: n.sac_outbound_streams,
                     inbound_streams: n.sac_inbound_streams,
                     info: tail(b, size_of::<ffi::sctp_assoc_change>(), n.sac_length),
@@ -392,6 +395,70 @@ impl Notification {
     }
 }
 
+/// One error cause of an ABORT or ERROR chunk (RFC 9260 §3.3.10): why the peer ended an
+/// association or complained about something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCause {
+    pub code: u16,
+    pub data: Vec<u8>,
+}
+
+impl ErrorCause {
+    /// The causes of an ABORT chunk as the kernel passes it in `sac_info` on COMM_LOST and
+    /// CANT_STR_ASSOC. Linux passes the chunk's value (its 4-byte header stripped); a
+    /// leading header is skipped as well (chunk type 6 as the first byte: no cause code
+    /// starts with it). Stops at the first malformed cause.
+    pub fn parse_all(info: &[u8]) -> Vec<ErrorCause> {
+        const ABORT_CHUNK: u8 = 6;
+        let mut rest = if info.first() == Some(&ABORT_CHUNK) && info.len() >= 4 { &info[4..] } else { info };
+        let mut out = Vec::new();
+        while rest.len() >= 4 {
+            let code = u16::from_be_bytes([rest[0], rest[1]]);
+            let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+            if len < 4 || len > rest.len() {
+                break;
+            }
+            out.push(ErrorCause { code, data: rest[4..len].to_vec() });
+            // Causes are padded to a multiple of 4 bytes.
+            rest = &rest[len.next_multiple_of(4).min(rest.len())..];
+        }
+        out
+    }
+
+    /// The cause's name and where it is defined.
+    pub fn name(code: u16) -> (&'static str, &'static str) {
+        match code {
+            1 => ("Invalid Stream Identifier", "RFC 9260 §3.3.10.1"),
+            2 => ("Missing Mandatory Parameter", "RFC 9260 §3.3.10.2"),
+            3 => ("Stale Cookie Error", "RFC 9260 §3.3.10.3"),
+            4 => ("Out of Resource", "RFC 9260 §3.3.10.4"),
+            5 => ("Unresolvable Address", "RFC 9260 §3.3.10.5"),
+            6 => ("Unrecognized Chunk Type", "RFC 9260 §3.3.10.6"),
+            7 => ("Invalid Mandatory Parameter", "RFC 9260 §3.3.10.7"),
+            8 => ("Unrecognized Parameters", "RFC 9260 §3.3.10.8"),
+            9 => ("No User Data", "RFC 9260 §3.3.10.9"),
+            10 => ("Cookie Received While Shutting Down", "RFC 9260 §3.3.10.10"),
+            11 => ("Restart of an Association with New Addresses", "RFC 9260 §3.3.10.11"),
+            12 => ("User-Initiated Abort", "RFC 9260 §3.3.10.12"),
+            13 => ("Protocol Violation", "RFC 9260 §3.3.10.13"),
+            105 => ("Unsupported HMAC Identifier", "RFC 4895"),
+            0x00a0 => ("Request to Delete Last Remaining IP Address", "RFC 5061"),
+            0x00a1 => ("Operation Refused Due to Resource Shortage", "RFC 5061"),
+            0x00a2 => ("Request to Delete Source IP Address", "RFC 5061"),
+            0x00a3 => ("Association Aborted Due to Illegal ASCONF-ACK", "RFC 5061"),
+            0x00a4 => ("Request Refused - No Authorization", "RFC 5061"),
+            _ => ("unknown cause", "RFC 9260 §3.3.10"),
+        }
+    }
+
+    /// "User-Initiated Abort \"going down\" (RFC 9260 §3.3.10.12)".
+    pub fn describe(&self) -> String {
+        let (name, source) = Self::name(self.code);
+        let data = if self.data.is_empty() { String::new() } else { format!(" {}", crate::model::preview(&self.data)) };
+        format!("{name} (cause {}){data} ({source})", self.code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Bytes are built field by field at the offsets C gives them (see tests/c_layout.rs,
@@ -417,7 +484,7 @@ mod tests {
         // sctp_assoc_change: type 0, flags 2, length 4, state 8, error 10, out 12, in 14, id 16, info 20
         let mut b = header(0x8001, 24);
         put(&mut b, 8, 1u16.to_ne_bytes());
-        put(&mut b, 10, 7u16.to_ne_bytes());
+        put(&mut b, 10, 7u16.to_be_bytes());
         put(&mut b, 12, 5u16.to_ne_bytes());
         put(&mut b, 14, 10u16.to_ne_bytes());
         put(&mut b, 16, 42i32.to_ne_bytes());
@@ -588,5 +655,20 @@ mod tests {
         assert_eq!(EventKind::DataIo.sn_type(), 0x8000);
         assert_eq!(EventKind::AssocChange.sn_type(), ffi::SCTP_ASSOC_CHANGE);
         assert_eq!(EventKind::SendFailedEvent.sn_type(), ffi::SCTP_SEND_FAILED_EVENT);
+    }
+
+    #[test]
+    fn abort_causes_read_with_or_without_the_chunk_header() {
+        // User-Initiated Abort "bye" (7 bytes, padded to 8), then Protocol Violation, empty.
+        let causes = [0, 12, 0, 7, b'b', b'y', b'e', 0, 0, 13, 0, 4];
+        let want = vec![ErrorCause { code: 12, data: b"bye".to_vec() }, ErrorCause { code: 13, data: Vec::new() }];
+        assert_eq!(ErrorCause::parse_all(&causes), want);
+        let mut chunk = vec![6, 0, 0, 16];
+        chunk.extend_from_slice(&causes);
+        assert_eq!(ErrorCause::parse_all(&chunk), want);
+        assert_eq!(want[0].describe(), "User-Initiated Abort (cause 12) \"bye\" (RFC 9260 §3.3.10.12)");
+        // A cause longer than what is there, or shorter than its header, ends the list.
+        assert_eq!(ErrorCause::parse_all(&[0, 12, 0, 9, b'x']), vec![]);
+        assert_eq!(ErrorCause::parse_all(&[0, 12, 0, 2, 0, 0]), vec![]);
     }
 }
