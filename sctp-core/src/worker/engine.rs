@@ -37,6 +37,9 @@ struct Slot {
     /// Associations seen in the last sample (to report the ones that go away).
     assocs: BTreeSet<AssocId>,
     sampler: Sampler,
+    /// Made by peeloff: a one-association socket of the one-to-many kind, which reads no
+    /// end of stream when its association ends (closed on the ending notification instead).
+    peeled: bool,
 }
 
 /// Why and until when a listener is not accepting.
@@ -351,7 +354,14 @@ impl Engine {
                 let slot = self.slots.get_mut(&ep).ok_or_else(|| no_endpoint(ep))?;
                 let peeled = slot.ep.peeloff(assoc)?;
                 let label = format!("{} peeled {}", slot.label, assoc.0);
+                // It left this endpoint now; its samples come from the new one.
+                if slot.assocs.remove(&assoc) {
+                    self.emit(Event::AssocGone { ep, assoc });
+                }
                 let new = self.adopt(peeled, label, None)?;
+                if let Some(slot) = self.slots.get_mut(&new) {
+                    slot.peeled = true;
+                }
                 Ok(Reply::Endpoint { ep: new })
             }
             Command::SetOption { ep, scope, value } => {
@@ -456,6 +466,7 @@ impl Engine {
                 accept_paused: None,
                 assocs: BTreeSet::new(),
                 sampler: Sampler::default(),
+                peeled: false,
             },
         );
         let applied = self.slots.get(&id).map(|s| s.ep.applied_options());
@@ -513,8 +524,26 @@ impl Engine {
                 }
             }
         }
+        let peeled = slot.peeled;
+        let mut ended = None;
         for r in out {
+            if peeled
+                && let Received::Notification(Notification::AssocChange { assoc, state, .. }) = &r
+                && matches!(
+                    state,
+                    AssocChangeState::CommLost | AssocChangeState::ShutdownComplete | AssocChangeState::CantStartAssoc
+                )
+            {
+                ended = Some(*assoc);
+            }
             self.received(ep, r);
+        }
+        if let Some(assoc) = ended {
+            // Its only association is over and nothing can come after.
+            let text = format!("ep{}: its association {} ended; closing the peeled-off socket", ep.0, assoc.0);
+            self.emit(Event::Warning { text });
+            self.forget(ep);
+            return;
         }
         if let Some(e) = failure {
             let style = self.slots.get(&ep).map(|s| s.ep.style());
