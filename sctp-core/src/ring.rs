@@ -13,7 +13,7 @@ pub struct Ring<T> {
 impl<T> Ring<T> {
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        Ring { items: VecDeque::with_capacity(capacity.min(4096)), capacity, dropped: 0 }
+        Ring { items: VecDeque::with_capacity(capacity.min(16)), capacity, dropped: 0 }
     }
 
     pub fn push(&mut self, item: T) {
@@ -87,6 +87,19 @@ impl<T> Ring<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A ring costs what it holds, not its bound: the model keeps thousands of series, most
+    /// of them short (ended associations), and 4,096 points reserved up front for each held
+    /// about 64 KiB per series (the 10,000-association churn fault test grew 40 MiB).
+    #[test]
+    fn a_new_ring_reserves_little() {
+        let mut r: Ring<[f64; 2]> = Ring::new(1_000_000);
+        assert!(r.items.capacity() <= 16, "{}", r.items.capacity());
+        for i in 0..100 {
+            r.push([f64::from(i), 0.0]);
+        }
+        assert!(r.items.capacity() <= 256, "{}", r.items.capacity());
+    }
 
     #[test]
     fn keeps_the_newest_and_counts_drops() {
