@@ -1,5 +1,6 @@
-//! The eframe shell: owns the worker handle and the model, lays the panels out, and after
-//! each pass sends the commands the panels emitted. File dialogs run off the UI thread.
+//! The eframe shell: owns the session (worker, model, recording, scenario), lays the panels
+//! out, and after each pass sends the commands the panels emitted through it. File dialogs
+//! run off the UI thread.
 
 use crate::panels::associations::AssociationsPanel;
 use crate::panels::endpoints::EndpointsPanel;
@@ -11,14 +12,12 @@ use crate::panels::scenario::{self, ScenarioIntents};
 use crate::panels::send::SendPanel;
 use crate::panels::status::StatusBar;
 use crate::panels::{Ctx, Selection};
-use crate::profile::SetupLog;
 use crate::remote::RemoteHost;
 use crossbeam_channel::Receiver;
 use egui::Ui;
-use sctp_core::model::Model;
-use sctp_core::scenario::record::{self, RecordLine, Recorder};
-use sctp_core::scenario::{Progress, Runner, Scenario};
-use sctp_core::worker::{Command, Event, Request, Stamped, WorkerHandle};
+use sctp_core::scenario::{Runner, Scenario};
+use sctp_core::session::Session;
+use sctp_core::worker::{Command, WorkerHandle};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -70,28 +69,20 @@ pub struct UiState {
 pub const STORAGE_KEY: &str = "sctp-inspector";
 
 pub struct InspectorApp {
-    pub worker: Option<WorkerHandle>,
-    pub model: Model,
+    /// The worker, model, recording, setup log and scenario: shared with `run`.
+    pub session: Session,
     pub state: UiState,
     file_pick: Option<(FileAction, Receiver<Option<PathBuf>>)>,
     /// Commands emitted by the last pass (kept for tests to inspect before they are sent).
     pub outbox: Vec<Command>,
-    /// The live session being written to a recording, if any.
-    recorder: Option<(PathBuf, Recorder)>,
-    /// A scenario opened in the window, whether it runs on its own, and how it ended.
-    pub runner: Option<Runner>,
+    /// Whether the opened scenario runs on its own (or waits for Step).
     pub scenario_running: bool,
-    pub scenario_result: Option<Result<(), String>>,
-    /// The recording shown instead of a live session.
-    pub viewing: Option<PathBuf>,
     /// A recording chosen while a live session has endpoints open: opened only once the
     /// person confirms, since it ends the live session.
     pub confirm_open_recording: Option<PathBuf>,
     /// Messages for the person (file errors and the like), shown in the status bar.
     pub notice: Option<String>,
     repaint: Option<egui::Context>,
-    /// The session's setup, for "Save profile".
-    setup: SetupLog,
     /// The agent the Host view is attached to, if any.
     pub remote: Option<RemoteHost>,
 }
@@ -113,20 +104,14 @@ impl InspectorApp {
 
     pub fn with_worker(worker: Option<WorkerHandle>, state: UiState) -> Self {
         InspectorApp {
-            worker,
-            model: Model::default(),
+            session: Session::with_worker(worker),
             state,
             file_pick: None,
             outbox: Vec::new(),
-            recorder: None,
-            runner: None,
             scenario_running: false,
-            scenario_result: None,
-            viewing: None,
             confirm_open_recording: None,
             notice: None,
             repaint: None,
-            setup: SetupLog::default(),
             remote: None,
         }
     }
@@ -135,54 +120,19 @@ impl InspectorApp {
     pub fn pump(&mut self) {
         if let Some(r) = self.remote.as_mut() {
             for (t, snap) in r.drain() {
-                self.model.host.apply(t, snap);
+                self.session.model.host.apply(t, snap);
             }
         }
-        let Some(w) = &self.worker else { return };
-        for ev in w.drain() {
-            self.model.apply(&ev);
-            if let Some(r) = self.runner.as_mut() {
-                r.observe(&ev);
-            }
-            self.setup.observe(&ev);
-            self.record(&RecordLine::Event(ev));
+        self.session.pump();
+        if let Some(e) = self.session.take_recording_error() {
+            self.notice = Some(e);
         }
     }
 
-    fn record(&mut self, line: &RecordLine) {
-        if let Some((path, rec)) = self.recorder.as_mut()
-            && let Err(e) = rec.write(line)
-        {
-            self.notice = Some(format!("recording to {} stopped: {e}", path.display()));
-            self.recorder = None;
-        }
-    }
-
-    fn send(&mut self, command: Command) -> u64 {
-        let Some(w) = &self.worker else { return 0 };
-        let id = w.send(command.clone());
-        self.setup.sent(id, &command);
-        let t = self.model.now;
-        self.record(&RecordLine::Command { t, request: Request { id, command } });
-        id
-    }
-
-    /// Sends what the panels asked for.
+    /// Sends what the panels asked for (a session without a worker logs why it cannot).
     pub fn flush(&mut self) {
-        let commands: Vec<Command> = self.outbox.drain(..).collect();
-        for c in commands {
-            match &self.worker {
-                Some(_) => {
-                    self.send(c);
-                }
-                None => self.model.log(
-                    self.model.now,
-                    sctp_core::model::LogKind::Warning,
-                    None,
-                    None,
-                    format!("{}: not sent — this window shows a recording, it has no worker", c.describe()),
-                ),
-            }
+        for c in std::mem::take(&mut self.outbox) {
+            self.session.send(c);
         }
     }
 
@@ -194,8 +144,8 @@ impl InspectorApp {
         let mut menu = None;
         egui::Panel::top("menu").show(ui, |ui| menu = self.menu(ui));
         let s = &mut self.state;
-        let live = self.worker.is_some();
-        let mut cx = Ctx { model: &self.model, sel: &mut s.sel, out: &mut self.outbox, live };
+        let live = self.session.is_live();
+        let mut cx = Ctx { model: &self.session.model, sel: &mut s.sel, out: &mut self.outbox, live };
         egui::Panel::top("status").show(ui, |ui| StatusBar.ui(ui, &mut cx));
         egui::Panel::left("left").default_size(380.0).resizable(true).show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("left-scroll").show(ui, |ui| {
@@ -216,9 +166,9 @@ impl InspectorApp {
                 RightTab::Send => s.send.ui(ui, &mut cx),
                 RightTab::Scenario => scenario::ui(
                     ui,
-                    self.runner.as_ref(),
+                    self.session.scenario(),
                     self.scenario_running,
-                    self.scenario_result.as_ref(),
+                    self.session.scenario_result(),
                     &mut intents,
                 ),
             });
@@ -261,9 +211,9 @@ impl InspectorApp {
     /// Attaches the Host view to an agent (`Some((url, token))`) or back to this machine.
     pub fn attach(&mut self, to: Option<(String, String)>) {
         self.remote = None;
-        self.model.host.reset();
+        self.session.model.host.reset();
         if let Some((url, token)) = to {
-            if self.model.host_interval.is_some() {
+            if self.session.model.host_interval.is_some() {
                 self.outbox.push(Command::StopWatchingHost);
             }
             let every =
@@ -284,8 +234,8 @@ impl InspectorApp {
             if ui.button("Open recording…").clicked() {
                 action = Some(MenuAction::Dialog(FileAction::OpenRecording));
             }
-            match (&self.recorder, &self.viewing) {
-                (Some((path, _)), _) => {
+            match (self.session.recording_path(), self.session.viewing()) {
+                (Some(path), _) => {
                     if ui.button("Stop recording").clicked() {
                         action = Some(MenuAction::StopRecording);
                     }
@@ -322,7 +272,7 @@ impl InspectorApp {
         });
         if let Some(path) = &self.confirm_open_recording {
             ui.horizontal(|ui| {
-                let open = self.model.endpoints.values().filter(|v| !v.closed).count();
+                let open = self.session.model.endpoints.values().filter(|v| !v.closed).count();
                 crate::widgets::error_line(
                     ui,
                     &format!(
@@ -344,7 +294,7 @@ impl InspectorApp {
     fn menu_action(&mut self, action: MenuAction) {
         match action {
             MenuAction::Dialog(a) => self.start_file_dialog(a),
-            MenuAction::StopRecording => self.recorder = None,
+            MenuAction::StopRecording => self.session.stop_recording(),
             MenuAction::ConfirmOpenRecording(yes) => {
                 if let Some(path) = self.confirm_open_recording.take()
                     && yes
@@ -354,19 +304,17 @@ impl InspectorApp {
             }
             MenuAction::Live => {
                 // A fresh session: nothing of the recording (selection, scenario, setup) stays.
-                self.viewing = None;
-                self.model = Model::default();
                 self.state.sel = Default::default();
-                self.runner = None;
-                self.scenario_result = None;
                 self.scenario_running = false;
-                self.setup = SetupLog::default();
-                if let Some(ctx) = self.repaint.clone() {
-                    match Self::spawn_worker(&ctx) {
-                        Ok(w) => self.worker = Some(w),
-                        Err(e) => self.notice = Some(format!("start the worker: {e}")),
+                let worker = match self.repaint.clone().map(|ctx| Self::spawn_worker(&ctx)) {
+                    Some(Ok(w)) => Some(w),
+                    Some(Err(e)) => {
+                        self.notice = Some(format!("start the worker: {e}"));
+                        None
                     }
-                }
+                    None => None,
+                };
+                self.session = Session::with_worker(worker);
             }
         }
     }
@@ -379,40 +327,16 @@ impl InspectorApp {
         if intents.pause {
             self.scenario_running = false;
         }
-        if !(self.scenario_running || intents.step) || self.scenario_result.is_some() {
+        if !(self.scenario_running || intents.step) {
             return;
         }
-        let Some(mut runner) = self.runner.take() else { return };
-        let done_before = runner.reports.len();
-        let mut sent = Vec::new();
-        let worker = &self.worker;
-        let setup = &mut self.setup;
-        let mut allocate = |c: Command| match worker {
-            Some(w) => {
-                let id = w.send(c.clone());
-                setup.sent(id, &c);
-                sent.push(Request { id, command: c });
-                id
-            }
-            None => 0,
-        };
-        let progress = runner.advance(&self.model, &mut allocate);
-        let t = self.model.now;
-        for request in sent {
-            self.record(&RecordLine::Command { t, request });
-        }
-        match progress {
-            Progress::Running => {}
-            Progress::Finished => self.scenario_result = Some(Ok(())),
-            Progress::Failed(why) => self.scenario_result = Some(Err(why)),
-        }
-        if intents.step && runner.reports.len() > done_before {
+        let Some((_, finished)) = self.session.advance_scenario() else { return };
+        if intents.step && !finished.is_empty() {
             self.scenario_running = false;
         } else if intents.step {
             // A step that waits keeps going on its own until it completes.
             self.scenario_running = true;
         }
-        self.runner = Some(runner);
         if let Some(ctx) = &self.repaint {
             ctx.request_repaint_after(Duration::from_millis(20));
         }
@@ -455,16 +379,11 @@ impl InspectorApp {
 
     /// Replaces the session with a recording (the worker and its sockets go).
     fn open_recording(&mut self, path: PathBuf) {
-        match record::load(&path) {
-            Ok(lines) => {
-                self.worker = None;
-                self.recorder = None;
-                self.model = record::replay(&lines);
+        match Session::view_recording(&path) {
+            Ok(session) => {
+                self.session = session;
                 self.state.sel = Default::default();
-                self.runner = None;
-                self.scenario_result = None;
                 self.scenario_running = false;
-                self.viewing = Some(path);
             }
             Err(e) => self.notice = Some(e),
         }
@@ -476,46 +395,22 @@ impl InspectorApp {
         match action {
             FileAction::PayloadFile => self.state.send.file = Some(path),
             FileAction::OpenRecording => {
-                let live = self.viewing.is_none() && self.model.endpoints.values().any(|v| !v.closed);
+                let live = self.session.viewing().is_none() && self.session.model.endpoints.values().any(|v| !v.closed);
                 if live {
                     self.confirm_open_recording = Some(path);
                 } else {
                     self.open_recording(path);
                 }
             }
-            FileAction::RecordTo => match Recorder::create(&path) {
-                Ok(mut r) => {
-                    // Started mid-session: the recording first says what is open already,
-                    // so it replays with its endpoints.
-                    let mut failed = None;
-                    for (ep, v) in self.model.endpoints.iter().filter(|(_, v)| !v.closed) {
-                        let opened = Event::Opened {
-                            ep: *ep,
-                            label: v.label.clone(),
-                            style: v.style,
-                            local_addrs: v.local_addrs.clone(),
-                            config: v.config.clone(),
-                        };
-                        let mut events = vec![opened];
-                        if let Some(applied) = &v.applied {
-                            events.push(Event::OptionsApplied { ep: *ep, applied: applied.clone() });
-                        }
-                        for event in events {
-                            let line = RecordLine::Event(Stamped { t: self.model.now, event });
-                            failed = failed.or(r.write(&line).err());
-                        }
-                    }
-                    match failed {
-                        Some(e) => self.notice = Some(e),
-                        None => self.recorder = Some((path, r)),
-                    }
+            FileAction::RecordTo => {
+                if let Err(e) = self.session.start_recording(&path) {
+                    self.notice = Some(e);
                 }
-                Err(e) => self.notice = Some(e),
-            },
+            }
             FileAction::OpenScenario | FileAction::OpenProfile => match Scenario::load(&path) {
                 Ok(s) => {
                     let base = path.parent().map(PathBuf::from).unwrap_or_default();
-                    self.runner = Some(Runner::new(s, base));
+                    self.session.open_scenario(Runner::new(s, base));
                     // Nothing runs until asked: a file opens sockets and sends, so its steps
                     // are shown first and wait for Run or Step.
                     self.scenario_running = false;
@@ -525,18 +420,18 @@ impl InspectorApp {
                             path.display()
                         ));
                     }
-                    self.scenario_result = None;
                     self.state.tab = RightTab::Scenario;
                 }
                 Err(e) => self.notice = Some(e.to_string()),
             },
             FileAction::SaveProfile => {
-                if self.setup.is_empty() {
+                if self.session.setup().is_empty() {
                     self.notice = Some("save profile: nothing set up in this session yet".into());
                     return;
                 }
                 let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                let written = self.setup.to_toml(&name).and_then(|text| write_private(&path, "save profile", &text));
+                let written =
+                    self.session.setup().to_toml(&name).and_then(|text| write_private(&path, "save profile", &text));
                 if let Err(e) = written {
                     self.notice = Some(e);
                 }
@@ -546,7 +441,7 @@ impl InspectorApp {
                     self.notice = Some("export: select an association first".into());
                     return;
                 };
-                if let Err(e) = write_private(&path, "export to", &self.model.series_csv(ep, assoc)) {
+                if let Err(e) = write_private(&path, "export to", &self.session.model.series_csv(ep, assoc)) {
                     self.notice = Some(e);
                 }
             }

@@ -90,11 +90,11 @@ impl Demo {
     }
 
     fn ep(app: &InspectorApp, label: &str) -> Option<EpId> {
-        app.model.endpoints.iter().find(|(_, v)| v.label == label && !v.closed).map(|(id, _)| *id)
+        app.session.model.endpoints.iter().find(|(_, v)| v.label == label && !v.closed).map(|(id, _)| *id)
     }
 
     fn first_assoc(app: &InspectorApp, ep: EpId) -> Option<AssocId> {
-        app.model.endpoints.get(&ep)?.assocs.iter().find(|(_, a)| !a.gone).map(|(id, _)| *id)
+        app.session.model.endpoints.get(&ep)?.assocs.iter().find(|(_, a)| !a.gone).map(|(id, _)| *id)
     }
 
     /// Runs the steps that are due; returns false once the demo is over.
@@ -202,7 +202,8 @@ impl Demo {
                 opts.scope = ScopeChoice::ThisAssociation;
                 opts.texts.insert((OptionName::Maxseg, "value".into()), "1001".into());
                 app.state.tab = RightTab::Options;
-                let mut cx = Ctx { model: &app.model, sel: &mut app.state.sel, out: &mut app.outbox, live: true };
+                let mut cx =
+                    Ctx { model: &app.session.model, sel: &mut app.state.sel, out: &mut app.outbox, live: true };
                 app.state.options.submit(&mut cx, client, true);
             }
             Step::ShowReceiver => {
@@ -238,6 +239,7 @@ impl Demo {
             }
             Step::SelectForeign => {
                 let key = app
+                    .session
                     .model
                     .host
                     .assocs

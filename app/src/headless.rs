@@ -2,10 +2,10 @@
 //! window. Prints a timeline as it goes, optionally records everything to JSONL, and ends
 //! with the first failed step's reason.
 
-use sctp_core::model::{LogKind, Model};
-use sctp_core::scenario::record::{RecordLine, Recorder};
+use sctp_core::model::LogKind;
 use sctp_core::scenario::{Progress, Runner, Scenario, StepReport};
-use sctp_core::worker::{Command, Request, WorkerHandle};
+use sctp_core::session::Session;
+use sctp_core::worker::WorkerHandle;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -42,7 +42,6 @@ fn print_report(out: &mut dyn Write, r: &StepReport, total: usize) {
 pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunError> {
     let scenario = Scenario::load(path).map_err(|e| RunError::Input(e.to_string()))?;
     let total = scenario.steps.len();
-    let mut recorder = opts.record.map(Recorder::create).transpose().map_err(RunError::Input)?;
     let _ = writeln!(
         out,
         "scenario \"{}\" ({total} steps){}",
@@ -53,13 +52,13 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
         let _ = writeln!(out, "  {}", scenario.description.trim());
     }
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let mut runner = Runner::new(scenario, base);
     let worker = WorkerHandle::spawn(Box::new(|| {})).map_err(|e| RunError::Input(format!("start the worker: {e}")))?;
-    let mut model = Model::default();
+    let mut session = Session::live(worker);
+    if let Some(record) = opts.record {
+        session.start_recording(record).map_err(RunError::Input)?;
+    }
+    session.open_scenario(Runner::new(scenario, base));
     let mut printed_log = 0u64;
-    let mut printed_steps = 0;
-    let mut record_err = None;
-    let mut worker_gone = false;
     // Ctrl-C and SIGTERM only raise a flag: the loop stops and every socket and the lab's
     // namespaces are cleaned up on the way out.
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -67,34 +66,17 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
         signal_hook::flag::register(signal, Arc::clone(&interrupted))
             .map_err(|e| RunError::Input(format!("watch for signal {signal}: {e}")))?;
     }
+    let mut record_err = None;
     let result = loop {
         if interrupted.load(Ordering::Relaxed) {
             break Err(RunError::Interrupted);
         }
-        loop {
-            let ev = match worker.events().recv_timeout(Duration::from_millis(5)) {
-                Ok(ev) => ev,
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => break,
-                // The worker thread is gone (it panicked): nothing more will come. Fail the
-                // step in progress rather than spin on an empty channel.
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
-                    worker_gone = true;
-                    break;
-                }
-            };
-            model.apply(&ev);
-            runner.observe(&ev);
-            if let Some(r) = recorder.as_mut() {
-                record_err = record_err.or(r.write(&RecordLine::Event(ev)).err());
-            }
-            if worker.events().is_empty() {
-                break;
-            }
-        }
+        session.pump_waiting(Duration::from_millis(5));
         // Log lines of interest, in order, indented under the steps.
-        let seen = model.log.dropped() + model.log.len() as u64;
+        let log = &session.model.log;
+        let seen = log.dropped() + log.len() as u64;
         let fresh = (seen - printed_log) as usize;
-        for e in model.log.iter().skip(model.log.len().saturating_sub(fresh)) {
+        for e in log.iter().skip(log.len().saturating_sub(fresh)) {
             let show =
                 matches!(e.kind, LogKind::Notification | LogKind::Warning) || (opts.verbose && e.kind == LogKind::Data);
             if show {
@@ -103,36 +85,16 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
             }
         }
         printed_log = seen;
-        let mut send = |command: Command| {
-            let id = worker.send(command.clone());
-            if let Some(r) = recorder.as_mut() {
-                record_err = record_err
-                    .take()
-                    .or(r.write(&RecordLine::Command { t: model.now, request: Request { id, command } }).err());
-            }
-            id
+        let Some((progress, finished)) = session.advance_scenario() else {
+            break Err(RunError::Step("the scenario stopped".into()));
         };
-        let progress = runner.advance(&model, &mut send);
-        for r in &runner.reports[printed_steps..] {
+        for r in &finished {
             print_report(out, r, total);
-            if let Some(rec) = recorder.as_mut() {
-                let (ok, detail) = match &r.outcome {
-                    Ok(d) => (true, d.clone()),
-                    Err(e) => (false, e.clone()),
-                };
-                let line = RecordLine::Step {
-                    t: r.t,
-                    index: r.index,
-                    verb: r.verb.into(),
-                    summary: r.summary.clone(),
-                    ok,
-                    detail,
-                };
-                record_err = record_err.or(rec.write(&line).err());
-            }
         }
-        printed_steps = runner.reports.len();
-        if worker_gone {
+        record_err = record_err.or(session.take_recording_error());
+        // The worker thread is gone (it panicked): nothing more will come. Fail the step in
+        // progress rather than spin on an empty channel.
+        if session.worker_gone() {
             break Err(RunError::Step("the worker thread stopped; no more events will come".into()));
         }
         match progress {
@@ -143,8 +105,9 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
     };
     // A failed step is the verdict; a recording that could not be written is reported
     // too, and fails an otherwise passing run.
+    let record_err = record_err.or(session.take_recording_error());
     if let Some(e) = &record_err {
-        let _ = writeln!(out, "recording: {e}");
+        let _ = writeln!(out, "{e}");
     }
     let result = match (result, record_err) {
         (Ok(()), Some(e)) => Err(RunError::Input(e)),
@@ -154,7 +117,7 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
         Ok(()) => writeln!(
             out,
             "PASS: all {total} steps ({} messages, {} notifications)",
-            model.data_messages, model.notifications
+            session.model.data_messages, session.model.notifications
         ),
         Err(RunError::Step(why)) => writeln!(out, "FAIL: {why}"),
         Err(RunError::Interrupted) => writeln!(out, "INTERRUPTED: stopped and cleaned up"),

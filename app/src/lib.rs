@@ -8,7 +8,6 @@ pub mod demo;
 pub use sctp_core::forms;
 pub mod headless;
 pub mod panels;
-pub mod profile;
 pub mod remote;
 pub mod widgets;
 

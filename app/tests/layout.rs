@@ -55,7 +55,7 @@ fn fed_app() -> InspectorApp {
         },
     ];
     for (i, event) in events.into_iter().enumerate() {
-        app.model.apply(&Stamped { t: i as f64, event });
+        app.session.model.apply(&Stamped { t: i as f64, event });
     }
     app
 }
@@ -88,7 +88,10 @@ fn bad_input_is_named_before_anything_is_sent() {
     h.run_steps(2);
     assert!(h.query_by_label("port: \"abc\" is not a number").is_some());
     assert!(h.state().outbox.is_empty());
-    assert!(!h.state().model.log.iter().any(|e| e.text.contains("not sent")), "nothing reached the (absent) worker");
+    assert!(
+        !h.state().session.model.log.iter().any(|e| e.text.contains("not sent")),
+        "nothing reached the (absent) worker"
+    );
 }
 
 #[test]
@@ -104,20 +107,14 @@ fn send_form_shows_the_negotiated_stream_range() {
 }
 
 #[test]
-fn a_recording_viewer_says_commands_go_nowhere() {
+fn a_window_without_a_worker_says_commands_go_nowhere() {
     let mut app = fed_app();
     app.state.sel.ep = Some(EpId(1));
     let mut h = harness(app);
     h.run_steps(1);
     h.get_by_label("Close endpoint").click();
     h.run_steps(2);
-    assert!(
-        h.state()
-            .model
-            .log
-            .iter()
-            .any(|e| e.text == "close ep1: not sent — this window shows a recording, it has no worker")
-    );
+    assert!(h.state().session.model.log.iter().any(|e| e.text == "close ep1: not sent — this session has no worker"));
 }
 
 #[test]
@@ -145,13 +142,13 @@ fn the_status_bar_says_how_samples_are_taken_and_when_sampling_slowed() {
         slowed: true,
         share_percent: 25,
     };
-    app.model.apply(&Stamped { t: 5.0, event });
+    app.session.model.apply(&Stamped { t: 5.0, event });
     let mut h = harness(app);
     h.run_steps(2);
     assert!(h.query_by_label("by getsockopt").is_some());
     assert!(h.query_by_label("slowed to every 400 ms to stay within its share of a core").is_some());
     assert!(h.query_by(|n| n.value().as_deref() == Some("max 25 % CPU")).is_some(), "the share in force");
-    assert!(h.state().model.log.iter().any(|e| e.text == format!("sampling by getsockopt: {why}")));
+    assert!(h.state().session.model.log.iter().any(|e| e.text == format!("sampling by getsockopt: {why}")));
 }
 
 #[test]
@@ -183,7 +180,7 @@ fn opening_a_profile_shows_its_steps_and_waits_for_run() {
     std::fs::write(&profile, "name = \"p\"\n[[step]]\ndo = \"open\"\nendpoint = \"server\"\nport = 2999\n").unwrap();
     let mut app = fed_app();
     app.file_chosen(sctp_inspector::app::FileAction::OpenProfile, profile.clone());
-    assert!(app.runner.is_some(), "{:?}", app.notice);
+    assert!(app.session.scenario().is_some(), "{:?}", app.notice);
     assert!(!app.scenario_running, "a profile must not run before the user asks");
     assert_eq!(
         app.notice.as_deref(),
@@ -219,15 +216,20 @@ fn opening_a_recording_asks_before_ending_a_live_session() {
     let mut h = harness(fed_app());
     h.state_mut().file_chosen(sctp_inspector::app::FileAction::OpenRecording, path.clone());
     h.run_steps(2);
-    assert!(h.state().viewing.is_none(), "nothing replaced yet");
+    assert!(h.state().session.viewing().is_none(), "nothing replaced yet");
     assert!(h.query_by_label_contains("ends this live session: its 1 open endpoints").is_some());
     h.get_by_label("Keep the live session").click();
     h.run_steps(2);
-    assert!(h.state().viewing.is_none() && h.state().model.endpoints.contains_key(&EpId(1)));
+    assert!(h.state().session.viewing().is_none() && h.state().session.model.endpoints.contains_key(&EpId(1)));
     h.state_mut().file_chosen(sctp_inspector::app::FileAction::OpenRecording, path.clone());
     h.run_steps(1);
     h.get_by_label("Open it").click();
     h.run_steps(2);
-    assert_eq!(h.state().viewing.as_deref(), Some(path.as_path()));
-    assert!(h.state().model.endpoints.is_empty(), "the (empty) recording's view, not the session's");
+    assert_eq!(h.state().session.viewing(), Some(path.as_path()));
+    assert!(h.state().session.model.endpoints.is_empty(), "the (empty) recording's view, not the session's");
+    // Commands from a recording's window go nowhere, and the log says why.
+    h.state_mut().outbox.push(sctp_core::worker::Command::StopWatchingHost);
+    h.run_steps(1);
+    let last = h.state().session.model.log.last().map(|e| e.text.clone()).unwrap_or_default();
+    assert!(last.ends_with("not sent — this window shows a recording, it has no worker"), "{last}");
 }

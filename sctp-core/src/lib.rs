@@ -24,6 +24,7 @@ pub mod options;
 pub mod reassembly;
 pub mod ring;
 pub mod scenario;
+pub mod session;
 pub mod sys;
 pub mod worker;
 

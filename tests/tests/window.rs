@@ -37,7 +37,8 @@ fn until(h: &mut H, what: &str, cond: impl Fn(&InspectorApp) -> bool) {
             return;
         }
         if Instant::now() > deadline {
-            let log: Vec<String> = h.state().model.log.iter().map(|e| format!("  {:.3} {}", e.t, e.text)).collect();
+            let log: Vec<String> =
+                h.state().session.model.log.iter().map(|e| format!("  {:.3} {}", e.t, e.text)).collect();
             panic!("waited 15 s for {what}; log:\n{}", log.join("\n"));
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -49,11 +50,11 @@ fn type_into(h: &H, label: &str, text: &str) {
 }
 
 fn endpoint(app: &InspectorApp, label: &str) -> Option<EpId> {
-    app.model.endpoints.iter().find(|(_, v)| v.label == label).map(|(id, _)| *id)
+    app.session.model.endpoints.iter().find(|(_, v)| v.label == label).map(|(id, _)| *id)
 }
 
 fn first_assoc(app: &InspectorApp, ep: EpId) -> Option<AssocId> {
-    app.model.endpoints.get(&ep)?.assocs.iter().find(|(_, a)| !a.gone && a.paths.len() == 2).map(|(id, _)| *id)
+    app.session.model.endpoints.get(&ep)?.assocs.iter().find(|(_, a)| !a.gone && a.paths.len() == 2).map(|(id, _)| *id)
 }
 
 fn open_endpoint(h: &mut H, label: &str, addrs: &str, port: &str, netns: &str) -> EpId {
@@ -71,14 +72,14 @@ fn open_endpoint(h: &mut H, label: &str, addrs: &str, port: &str, netns: &str) -
 fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     let topo = two_paths();
     let mut h = window();
-    until(&mut h, "the worker's hello", |app| app.model.kernel_sctp == Some(Ok(())));
+    until(&mut h, "the worker's hello", |app| app.session.model.kernel_sctp == Some(Ok(())));
     assert!(h.query_by_label("kernel SCTP available").is_some());
 
     let server = open_endpoint(&mut h, "server", "10.1.1.2, 10.2.2.2", "6000", &topo.b);
     h.state_mut().state.sel.ep = Some(server);
     h.run_steps(1);
     // What the kernel applied is read back and shown (unset: the kernel's defaults).
-    let applied = h.state().model.endpoints[&server].applied.clone().expect("read back after open");
+    let applied = h.state().session.model.endpoints[&server].applied.clone().expect("read back after open");
     assert_eq!((applied.ttl, applied.reuseaddr, applied.ipv6_v6only), (64, false, None));
     assert!(h.query_by_label(&sctp_inspector::panels::endpoints::applied_text(&applied)).is_some());
     // Let the layout settle before clicking (the read-back line above Listen arrives with
@@ -86,7 +87,7 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(2);
     h.get_by_label("Listen").click();
     until(&mut h, "listen result", |app| {
-        app.model.log.iter().any(|e| e.text.starts_with("listen ep") && e.text.ends_with("ok"))
+        app.session.model.log.iter().any(|e| e.text.starts_with("listen ep") && e.text.ends_with("ok"))
     });
 
     let client = open_endpoint(&mut h, "client", "10.1.1.1, 10.2.2.1", "0", &topo.a);
@@ -104,7 +105,7 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     assert_eq!(h.state().state.sel.assoc, Some(assoc));
     until(&mut h, "both paths active on both ends", |app| {
         [client, server].iter().all(|ep| {
-            app.model.endpoints[ep]
+            app.session.model.endpoints[ep]
                 .assocs
                 .values()
                 .any(|a| a.paths.iter().filter(|p| p.state == PathState::Active).count() == 2)
@@ -122,7 +123,9 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     }
     h.run_steps(1);
     // An untouched form asks the kernel by itself and shows its values (RTO.Initial 3 s).
-    until(&mut h, "the form's own Get", |app| app.model.option_reads.contains_key(&(client, OptionName::Rtoinfo)));
+    until(&mut h, "the form's own Get", |app| {
+        app.session.model.option_reads.contains_key(&(client, OptionName::Rtoinfo))
+    });
     h.run_steps(2);
     assert_eq!(h.get_by_role_and_label(Role::TextInput, "initial (ms)").value().as_deref(), Some("3000"));
     type_into(&h, "initial (ms)", "500");
@@ -131,7 +134,9 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(1);
     h.get_by_label("Set").click();
     let want = OptionValue::Rtoinfo(RtoInfo { initial: 500, max: 2000, min: 200 });
-    until(&mut h, "rtoinfo read-back", |app| app.model.option_reads.get(&(client, OptionName::Rtoinfo)) == Some(&want));
+    until(&mut h, "rtoinfo read-back", |app| {
+        app.session.model.option_reads.get(&(client, OptionName::Rtoinfo)) == Some(&want)
+    });
     h.run_steps(1);
     assert!(h.query_by_label("2000").is_some(), "the kernel column shows max 2000");
 
@@ -144,7 +149,7 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(1);
     h.get_by_label("Set").click();
     until(&mut h, "peer_addr_params read-back", |app| {
-        matches!(app.model.option_reads.get(&(client, OptionName::PeerAddrParams)),
+        matches!(app.session.model.option_reads.get(&(client, OptionName::PeerAddrParams)),
             Some(OptionValue::PeerAddrParams(p)) if p.hb_interval == 200 && p.path_max_rxt == 2)
     });
 
@@ -157,7 +162,7 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(1);
     h.get_by_label("Send now").click();
     until(&mut h, "the message at the server", |app| {
-        app.model.log.iter().any(|e| {
+        app.session.model.log.iter().any(|e| {
             e.kind == LogKind::Data && e.ep == Some(server) && e.text.contains("stream 3") && e.text.contains("ppid 46")
         })
     });
@@ -166,13 +171,17 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     topo.link(1, false).unwrap();
     let peer1: std::net::SocketAddr = "10.1.1.2:6000".parse().unwrap();
     until(&mut h, "path 1 inactive", |app| {
-        app.model.endpoints[&client].assocs[&assoc]
+        app.session.model.endpoints[&client].assocs[&assoc]
             .paths
             .iter()
             .any(|p| p.addr == Some(peer1) && p.state == PathState::Inactive)
     });
     until(&mut h, "the unreachable event", |app| {
-        app.model.log.iter().any(|e| e.kind == LogKind::Notification && e.text.contains("10.1.1.2:6000 Unreachable"))
+        app.session
+            .model
+            .log
+            .iter()
+            .any(|e| e.kind == LogKind::Notification && e.text.contains("10.1.1.2:6000 Unreachable"))
     });
     h.run_steps(1);
     // The badge is drawn in the state's colour (widgets::path_color): red for inactive.
@@ -185,7 +194,7 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
 fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     use sctp_inspector::app::FileAction;
     let mut h = window();
-    until(&mut h, "the worker's hello", |app| app.model.kernel_sctp == Some(Ok(())));
+    until(&mut h, "the worker's hello", |app| app.session.model.kernel_sctp == Some(Ok(())));
     let scratch = tempfile::tempdir().expect("a private scratch dir");
     let dir = scratch.path();
     let recording = dir.join("session.jsonl");
@@ -202,8 +211,8 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     h.run_steps(1);
     assert!(h.query_by_label_contains("The client aborts").is_some(), "the scenario's name is shown");
     h.get_by_label("Run").click();
-    until(&mut h, "the scenario to finish", |app| app.scenario_result.is_some());
-    assert_eq!(h.state().scenario_result, Some(Ok(())));
+    until(&mut h, "the scenario to finish", |app| app.session.scenario_result().is_some());
+    assert_eq!(h.state().session.scenario_result(), Some(&Ok(())));
     h.run_steps(1);
     assert!(h.query_by_label("passed").is_some());
     assert_eq!(h.query_all_by_label("ok").count(), 8, "every step marked ok in the timeline");
@@ -218,20 +227,21 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
 
     // Pick the server's association while it is still live, for the export below.
     let server = endpoint(h.state(), "server").unwrap();
-    let assoc = *h.state().model.endpoints[&server].assocs.keys().next().expect("the server's association was sampled");
+    let assoc =
+        *h.state().session.model.endpoints[&server].assocs.keys().next().expect("the server's association was sampled");
     h.get_by_label("Stop recording").click();
     h.run_steps(1);
 
     h.state_mut().file_chosen(FileAction::OpenRecording, recording.clone());
     h.run_steps(1);
     // The live session still has endpoints open: the window asks first.
-    assert!(h.state().worker.is_some(), "nothing ends before the person confirms");
+    assert!(h.state().session.worker().is_some(), "nothing ends before the person confirms");
     h.get_by_label("Open it").click();
     h.run_steps(2);
-    assert!(h.state().worker.is_none(), "a recording is browsed without a worker");
+    assert!(h.state().session.worker().is_none(), "a recording is browsed without a worker");
     assert!(h.query_by_label(&format!("viewing recording {}", recording.display())).is_some());
     assert!(
-        h.state().model.log.iter().any(|e| e.text.contains("ASSOC_CHANGE CommLost")),
+        h.state().session.model.log.iter().any(|e| e.text.contains("ASSOC_CHANGE CommLost")),
         "the abort is in the replayed log"
     );
     h.state_mut().state.sel = sctp_inspector::panels::Selection { ep: Some(server), assoc: Some(assoc) };
@@ -264,7 +274,7 @@ fn the_host_view_shows_another_programs_association_read_only() {
     h.run_steps(1);
     h.get_by_label("Watch").click();
     until(&mut h, "an iperf3 association in the Host view", |app| {
-        app.model.host.assocs.values().any(|r| r.assoc.owner.as_ref().is_some_and(|o| o.command == "iperf3"))
+        app.session.model.host.assocs.values().any(|r| r.assoc.owner.as_ref().is_some_and(|o| o.command == "iperf3"))
     });
     h.run_steps(2);
     let row = h.query_all_by_label_contains("iperf3 (").next().expect("a row labelled with the owner");
@@ -302,7 +312,7 @@ fn the_host_view_attaches_to_an_agent_with_a_token() {
     h.run_steps(1);
     h.get_by_label("Attach").click();
     until(&mut h, "the agent's associations in the Host view", |app| {
-        app.model.host.assocs.values().any(|r| r.assoc.diag.peer_port == 5351)
+        app.session.model.host.assocs.values().any(|r| r.assoc.diag.peer_port == 5351)
     });
     assert!(h.state().remote.as_ref().is_some_and(|r| r.last_error.is_none()));
     h.run_steps(1);

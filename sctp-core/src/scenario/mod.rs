@@ -3,6 +3,7 @@
 //! by step in the window — and recordings of everything that happened (JSONL).
 
 mod format;
+pub mod profile;
 pub mod record;
 mod runner;
 

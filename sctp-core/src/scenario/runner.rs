@@ -238,7 +238,7 @@ impl Runner {
     }
 
     /// Moves the scenario on as far as it can without waiting.
-    pub fn advance(&mut self, model: &Model, send: &mut dyn FnMut(Command) -> u64) -> Progress {
+    pub fn advance(&mut self, model: &Model, send: &mut dyn FnMut(Command) -> Option<u64>) -> Progress {
         loop {
             if let Some(f) = &self.failure {
                 return Progress::Failed(f.clone());
@@ -300,7 +300,7 @@ impl Runner {
     }
 
     /// Starts the current step: sends its command or sets up its wait. `None` = done already.
-    fn start(&mut self, model: &Model, send: &mut dyn FnMut(Command) -> u64) -> Result<Option<Phase>, String> {
+    fn start(&mut self, model: &Model, send: &mut dyn FnMut(Command) -> Option<u64>) -> Result<Option<Phase>, String> {
         let step = self.scenario.steps[self.index].clone();
         // How long a command's reply may take: its own time limit or duration, plus a margin.
         let limit = match &step {
@@ -312,8 +312,11 @@ impl Runner {
             }
             _ => Duration::from_secs(30),
         };
-        let reply =
-            |request: u64, judge: Judge| Phase::AwaitReply { request, judge, limit, deadline: Instant::now() + limit };
+        // `None`: nothing can carry the command (a session showing a recording has no worker).
+        let reply = |request: Option<u64>, judge: Judge| match request {
+            Some(request) => Ok(Phase::AwaitReply { request, judge, limit, deadline: Instant::now() + limit }),
+            None => Err("not sent: this session has no worker".to_string()),
+        };
         let phase = match step {
             Step::Open { endpoint, family, style, addrs, port, netns, options } => {
                 if self.endpoints.contains_key(&endpoint) {
@@ -325,10 +328,10 @@ impl Runner {
                     other => other.map(str::to_string),
                 };
                 let config = EndpointConfig { family, style, addrs, port, netns, options };
-                reply(send(Command::Open { label: endpoint.clone(), config }), Judge::Open(endpoint))
+                reply(send(Command::Open { label: endpoint.clone(), config }), Judge::Open(endpoint))?
             }
             Step::Listen { endpoint, backlog } => {
-                reply(send(Command::Listen { ep: self.ep(&endpoint)?, backlog }), Judge::Plain)
+                reply(send(Command::Listen { ep: self.ep(&endpoint)?, backlog }), Judge::Plain)?
             }
             Step::Bindx { endpoint, add, remove } => {
                 let ep = self.ep(&endpoint)?;
@@ -337,7 +340,7 @@ impl Runner {
                     (true, false) => Command::BindxRemove { ep, addrs: remove },
                     _ => return Err("bindx takes either `add` or `remove` addresses".into()),
                 };
-                reply(send(command), Judge::Plain)
+                reply(send(command), Judge::Plain)?
             }
             Step::Connect { endpoint, to, name, ostreams, instreams, wait, expect_error } => {
                 let ep = self.ep(&endpoint)?;
@@ -348,12 +351,15 @@ impl Runner {
                     ..Default::default()
                 });
                 let timeout_ms = wait.then_some(self.scenario.within_ms);
-                reply(send(Command::Connect { ep, addrs: to, init, timeout_ms }), Judge::Connect { name, expect_error })
+                reply(
+                    send(Command::Connect { ep, addrs: to, init, timeout_ms }),
+                    Judge::Connect { name, expect_error },
+                )?
             }
             Step::SetOption { endpoint, assoc, scope, value, expect, expect_error } => {
                 let ep = self.ep(&endpoint)?;
                 let scope = self.scope(model, ep, assoc.as_deref(), &scope)?;
-                reply(send(Command::SetOption { ep, scope, value }), Judge::Option { expect, expect_error })
+                reply(send(Command::SetOption { ep, scope, value }), Judge::Option { expect, expect_error })?
             }
             Step::GetOption { endpoint, assoc, scope, option, value, expect } => {
                 let ep = self.ep(&endpoint)?;
@@ -365,7 +371,7 @@ impl Runner {
                         serde_json::from_value(v).map_err(|e| format!("{} request fields: {e}", option.as_str()))?
                     }
                 };
-                reply(send(Command::GetOption { ep, scope, template }), Judge::Option { expect, expect_error: None })
+                reply(send(Command::GetOption { ep, scope, template }), Judge::Option { expect, expect_error: None })?
             }
             Step::Send {
                 endpoint,
@@ -401,27 +407,27 @@ impl Runner {
                     None => self.assoc(model, ep, None).unwrap_or_default(),
                 };
                 let info = SendInfo { assoc, stream, ppid, flags, context, time_to_live_ms: ttl_ms, dest: to };
-                reply(send(Command::Send { ep, info, payload, count, interval_ms }), Judge::Send { expect_error })
+                reply(send(Command::Send { ep, info, payload, count, interval_ms }), Judge::Send { expect_error })?
             }
             Step::Eof { endpoint, assoc } => {
                 let ep = self.ep(&endpoint)?;
                 let assoc = self.assoc(model, ep, assoc.as_deref())?;
-                reply(send(Command::Eof { ep, assoc }), Judge::Plain)
+                reply(send(Command::Eof { ep, assoc }), Judge::Plain)?
             }
             Step::Abort { endpoint, assoc, reason } => {
                 let ep = self.ep(&endpoint)?;
                 let assoc = self.assoc(model, ep, assoc.as_deref())?;
-                reply(send(Command::Abort { ep, assoc, reason }), Judge::Plain)
+                reply(send(Command::Abort { ep, assoc, reason }), Judge::Plain)?
             }
             Step::Peeloff { endpoint, assoc, name } => {
                 let ep = self.ep(&endpoint)?;
                 let assoc = self.assoc(model, ep, assoc.as_deref())?;
-                reply(send(Command::Peeloff { ep, assoc }), Judge::Peeloff(name))
+                reply(send(Command::Peeloff { ep, assoc }), Judge::Peeloff(name))?
             }
             Step::Close { endpoint } => {
                 let ep = self.ep(&endpoint)?;
                 self.endpoints.remove(&endpoint);
-                reply(send(Command::Close { ep }), Judge::Plain)
+                reply(send(Command::Close { ep }), Judge::Plain)?
             }
             Step::ExpectEvent { endpoint, within_ms, .. } | Step::ExpectData { endpoint, within_ms, .. } => {
                 self.ep(&endpoint)?;

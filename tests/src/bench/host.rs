@@ -125,9 +125,9 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
     // The Host view over that model: the whole window's frame, rows virtualised.
     let state = UiState { centre: CentreTab::Host, ..Default::default() };
     let mut app = InspectorApp::with_worker(None, state);
-    app.model.host = model;
+    app.session.model.host = model;
     let (median, p99) = super::plots::frames(&mut app, sizes.plot_frames);
-    let model = std::mem::take(&mut app.model.host);
+    let model = std::mem::take(&mut app.session.model.host);
     rows.push(Row::info(
         "host",
         format!(

@@ -89,7 +89,7 @@ fn measure(assocs: usize, points: usize, frames_n: usize) -> ((f64, f64), (f64, 
     state.sel.assoc = Some(AssocId(1));
     state.plots.window_s = points as f64 * 0.1;
     let mut app = InspectorApp::with_worker(None, state);
-    app.model = filled_model(assocs, points);
+    app.session.model = filled_model(assocs, points);
     let decimated = frames(&mut app, frames_n);
     app.state.plots.decimate = false;
     let naive = frames(&mut app, frames_n);

@@ -2,9 +2,9 @@
 //! options — saved as a scenario file. Opening a profile shows its steps and Run sets it up;
 //! the same file also runs headless and can be edited by hand.
 
-use sctp_core::Scope;
-use sctp_core::scenario::{Scenario, ScopeName, Step};
-use sctp_core::worker::{Command, EpId, Event, Reply, Stamped};
+use crate::Scope;
+use crate::scenario::{Scenario, ScopeName, Step};
+use crate::worker::{Command, EpId, Event, Reply, Stamped};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -143,8 +143,8 @@ impl SetupLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sctp_core::options::{InitMsg, OptionValue, RtoInfo};
-    use sctp_core::{AssocId, EndpointConfig};
+    use crate::options::{InitMsg, OptionValue, RtoInfo};
+    use crate::{AssocId, EndpointConfig};
 
     fn done(log: &mut SetupLog, id: u64, command: Command, reply: Reply) {
         log.sent(id, &command);
