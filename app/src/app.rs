@@ -8,10 +8,10 @@ use crate::panels::host::HostPanel;
 use crate::panels::log::LogPanel;
 use crate::panels::options::OptionsPanel;
 use crate::panels::plots::PlotsPanel;
-use crate::panels::scenario::{self, ScenarioIntents};
+use crate::panels::scenario;
 use crate::panels::send::SendPanel;
 use crate::panels::status::StatusBar;
-use crate::panels::{Ctx, Selection};
+use crate::panels::{AppCommand, Ctx, ScenarioControl, Selection};
 use crate::remote::RemoteHost;
 use crossbeam_channel::Receiver;
 use egui::Ui;
@@ -73,8 +73,8 @@ pub struct InspectorApp {
     pub session: Session,
     pub state: UiState,
     file_pick: Option<(FileAction, Receiver<Option<PathBuf>>)>,
-    /// Commands emitted by the last pass (kept for tests to inspect before they are sent).
-    pub outbox: Vec<Command>,
+    /// What the last pass asked for, applied after it (kept for tests to inspect first).
+    pub outbox: Vec<AppCommand>,
     /// Whether the opened scenario runs on its own (or waits for Step).
     pub scenario_running: bool,
     /// A recording chosen while a live session has endpoints open: opened only once the
@@ -129,20 +129,11 @@ impl InspectorApp {
         }
     }
 
-    /// Sends what the panels asked for (a session without a worker logs why it cannot).
-    pub fn flush(&mut self) {
-        for c in std::mem::take(&mut self.outbox) {
-            self.session.send(c);
-        }
-    }
-
     /// One frame of the whole window.
     pub fn ui(&mut self, ui: &mut Ui) {
         self.pump();
         self.poll_file_dialog();
-        let mut intents = ScenarioIntents::default();
-        let mut menu = None;
-        egui::Panel::top("menu").show(ui, |ui| menu = self.menu(ui));
+        egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         let s = &mut self.state;
         let live = self.session.is_live();
         let mut cx = Ctx { model: &self.session.model, sel: &mut s.sel, out: &mut self.outbox, live };
@@ -169,7 +160,7 @@ impl InspectorApp {
                     self.session.scenario(),
                     self.scenario_running,
                     self.session.scenario_result(),
-                    &mut intents,
+                    cx.out,
                 ),
             });
         });
@@ -191,21 +182,36 @@ impl InspectorApp {
                 CentreTab::Host => s.host.ui(ui, &mut cx),
             }
         });
-        let attach = s.host.attach.take();
-        if std::mem::take(&mut s.send.wants_file) {
-            self.start_file_dialog(FileAction::PayloadFile);
+        let step = self.apply_commands();
+        self.drive_scenario(step);
+    }
+
+    /// Applies what the pass asked for, in order; whether one scenario step was asked for.
+    pub fn apply_commands(&mut self) -> bool {
+        let mut step = false;
+        for command in std::mem::take(&mut self.outbox) {
+            match command {
+                AppCommand::Worker(c) => {
+                    // Without a worker the session logs why it was not sent.
+                    self.session.send(c);
+                }
+                AppCommand::PickFile(action) => self.start_file_dialog(action),
+                AppCommand::Scenario(ScenarioControl::Run) => self.scenario_running = true,
+                AppCommand::Scenario(ScenarioControl::Pause) => self.scenario_running = false,
+                AppCommand::Scenario(ScenarioControl::Step) => step = true,
+                AppCommand::StopRecording => self.session.stop_recording(),
+                AppCommand::BackToLive => self.back_to_live(),
+                AppCommand::ConfirmOpenRecording(yes) => {
+                    if let Some(path) = self.confirm_open_recording.take()
+                        && yes
+                    {
+                        self.open_recording(path);
+                    }
+                }
+                AppCommand::AttachHost(to) => self.attach(to),
+            }
         }
-        if intents.open {
-            self.start_file_dialog(FileAction::OpenScenario);
-        }
-        if let Some(action) = menu {
-            self.menu_action(action);
-        }
-        if let Some(to) = attach {
-            self.attach(to);
-        }
-        self.drive_scenario(&intents);
-        self.flush();
+        step
     }
 
     /// Attaches the Host view to an agent (`Some((url, token))`) or back to this machine.
@@ -214,7 +220,7 @@ impl InspectorApp {
         self.session.model.host.reset();
         if let Some((url, token)) = to {
             if self.session.model.host_interval.is_some() {
-                self.outbox.push(Command::StopWatchingHost);
+                self.session.send(Command::StopWatchingHost);
             }
             let every =
                 Duration::from_millis(self.state.host.interval_ms.trim().parse().unwrap_or(1000).clamp(100, 60_000));
@@ -228,28 +234,28 @@ impl InspectorApp {
         }
     }
 
-    fn menu(&mut self, ui: &mut Ui) -> Option<MenuAction> {
-        let mut action = None;
+    fn menu(&mut self, ui: &mut Ui) {
+        let mut asked = Vec::new();
         ui.horizontal(|ui| {
             if ui.button("Open recording…").clicked() {
-                action = Some(MenuAction::Dialog(FileAction::OpenRecording));
+                asked.push(AppCommand::PickFile(FileAction::OpenRecording));
             }
             match (self.session.recording_path(), self.session.viewing()) {
                 (Some(path), _) => {
                     if ui.button("Stop recording").clicked() {
-                        action = Some(MenuAction::StopRecording);
+                        asked.push(AppCommand::StopRecording);
                     }
                     ui.label(format!("recording to {}", path.display()));
                 }
                 (None, None) => {
                     if ui.button("Record session…").clicked() {
-                        action = Some(MenuAction::Dialog(FileAction::RecordTo));
+                        asked.push(AppCommand::PickFile(FileAction::RecordTo));
                     }
                 }
                 (None, Some(path)) => {
                     ui.label(format!("viewing recording {}", path.display()));
                     if ui.button("Back to a live session").clicked() {
-                        action = Some(MenuAction::Live);
+                        asked.push(AppCommand::BackToLive);
                     }
                 }
             }
@@ -258,13 +264,13 @@ impl InspectorApp {
                 .on_hover_text("This session's endpoints, connects and options, as a scenario file")
                 .clicked()
             {
-                action = Some(MenuAction::Dialog(FileAction::SaveProfile));
+                asked.push(AppCommand::PickFile(FileAction::SaveProfile));
             }
             if ui.button("Open profile…").clicked() {
-                action = Some(MenuAction::Dialog(FileAction::OpenProfile));
+                asked.push(AppCommand::PickFile(FileAction::OpenProfile));
             }
             if ui.button("Export plotted series (CSV)…").clicked() {
-                action = Some(MenuAction::Dialog(FileAction::ExportCsv));
+                asked.push(AppCommand::PickFile(FileAction::ExportCsv));
             }
             if let Some(n) = &self.notice {
                 crate::widgets::error_line(ui, n);
@@ -281,59 +287,41 @@ impl InspectorApp {
                     ),
                 );
                 if ui.button("Open it").clicked() {
-                    action = Some(MenuAction::ConfirmOpenRecording(true));
+                    asked.push(AppCommand::ConfirmOpenRecording(true));
                 }
                 if ui.button("Keep the live session").clicked() {
-                    action = Some(MenuAction::ConfirmOpenRecording(false));
+                    asked.push(AppCommand::ConfirmOpenRecording(false));
                 }
             });
         }
-        action
+        self.outbox.extend(asked);
     }
 
-    fn menu_action(&mut self, action: MenuAction) {
-        match action {
-            MenuAction::Dialog(a) => self.start_file_dialog(a),
-            MenuAction::StopRecording => self.session.stop_recording(),
-            MenuAction::ConfirmOpenRecording(yes) => {
-                if let Some(path) = self.confirm_open_recording.take()
-                    && yes
-                {
-                    self.open_recording(path);
-                }
+    /// A fresh live session in place of the recording shown.
+    fn back_to_live(&mut self) {
+        // A fresh session: nothing of the recording (selection, scenario, setup) stays.
+        self.state.sel = Default::default();
+        self.scenario_running = false;
+        let worker = match self.repaint.clone().map(|ctx| Self::spawn_worker(&ctx)) {
+            Some(Ok(w)) => Some(w),
+            Some(Err(e)) => {
+                self.notice = Some(format!("start the worker: {e}"));
+                None
             }
-            MenuAction::Live => {
-                // A fresh session: nothing of the recording (selection, scenario, setup) stays.
-                self.state.sel = Default::default();
-                self.scenario_running = false;
-                let worker = match self.repaint.clone().map(|ctx| Self::spawn_worker(&ctx)) {
-                    Some(Ok(w)) => Some(w),
-                    Some(Err(e)) => {
-                        self.notice = Some(format!("start the worker: {e}"));
-                        None
-                    }
-                    None => None,
-                };
-                self.session = Session::with_worker(worker);
-            }
-        }
+            None => None,
+        };
+        self.session = Session::with_worker(worker);
     }
 
     /// Runs the opened scenario: continuously while running, or one step on request.
-    fn drive_scenario(&mut self, intents: &ScenarioIntents) {
-        if intents.run {
-            self.scenario_running = true;
-        }
-        if intents.pause {
-            self.scenario_running = false;
-        }
-        if !(self.scenario_running || intents.step) {
+    fn drive_scenario(&mut self, step: bool) {
+        if !(self.scenario_running || step) {
             return;
         }
         let Some((_, finished)) = self.session.advance_scenario() else { return };
-        if intents.step && !finished.is_empty() {
+        if step && !finished.is_empty() {
             self.scenario_running = false;
-        } else if intents.step {
+        } else if step {
             // A step that waits keeps going on its own until it completes.
             self.scenario_running = true;
         }
@@ -447,14 +435,6 @@ impl InspectorApp {
             }
         }
     }
-}
-
-enum MenuAction {
-    Dialog(FileAction),
-    StopRecording,
-    Live,
-    /// Open the recording waiting in `confirm_open_recording` (true) or keep the session.
-    ConfirmOpenRecording(bool),
 }
 
 impl eframe::App for InspectorApp {

@@ -4,8 +4,8 @@
 //! screenshot). Needs root and iproute2 (run it in the rig: see the README).
 
 use crate::app::{InspectorApp, RightTab};
-use crate::panels::Ctx;
 use crate::panels::options::ScopeChoice;
+use crate::panels::{AppCommand, Ctx};
 use sctp_core::lab::TwoPaths;
 use sctp_core::options::{InitMsg, OptionName, OptionValue, PeerAddrParams, RtoInfo, Toggle};
 use sctp_core::worker::{Command, EpId};
@@ -140,7 +140,7 @@ impl Demo {
                         netns: Some(ns.clone()),
                         ..Default::default()
                     };
-                    app.outbox.push(Command::Open { label: label.into(), config });
+                    app.outbox.push(AppCommand::Worker(Command::Open { label: label.into(), config }));
                 }
                 self.topo = Some(t);
             }
@@ -158,17 +158,22 @@ impl Demo {
                         }),
                     ];
                     for value in timers {
-                        app.outbox.push(Command::SetOption { ep, scope: Scope::Future, value });
+                        app.outbox.push(AppCommand::Worker(Command::SetOption { ep, scope: Scope::Future, value }));
                     }
                 }
-                app.outbox.push(Command::Listen { ep: server, backlog: 8 });
+                app.outbox.push(AppCommand::Worker(Command::Listen { ep: server, backlog: 8 }));
                 app.state.sel.ep = Some(client);
             }
             Step::Connect => {
                 let client = Self::ep(app, "client").ok_or("no client")?;
                 let addrs = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, PORT)).collect();
                 let init = InitMsg { num_ostreams: 10, max_instreams: 10, ..Default::default() };
-                app.outbox.push(Command::Connect { ep: client, addrs, init: Some(init), timeout_ms: Some(3000) });
+                app.outbox.push(AppCommand::Worker(Command::Connect {
+                    ep: client,
+                    addrs,
+                    init: Some(init),
+                    timeout_ms: Some(3000),
+                }));
             }
             Step::Traffic => {
                 let client = Self::ep(app, "client").ok_or("no client")?;
@@ -176,7 +181,13 @@ impl Demo {
                 app.state.sel.assoc = Some(assoc);
                 let info = SendInfo { assoc, stream: 3, ppid: 46, ..Default::default() };
                 let payload = vec![b'x'; 1000];
-                app.outbox.push(Command::Send { ep: client, info, payload, count: 100_000, interval_ms: 10 });
+                app.outbox.push(AppCommand::Worker(Command::Send {
+                    ep: client,
+                    info,
+                    payload,
+                    count: 100_000,
+                    interval_ms: 10,
+                }));
             }
             Step::Shot(name) => {
                 let path = self.out.join(name);
@@ -235,7 +246,11 @@ impl Demo {
                 let ns = topo()?.a.clone();
                 app.state.centre = crate::app::CentreTab::Host;
                 app.state.host.netns = ns.clone();
-                app.outbox.push(Command::WatchHost { netns: Some(ns), interval_ms: 250, max_core_share: 0.2 });
+                app.outbox.push(AppCommand::Worker(Command::WatchHost {
+                    netns: Some(ns),
+                    interval_ms: 250,
+                    max_core_share: 0.2,
+                }));
             }
             Step::SelectForeign => {
                 let key = app

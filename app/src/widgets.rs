@@ -52,14 +52,14 @@ pub fn submit(
     ui: &mut Ui,
     label: &str,
     error: &mut Option<String>,
-    out: &mut Vec<sctp_core::worker::Command>,
+    out: &mut Vec<crate::panels::AppCommand>,
     build: impl FnOnce() -> Result<sctp_core::worker::Command, String>,
 ) {
     if ui.button(label).clicked() {
         match build() {
             Ok(c) => {
                 *error = None;
-                out.push(c);
+                out.push(crate::panels::AppCommand::Worker(c));
             }
             Err(e) => *error = Some(e),
         }

@@ -8,6 +8,7 @@ use sctp_core::info::{PathInfo, Status};
 use sctp_core::worker::{EpId, Event, PathSample, Stamped};
 use sctp_core::{AssocId, AssocState, KernelHz, PathState, Style};
 use sctp_inspector::app::{InspectorApp, UiState};
+use sctp_inspector::panels::AppCommand;
 
 fn path(addr: &str, state: PathState) -> PathInfo {
     PathInfo {
@@ -228,7 +229,7 @@ fn opening_a_recording_asks_before_ending_a_live_session() {
     assert_eq!(h.state().session.viewing(), Some(path.as_path()));
     assert!(h.state().session.model.endpoints.is_empty(), "the (empty) recording's view, not the session's");
     // Commands from a recording's window go nowhere, and the log says why.
-    h.state_mut().outbox.push(sctp_core::worker::Command::StopWatchingHost);
+    h.state_mut().outbox.push(AppCommand::Worker(sctp_core::worker::Command::StopWatchingHost));
     h.run_steps(1);
     let last = h.state().session.model.log.last().map(|e| e.text.clone()).unwrap_or_default();
     assert!(last.ends_with("not sent — this window shows a recording, it has no worker"), "{last}");

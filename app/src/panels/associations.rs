@@ -98,10 +98,10 @@ impl AssociationsPanel {
                             let mark = if Some(addr) == primary { "  (primary)" } else { "" };
                             ui.label(format!("{addr}{mark}"));
                             if ui.small_button("primary").on_hover_text("Set as primary path").clicked() {
-                                cx.out.push(set(ep, assoc, OptionValue::PrimaryAddr(PrimaryAddr { addr: Some(addr) })));
+                                cx.send(set(ep, assoc, OptionValue::PrimaryAddr(PrimaryAddr { addr: Some(addr) })));
                             }
                             if ui.small_button("heartbeat").on_hover_text("Send a heartbeat now").clicked() {
-                                cx.out.push(heartbeat(ep, assoc, addr));
+                                cx.send(heartbeat(ep, assoc, addr));
                             }
                         });
                     }
@@ -135,13 +135,13 @@ impl AssociationsPanel {
             ui.strong(format!("Association {}", assoc.0));
             ui.horizontal(|ui| {
                 if ui.button("EOF").on_hover_text("Graceful shutdown").clicked() {
-                    cx.out.push(Command::Eof { ep, assoc });
+                    cx.send(Command::Eof { ep, assoc });
                 }
                 if ui.button("Abort").clicked() {
-                    cx.out.push(Command::Abort { ep, assoc, reason: "aborted from sctp-inspector".into() });
+                    cx.send(Command::Abort { ep, assoc, reason: "aborted from sctp-inspector".into() });
                 }
                 if ui.button("Peeloff").on_hover_text("Move to its own one-to-one socket").clicked() {
-                    cx.out.push(Command::Peeloff { ep, assoc });
+                    cx.send(Command::Peeloff { ep, assoc });
                 }
             });
             let locals = cx.model.endpoints.get(&ep).map(|v| v.local_addrs.clone()).unwrap_or_default();
@@ -150,7 +150,7 @@ impl AssociationsPanel {
                 for addr in locals {
                     if ui.small_button(addr.to_string()).clicked() {
                         let v = OptionValue::SetPeerPrimaryAddr(SetPeerPrimaryAddr { addr: Some(addr) });
-                        cx.out.push(set(ep, assoc, v));
+                        cx.send(set(ep, assoc, v));
                     }
                 }
             });

@@ -182,13 +182,13 @@ impl EndpointsPanel {
             text_field(ui, "Backlog", &mut self.backlog, 40.0);
             if ui.button("Listen").clicked() {
                 match forms::parse_num("backlog", &self.backlog, 1, 4096) {
-                    Ok(b) => cx.out.push(Command::Listen { ep, backlog: b as i32 }),
+                    Ok(b) => cx.send(Command::Listen { ep, backlog: b as i32 }),
                     Err(e) => self.error = Some(e),
                 }
             }
             // A one-to-one socket cannot stop listening (listen(0) keeps a minimal queue).
             if view.style == Style::OneToMany && ui.button("Stop listening").clicked() {
-                cx.out.push(Command::Listen { ep, backlog: 0 });
+                cx.send(Command::Listen { ep, backlog: 0 });
             }
         });
         ui.horizontal(|ui| {
@@ -197,15 +197,15 @@ impl EndpointsPanel {
             for (label, add) in [("Add", true), ("Remove", false)] {
                 if ui.button(label).clicked() {
                     match forms::parse_socket_addrs("bindx", &self.bindx, port) {
-                        Ok(addrs) if add => cx.out.push(Command::BindxAdd { ep, addrs }),
-                        Ok(addrs) => cx.out.push(Command::BindxRemove { ep, addrs }),
+                        Ok(addrs) if add => cx.send(Command::BindxAdd { ep, addrs }),
+                        Ok(addrs) => cx.send(Command::BindxRemove { ep, addrs }),
                         Err(e) => self.error = Some(e),
                     }
                 }
             }
         });
         if ui.button("Close endpoint").clicked() {
-            cx.out.push(Command::Close { ep });
+            cx.send(Command::Close { ep });
         }
     }
 }

@@ -4,7 +4,7 @@
 //! primary-path plots and the change log derived from successive dumps. Read-only: the
 //! inspector cannot change sockets it does not own, and says so.
 
-use super::Ctx;
+use super::{AppCommand, Ctx};
 use crate::decimate::decimate;
 use crate::widgets::{assoc_state_color, badge, path_color};
 use egui::{RichText, Ui};
@@ -42,9 +42,6 @@ pub struct HostPanel {
     pub agent_url: String,
     #[serde(skip)]
     pub agent_token: String,
-    /// Set by the panel, taken by the app (attach/detach are not worker commands).
-    #[serde(skip)]
-    pub attach: Option<Option<(String, String)>>,
     /// What is wrong with the interval as typed.
     #[serde(skip)]
     input_error: Option<String>,
@@ -74,7 +71,6 @@ impl Default for HostPanel {
             selected: None,
             agent_url: "http://127.0.0.1:9755".into(),
             agent_token: String::new(),
-            attach: None,
             input_error: None,
             rows: None,
         }
@@ -305,7 +301,7 @@ impl HostPanel {
             if ui.add_enabled(cx.live && interval.is_ok(), egui::Button::new("Watch")).clicked()
                 && let Ok(ms) = interval
             {
-                cx.out.push(Command::WatchHost {
+                cx.send(Command::WatchHost {
                     netns: Some(self.netns.trim().to_string()).filter(|n| !n.is_empty()),
                     interval_ms: ms,
                     max_core_share: 0.2,
@@ -313,7 +309,7 @@ impl HostPanel {
             }
             self.input_error = interval.err();
             if watching && ui.add_enabled(cx.live, egui::Button::new("Stop")).clicked() {
-                cx.out.push(Command::StopWatchingHost);
+                cx.send(Command::StopWatchingHost);
             }
             ui.separator();
             crate::widgets::text_field(ui, "agent", &mut self.agent_url, 170.0)
@@ -322,10 +318,11 @@ impl HostPanel {
                 egui::TextEdit::singleline(&mut self.agent_token).password(true).desired_width(80.0).hint_text("token"),
             );
             if ui.button("Attach").clicked() {
-                self.attach = Some(Some((self.agent_url.trim().to_string(), self.agent_token.clone())));
+                let to = (self.agent_url.trim().to_string(), self.agent_token.clone());
+                cx.out.push(AppCommand::AttachHost(Some(to)));
             }
             if ui.button("Detach").clicked() {
-                self.attach = Some(None);
+                cx.out.push(AppCommand::AttachHost(None));
             }
         });
         if let Some(e) = &self.input_error {

@@ -1,5 +1,6 @@
 //! One file per panel. Each has `fn ui(&mut self, ui, cx)`: it reads `cx.model`, may change
-//! the selection, and pushes commands into `cx.out` for the app to send after the pass.
+//! the selection, and pushes `AppCommand`s into `cx.out`, which the app applies after the
+//! pass, in order (the egui demo app's way): a panel never sends or opens anything itself.
 
 pub mod associations;
 pub mod endpoints;
@@ -11,9 +12,36 @@ pub mod scenario;
 pub mod send;
 pub mod status;
 
+use crate::app::FileAction;
 use sctp_core::AssocId;
 use sctp_core::model::Model;
 use sctp_core::worker::{Command, EpId};
+
+/// Everything the window can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppCommand {
+    /// A command for the worker, sent through the session (recorded, kept for the profile).
+    Worker(Command),
+    /// Ask for a file in a dialog (run off the UI thread).
+    PickFile(FileAction),
+    Scenario(ScenarioControl),
+    StopRecording,
+    /// Leave the recording shown for a new live session.
+    BackToLive,
+    /// Open the recording waiting for confirmation (true), or keep the live session.
+    ConfirmOpenRecording(bool),
+    /// Attach the Host view to an agent (URL, token), or back to this machine (`None`).
+    AttachHost(Option<(String, String)>),
+}
+
+/// The Scenario tab's buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioControl {
+    Run,
+    Pause,
+    /// One step (a step that waits goes on by itself until it completes).
+    Step,
+}
 
 /// What is selected: an endpoint, and maybe one of its associations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -25,7 +53,14 @@ pub struct Selection {
 pub struct Ctx<'a> {
     pub model: &'a Model,
     pub sel: &'a mut Selection,
-    pub out: &'a mut Vec<Command>,
+    pub out: &'a mut Vec<AppCommand>,
     /// A worker is there to take commands (false while a recording is shown).
     pub live: bool,
+}
+
+impl Ctx<'_> {
+    /// Queues a command for the worker.
+    pub fn send(&mut self, command: Command) {
+        self.out.push(AppCommand::Worker(command));
+    }
 }

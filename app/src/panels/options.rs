@@ -267,7 +267,7 @@ impl OptionsPanel {
                     && let Ok(scope) = self.scope(cx.sel.assoc)
                 {
                     let scope = if matches!(scope, Scope::Current | Scope::All) { Scope::Future } else { scope };
-                    cx.out.push(Command::GetOption { ep, scope, template: self.option.default_value() });
+                    cx.send(Command::GetOption { ep, scope, template: self.option.default_value() });
                 }
             }
         }
@@ -289,9 +289,9 @@ impl OptionsPanel {
                         self.option.as_str().into(),
                         serde_json::to_value(fields_of(&value)).unwrap_or_default(),
                     );
-                    cx.out.push(Command::SetOption { ep, scope, value });
+                    cx.send(Command::SetOption { ep, scope, value });
                 } else {
-                    cx.out.push(Command::GetOption { ep, scope, template: value });
+                    cx.send(Command::GetOption { ep, scope, template: value });
                 }
             }
             Err(e) => self.error = Some(e),

@@ -1,33 +1,32 @@
 //! A scenario in the window: its steps with what each did, run all or one step at a time.
-//! The app owns the runner (it needs the worker); this panel shows it and sets intents.
+//! The session runs it; this panel shows it and asks for Run, Pause, Step or a file.
 
+use super::{AppCommand, ScenarioControl};
+use crate::app::FileAction;
 use egui::{Color32, RichText, Ui};
 use sctp_core::scenario::Runner;
-
-/// What the person asked for in this pass.
-#[derive(Default)]
-pub struct ScenarioIntents {
-    pub open: bool,
-    pub step: bool,
-    pub run: bool,
-    pub pause: bool,
-}
 
 pub fn ui(
     ui: &mut Ui,
     runner: Option<&Runner>,
     running: bool,
     result: Option<&Result<(), String>>,
-    intents: &mut ScenarioIntents,
+    out: &mut Vec<AppCommand>,
 ) {
     ui.horizontal(|ui| {
-        intents.open |= ui.button("Open scenario…").clicked();
+        if ui.button("Open scenario…").clicked() {
+            out.push(AppCommand::PickFile(FileAction::OpenScenario));
+        }
         if runner.is_some() {
-            if running {
-                intents.pause |= ui.button("Pause").clicked();
+            let buttons: &[(&str, ScenarioControl)] = if running {
+                &[("Pause", ScenarioControl::Pause)]
             } else {
-                intents.run |= ui.button("Run").clicked();
-                intents.step |= ui.button("Step").clicked();
+                &[("Run", ScenarioControl::Run), ("Step", ScenarioControl::Step)]
+            };
+            for (label, control) in buttons {
+                if ui.button(*label).clicked() {
+                    out.push(AppCommand::Scenario(*control));
+                }
             }
         }
     });

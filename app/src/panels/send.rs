@@ -2,7 +2,8 @@
 //! payload as text, hex or a file; a repeat count and interval for bursts. An out-of-range
 //! stream can still be sent, so the kernel's refusal can be seen.
 
-use super::Ctx;
+use super::{AppCommand, Ctx};
+use crate::app::FileAction;
 use crate::forms::{self, PPID_PRESETS};
 use crate::widgets::{submit, text_field};
 use egui::Ui;
@@ -36,9 +37,6 @@ pub struct SendPanel {
     pub interval_ms: String,
     #[serde(skip)]
     pub error: Option<String>,
-    /// Set when "Choose file…" is pressed; the app runs the dialog off the UI thread.
-    #[serde(skip)]
-    pub wants_file: bool,
 }
 
 impl Default for SendPanel {
@@ -57,7 +55,6 @@ impl Default for SendPanel {
             count: "1".into(),
             interval_ms: "0".into(),
             error: None,
-            wants_file: false,
         }
     }
 }
@@ -168,7 +165,7 @@ impl SendPanel {
             PayloadKind::File => {
                 ui.horizontal(|ui| {
                     if ui.button("Choose file…").clicked() {
-                        self.wants_file = true;
+                        cx.out.push(AppCommand::PickFile(FileAction::PayloadFile));
                     }
                     ui.label(self.file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "no file".into()));
                 });

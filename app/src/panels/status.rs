@@ -32,7 +32,7 @@ impl StatusBar {
             let current = cx.model.sample_interval_ms;
             for ms in RATES_MS {
                 if ui.selectable_label(current == ms, format!("{ms} ms")).clicked() && current != ms {
-                    cx.out.push(Command::SetSampleInterval { ms });
+                    cx.send(Command::SetSampleInterval { ms });
                 }
             }
             if let Some((method, period_ms, slowed)) = &cx.model.sampling {
@@ -59,7 +59,7 @@ impl StatusBar {
                 .show_ui(ui, |ui| {
                     for p in SHARES {
                         if ui.selectable_label(share == p, format!("at most {p} % of a core")).clicked() && share != p {
-                            cx.out.push(Command::SetSamplerShare { percent: p });
+                            cx.send(Command::SetSamplerShare { percent: p });
                         }
                     }
                 })
