@@ -7,7 +7,7 @@ pub mod ffi;
 
 use std::io;
 use std::mem::size_of;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
 pub use ffi::Zeroable;
 
@@ -59,21 +59,21 @@ pub fn socket(domain: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
 
 /// setsockopt(2) with a byte buffer; returns the call's non-negative result (SCTP's old
 /// CONNECTX returns the association id there).
-pub fn setsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, value: &[u8]) -> io::Result<i32> {
+pub fn setsockopt_bytes(fd: impl AsFd, level: i32, name: i32, value: &[u8]) -> io::Result<i32> {
     // SAFETY: `value` is valid for reads of `value.len()` bytes for the call's duration.
     syscall!(unsafe {
-        libc::setsockopt(fd.as_raw_fd(), level, name, value.as_ptr().cast(), value.len() as libc::socklen_t)
+        libc::setsockopt(fd.as_fd().as_raw_fd(), level, name, value.as_ptr().cast(), value.len() as libc::socklen_t)
     })
 }
 
 /// setsockopt(2) with a plain C struct or integer.
-pub fn setsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
+pub fn setsockopt<T: Zeroable>(fd: impl AsFd, level: i32, name: i32, value: &T) -> io::Result<()> {
     setsockopt_bytes(fd, level, name, bytes_of(value)).map(drop)
 }
 
 /// getsockopt(SCTP_SOCKOPT_CONNECTX3): starts an association to the packed `addrs` and
 /// returns its id. With O_NONBLOCK the result is EINPROGRESS and the id is still valid.
-pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Result<()>) {
+pub fn connectx3(fd: impl AsFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Result<()>) {
     #[repr(C)]
     struct GetaddrsOld {
         assoc_id: ffi::sctp_assoc_t,
@@ -86,7 +86,7 @@ pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Res
     // bytes through `param.addrs`, which points into the live `addrs` slice.
     let res = syscall!(unsafe {
         libc::getsockopt(
-            fd.as_raw_fd(),
+            fd.as_fd().as_raw_fd(),
             ffi::SOL_SCTP,
             ffi::SCTP_SOCKOPT_CONNECTX3,
             (&mut param as *mut GetaddrsOld).cast(),
@@ -99,63 +99,68 @@ pub fn connectx3(fd: &impl AsRawFd, addrs: &[u8]) -> (ffi::sctp_assoc_t, io::Res
 
 /// getsockopt(2) into a byte buffer that also carries input (SCTP passes assoc ids and
 /// addresses in); returns the length the kernel wrote back.
-pub fn getsockopt_bytes(fd: &impl AsRawFd, level: i32, name: i32, buf: &mut [u8]) -> io::Result<usize> {
+pub fn getsockopt_bytes(fd: impl AsFd, level: i32, name: i32, buf: &mut [u8]) -> io::Result<usize> {
     let mut len = buf.len() as libc::socklen_t;
     // SAFETY: `buf` is valid for writes of `len` bytes; `len` is a valid in/out pointer.
-    syscall!(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len,) })?;
+    syscall!(unsafe { libc::getsockopt(fd.as_fd().as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len,) })?;
     Ok(len as usize)
 }
 
 /// getsockopt(2) into a plain C struct that carries its input fields in.
-pub fn getsockopt<T: Zeroable>(fd: &impl AsRawFd, level: i32, name: i32, value: &mut T) -> io::Result<usize> {
+pub fn getsockopt<T: Zeroable>(fd: impl AsFd, level: i32, name: i32, value: &mut T) -> io::Result<usize> {
     getsockopt_bytes(fd, level, name, bytes_of_mut(value))
 }
 
 /// bind(2).
-pub fn bind(fd: &impl AsRawFd, addr: &libc::sockaddr_storage, len: usize) -> io::Result<()> {
+pub fn bind(fd: impl AsFd, addr: &libc::sockaddr_storage, len: usize) -> io::Result<()> {
     if len > size_of::<libc::sockaddr_storage>() {
         return Err(invalid("address length larger than sockaddr_storage"));
     }
     // SAFETY: `addr` points to a sockaddr_storage, which holds at least `len` bytes.
     syscall!(unsafe {
-        libc::bind(fd.as_raw_fd(), (addr as *const libc::sockaddr_storage).cast(), len as libc::socklen_t)
+        libc::bind(fd.as_fd().as_raw_fd(), (addr as *const libc::sockaddr_storage).cast(), len as libc::socklen_t)
     })?;
     Ok(())
 }
 
 /// listen(2).
-pub fn listen(fd: &impl AsRawFd, backlog: i32) -> io::Result<()> {
+pub fn listen(fd: impl AsFd, backlog: i32) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
-    syscall!(unsafe { libc::listen(fd.as_raw_fd(), backlog) })?;
+    syscall!(unsafe { libc::listen(fd.as_fd().as_raw_fd(), backlog) })?;
     Ok(())
 }
 
 /// accept4(2) with SOCK_CLOEXEC; returns the new socket and the peer's address bytes.
-pub fn accept(fd: &impl AsRawFd) -> io::Result<(OwnedFd, libc::sockaddr_storage)> {
+pub fn accept(fd: impl AsFd) -> io::Result<(OwnedFd, libc::sockaddr_storage)> {
     let mut addr = libc::sockaddr_storage::zeroed();
     let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     // SAFETY: `addr`/`len` are valid for writes and describe a full sockaddr_storage.
     let new = syscall!(unsafe {
-        libc::accept4(fd.as_raw_fd(), (&mut addr as *mut libc::sockaddr_storage).cast(), &mut len, libc::SOCK_CLOEXEC)
+        libc::accept4(
+            fd.as_fd().as_raw_fd(),
+            (&mut addr as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+            libc::SOCK_CLOEXEC,
+        )
     })?;
     // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
     Ok((unsafe { OwnedFd::from_raw_fd(new) }, addr))
 }
 
 /// shutdown(2).
-pub fn shutdown(fd: &impl AsRawFd, how: i32) -> io::Result<()> {
+pub fn shutdown(fd: impl AsFd, how: i32) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
-    syscall!(unsafe { libc::shutdown(fd.as_raw_fd(), how) })?;
+    syscall!(unsafe { libc::shutdown(fd.as_fd().as_raw_fd(), how) })?;
     Ok(())
 }
 
 /// fcntl(2) F_GETFL/F_SETFL to switch O_NONBLOCK.
-pub fn set_nonblocking(fd: &impl AsRawFd, on: bool) -> io::Result<()> {
+pub fn set_nonblocking(fd: impl AsFd, on: bool) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
-    let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    let flags = syscall!(unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_GETFL) })?;
     let flags = if on { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
     // SAFETY: plain syscall with integer arguments.
-    syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags) })?;
+    syscall!(unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_SETFL, flags) })?;
     Ok(())
 }
 
@@ -172,14 +177,14 @@ pub fn set_open_files_limit(soft: u64) -> io::Result<u64> {
 }
 
 /// fcntl(F_GETFD): whether the descriptor closes on exec.
-pub fn is_cloexec(fd: &impl AsRawFd) -> io::Result<bool> {
+pub fn is_cloexec(fd: impl AsFd) -> io::Result<bool> {
     // SAFETY: plain syscall with integer arguments.
-    let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) })?;
+    let flags = syscall!(unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_GETFD) })?;
     Ok(flags & libc::FD_CLOEXEC != 0)
 }
 
 /// getsockopt(SCTP_SOCKOPT_PEELOFF_FLAGS): a new one-to-one socket for one association.
-pub fn peeloff(fd: &impl AsRawFd, assoc_id: ffi::sctp_assoc_t) -> io::Result<OwnedFd> {
+pub fn peeloff(fd: impl AsFd, assoc_id: ffi::sctp_assoc_t) -> io::Result<OwnedFd> {
     // The flags variant, so the new descriptor is close-on-exec from birth like every other
     // one here (it must not leak into the `ip`/`tc` the lab spawns).
     let mut arg = ffi::sctp_peeloff_flags_arg_t {
@@ -204,7 +209,7 @@ pub struct RecvMeta {
 }
 
 /// recvmsg(2) into `buf`, with ancillary data into `cmsg` (8-byte aligned by the caller).
-pub fn recvmsg(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u64], flags: i32) -> io::Result<RecvMeta> {
+pub fn recvmsg(fd: impl AsFd, buf: &mut [u8], cmsg: &mut [u64], flags: i32) -> io::Result<RecvMeta> {
     let mut from = libc::sockaddr_storage::zeroed();
     let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
     // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
@@ -216,13 +221,13 @@ pub fn recvmsg(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u64], flags: i32) 
     msg.msg_control = cmsg.as_mut_ptr().cast();
     msg.msg_controllen = std::mem::size_of_val(cmsg);
     // SAFETY: every pointer in `msg` refers to a live buffer of the stated length.
-    let n = syscall!(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) })?;
+    let n = syscall!(unsafe { libc::recvmsg(fd.as_fd().as_raw_fd(), &mut msg, flags) })?;
     Ok(RecvMeta { len: n as usize, flags: msg.msg_flags, from, cmsg_len: msg.msg_controllen })
 }
 
 /// sendmsg(2) of one buffer, optionally to `dest`, with prebuilt ancillary data.
 pub fn sendmsg(
-    fd: &impl AsRawFd,
+    fd: impl AsFd,
     dest: Option<(&libc::sockaddr_storage, usize)>,
     data: &[u8],
     cmsg: &[u64],
@@ -250,13 +255,13 @@ pub fn sendmsg(
     }
     // SAFETY: every pointer in `msg` refers to a live buffer of the stated length; the
     // kernel only reads through them for sendmsg.
-    let n = syscall!(unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags | libc::MSG_NOSIGNAL) })?;
+    let n = syscall!(unsafe { libc::sendmsg(fd.as_fd().as_raw_fd(), &msg, flags | libc::MSG_NOSIGNAL) })?;
     Ok(n as usize)
 }
 
 /// poll(2) on one descriptor for `events`; true if any requested event is ready.
-pub fn poll_one(fd: &impl AsRawFd, events: i16, timeout_ms: i32) -> io::Result<bool> {
-    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
+pub fn poll_one(fd: impl AsFd, events: i16, timeout_ms: i32) -> io::Result<bool> {
+    let mut pfd = libc::pollfd { fd: fd.as_fd().as_raw_fd(), events, revents: 0 };
     // SAFETY: `pfd` is one valid pollfd.
     let n = syscall!(unsafe { libc::poll(&mut pfd, 1, timeout_ms) })?;
     Ok(n > 0)
@@ -270,9 +275,9 @@ pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
 }
 
 /// setns(2) into the network namespace behind `ns` (an nsfs file) for the calling thread.
-pub fn setns_net(ns: &impl AsRawFd) -> io::Result<()> {
+pub fn setns_net(ns: impl AsFd) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
-    syscall!(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) })?;
+    syscall!(unsafe { libc::setns(ns.as_fd().as_raw_fd(), libc::CLONE_NEWNET) })?;
     Ok(())
 }
 
@@ -288,9 +293,9 @@ pub fn kernel_release() -> io::Result<String> {
 }
 
 /// fcntl(2) F_GETFL: whether O_NONBLOCK is set.
-pub fn is_nonblocking(fd: &impl AsRawFd) -> io::Result<bool> {
+pub fn is_nonblocking(fd: impl AsFd) -> io::Result<bool> {
     // SAFETY: plain syscall with integer arguments.
-    let flags = syscall!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    let flags = syscall!(unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_GETFL) })?;
     Ok(flags & libc::O_NONBLOCK != 0)
 }
 
@@ -303,18 +308,18 @@ pub fn eventfd() -> io::Result<OwnedFd> {
 }
 
 /// write(2) of one counter increment to an eventfd.
-pub fn eventfd_signal(fd: &impl AsRawFd) -> io::Result<()> {
+pub fn eventfd_signal(fd: impl AsFd) -> io::Result<()> {
     let one: u64 = 1;
     // SAFETY: writes 8 bytes from a live u64.
-    syscall!(unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) })?;
+    syscall!(unsafe { libc::write(fd.as_fd().as_raw_fd(), (&one as *const u64).cast(), 8) })?;
     Ok(())
 }
 
 /// read(2) of an eventfd's counter, clearing it; EAGAIN (nothing pending) is not an error.
-pub fn eventfd_clear(fd: &impl AsRawFd) -> io::Result<()> {
+pub fn eventfd_clear(fd: impl AsFd) -> io::Result<()> {
     let mut v: u64 = 0;
     // SAFETY: reads at most 8 bytes into a live u64.
-    match syscall!(unsafe { libc::read(fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) }) {
+    match syscall!(unsafe { libc::read(fd.as_fd().as_raw_fd(), (&mut v as *mut u64).cast(), 8) }) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
         Err(e) => Err(e),
@@ -355,16 +360,17 @@ pub fn netlink_socket(protocol: i32) -> io::Result<OwnedFd> {
 }
 
 /// send(2) of one datagram.
-pub fn send(fd: &impl AsRawFd, data: &[u8]) -> io::Result<usize> {
+pub fn send(fd: impl AsFd, data: &[u8]) -> io::Result<usize> {
+    let fd = fd.as_fd().as_raw_fd();
     // SAFETY: `data` is valid for reads of `data.len()` bytes for the call's duration.
-    let n = syscall!(unsafe { libc::send(fd.as_raw_fd(), data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) })?;
+    let n = syscall!(unsafe { libc::send(fd, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) })?;
     Ok(n as usize)
 }
 
 /// recv(2) of one datagram into `buf`; returns its length. With MSG_TRUNC in `flags` the
 /// length is the datagram's real one even when `buf` was too short.
-pub fn recv(fd: &impl AsRawFd, buf: &mut [u8], flags: i32) -> io::Result<usize> {
+pub fn recv(fd: impl AsFd, buf: &mut [u8], flags: i32) -> io::Result<usize> {
     // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call's duration.
-    let n = syscall!(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) })?;
+    let n = syscall!(unsafe { libc::recv(fd.as_fd().as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) })?;
     Ok(n as usize)
 }

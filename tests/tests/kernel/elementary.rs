@@ -24,7 +24,7 @@ fn v6(style: Style, port: u16, options: SocketOptions) -> EndpointConfig {
     }
 }
 
-fn int(fd: &impl std::os::fd::AsRawFd, level: i32, name: i32) -> i32 {
+fn int(fd: impl std::os::fd::AsFd, level: i32, name: i32) -> i32 {
     let mut v = 0i32;
     sctp_core::sys::getsockopt(fd, level, name, &mut v).unwrap();
     v
