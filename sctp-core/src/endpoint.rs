@@ -645,28 +645,26 @@ impl Endpoint {
 
     /// `get_option_with` for any option, through `OptionValue` (the template picks it).
     pub fn get_value(&self, scope: Scope, template: &OptionValue) -> Result<OptionValue> {
-        macro_rules! arm {
-            ($v:ident, $t:ty) => {
-                if let OptionValue::$v(t) = template {
-                    return self.get_option_with::<$t>(scope, t).map(OptionValue::$v);
+        macro_rules! dispatch {
+            ($($v:ident: $t:ty),*) => {
+                match template {
+                    $(OptionValue::$v(t) => self.get_option_with::<$t>(scope, t).map(OptionValue::$v),)*
                 }
             };
         }
-        crate::for_each_option!(arm);
-        unreachable!("every OptionValue has an arm")
+        crate::with_options!(dispatch)
     }
 
     /// `set_option` for any option, through `OptionValue`.
     pub fn set_value(&self, scope: Scope, value: &OptionValue) -> Result<()> {
-        macro_rules! arm {
-            ($v:ident, $t:ty) => {
-                if let OptionValue::$v(v) = value {
-                    return self.set_option::<$t>(scope, v);
+        macro_rules! dispatch {
+            ($($v:ident: $t:ty),*) => {
+                match value {
+                    $(OptionValue::$v(v) => self.set_option::<$t>(scope, v),)*
                 }
             };
         }
-        crate::for_each_option!(arm);
-        unreachable!("every OptionValue has an arm")
+        crate::with_options!(dispatch)
     }
 
     /// setsockopt(SCTP_EVENT): switch one notification type.

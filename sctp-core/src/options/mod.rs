@@ -70,26 +70,30 @@ pub enum OptionValue {
     DelayedAckTime(DelayedAck),
 }
 
-/// Calls `$m!(Variant, Type)` for every option, so the uniform code has one list.
+/// Calls `$m!(Variant: Type, …)` with every option at once, so the uniform code has one
+/// list and writes each dispatch as one exhaustive `match`: an option added to the enums
+/// but not here (or the other way round) does not compile.
 #[macro_export]
 #[doc(hidden)]
-macro_rules! for_each_option {
+macro_rules! with_options {
     ($m:ident) => {
-        $m!(Rtoinfo, $crate::options::RtoInfo);
-        $m!(Associnfo, $crate::options::AssocInfo);
-        $m!(Initmsg, $crate::options::InitMsg);
-        $m!(Nodelay, $crate::options::NoDelay);
-        $m!(Autoclose, $crate::options::AutoClose);
-        $m!(DisableFragments, $crate::options::DisableFragments);
-        $m!(IWantMappedV4Addr, $crate::options::MappedV4);
-        $m!(Maxseg, $crate::options::MaxSeg);
-        $m!(PrimaryAddr, $crate::options::PrimaryAddr);
-        $m!(SetPeerPrimaryAddr, $crate::options::SetPeerPrimaryAddr);
-        $m!(AdaptationLayer, $crate::options::AdaptationLayer);
-        $m!(PeerAddrParams, $crate::options::PeerAddrParams);
-        $m!(DefaultSendParam, $crate::options::DefaultSendParam);
-        $m!(Events, $crate::options::EventSubscriptions);
-        $m!(DelayedAckTime, $crate::options::DelayedAck);
+        $m!(
+            Rtoinfo: $crate::options::RtoInfo,
+            Associnfo: $crate::options::AssocInfo,
+            Initmsg: $crate::options::InitMsg,
+            Nodelay: $crate::options::NoDelay,
+            Autoclose: $crate::options::AutoClose,
+            DisableFragments: $crate::options::DisableFragments,
+            IWantMappedV4Addr: $crate::options::MappedV4,
+            Maxseg: $crate::options::MaxSeg,
+            PrimaryAddr: $crate::options::PrimaryAddr,
+            SetPeerPrimaryAddr: $crate::options::SetPeerPrimaryAddr,
+            AdaptationLayer: $crate::options::AdaptationLayer,
+            PeerAddrParams: $crate::options::PeerAddrParams,
+            DefaultSendParam: $crate::options::DefaultSendParam,
+            Events: $crate::options::EventSubscriptions,
+            DelayedAckTime: $crate::options::DelayedAck
+        )
     };
 }
 
@@ -119,15 +123,14 @@ impl OptionName {
 
     /// The option's record with default (zero = "keep") fields.
     pub fn default_value(self) -> OptionValue {
-        macro_rules! arm {
-            ($v:ident, $t:ty) => {
-                if self == OptionName::$v {
-                    return OptionValue::$v(<$t>::default());
+        macro_rules! dispatch {
+            ($($v:ident: $t:ty),*) => {
+                match self {
+                    $(OptionName::$v => OptionValue::$v(<$t>::default()),)*
                 }
             };
         }
-        for_each_option!(arm);
-        unreachable!("every OptionName has an arm")
+        crate::with_options!(dispatch)
     }
 
     /// Options the kernel only accepts in setsockopt.
@@ -138,39 +141,36 @@ impl OptionName {
 
 impl OptionValue {
     pub fn option_name(&self) -> OptionName {
-        macro_rules! arm {
-            ($v:ident, $t:ty) => {
-                if let OptionValue::$v(_) = self {
-                    return OptionName::$v;
+        macro_rules! dispatch {
+            ($($v:ident: $t:ty),*) => {
+                match self {
+                    $(OptionValue::$v(_) => OptionName::$v,)*
                 }
             };
         }
-        for_each_option!(arm);
-        unreachable!("every OptionValue has an arm")
+        crate::with_options!(dispatch)
     }
 
     pub fn name(&self) -> &'static str {
-        macro_rules! arm {
-            ($v:ident, $t:ty) => {
-                if let OptionValue::$v(_) = self {
-                    return <$t as SockOpt>::NAME;
+        macro_rules! dispatch {
+            ($($v:ident: $t:ty),*) => {
+                match self {
+                    $(OptionValue::$v(_) => <$t as SockOpt>::NAME,)*
                 }
             };
         }
-        for_each_option!(arm);
-        unreachable!("every OptionValue has an arm")
+        crate::with_options!(dispatch)
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        macro_rules! arm {
-            ($v:ident, $t:ty) => {
-                if let OptionValue::$v(r) = self {
-                    return r.validate();
+        macro_rules! dispatch {
+            ($($v:ident: $t:ty),*) => {
+                match self {
+                    $(OptionValue::$v(r) => r.validate(),)*
                 }
             };
         }
-        for_each_option!(arm);
-        unreachable!("every OptionValue has an arm")
+        crate::with_options!(dispatch)
     }
 }
 
