@@ -81,7 +81,7 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
                 matches!(e.kind, LogKind::Notification | LogKind::Warning) || (opts.verbose && e.kind == LogKind::Data);
             if show {
                 let ep = e.ep.map(|ep| format!("ep{}", ep.0)).unwrap_or_default();
-                let _ = writeln!(out, "[{:>8.3}]      · {ep} {}", e.t, e.text);
+                let _ = writeln!(out, "[{:>8.3}]      · {ep} {}", e.t, e.text());
             }
         }
         printed_log = seen;

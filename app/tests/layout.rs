@@ -90,7 +90,7 @@ fn bad_input_is_named_before_anything_is_sent() {
     assert!(h.query_by_label("port: \"abc\" is not a number").is_some());
     assert!(h.state().outbox.is_empty());
     assert!(
-        !h.state().session.model.log.iter().any(|e| e.text.contains("not sent")),
+        !h.state().session.model.log.iter().any(|e| e.text().contains("not sent")),
         "nothing reached the (absent) worker"
     );
 }
@@ -115,7 +115,7 @@ fn a_window_without_a_worker_says_commands_go_nowhere() {
     h.run_steps(1);
     h.get_by_label("Close endpoint").click();
     h.run_steps(2);
-    assert!(h.state().session.model.log.iter().any(|e| e.text == "close ep1: not sent — this session has no worker"));
+    assert!(h.state().session.model.log.iter().any(|e| e.text() == "close ep1: not sent — this session has no worker"));
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn the_status_bar_says_how_samples_are_taken_and_when_sampling_slowed() {
     assert!(h.query_by_label("by getsockopt").is_some());
     assert!(h.query_by_label("slowed to every 400 ms to stay within its share of a core").is_some());
     assert!(h.query_by(|n| n.value().as_deref() == Some("max 25 % CPU")).is_some(), "the share in force");
-    assert!(h.state().session.model.log.iter().any(|e| e.text == format!("sampling by getsockopt: {why}")));
+    assert!(h.state().session.model.log.iter().any(|e| e.text() == format!("sampling by getsockopt: {why}")));
 }
 
 #[test]
@@ -231,6 +231,6 @@ fn opening_a_recording_asks_before_ending_a_live_session() {
     // Commands from a recording's window go nowhere, and the log says why.
     h.state_mut().outbox.push(AppCommand::Worker(sctp_core::worker::Command::StopWatchingHost));
     h.run_steps(1);
-    let last = h.state().session.model.log.last().map(|e| e.text.clone()).unwrap_or_default();
+    let last = h.state().session.model.log.last().map(|e| e.text().to_string()).unwrap_or_default();
     assert!(last.ends_with("not sent — this window shows a recording, it has no worker"), "{last}");
 }

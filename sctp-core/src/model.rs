@@ -3,6 +3,7 @@
 //! bounded rings that count what they dropped.
 
 use crate::info::{AssocStats, PathInfo, Status};
+use crate::message::{IpRecvInfo, RecvInfo};
 use crate::notification::{AssocChangeState, ErrorCause, Notification};
 use crate::options::{OptionName, OptionValue};
 use crate::ring::Ring;
@@ -88,13 +89,88 @@ pub enum LogKind {
     Warning,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What a log entry is about, kept typed: plot markers and tests read the types, and the
+/// text is made only when the entry is drawn or searched (then kept).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Logged {
+    Notification(Notification),
+    /// A received message: its length and first bytes.
+    Data {
+        from: Option<SocketAddr>,
+        info: Option<RecvInfo>,
+        ip: IpRecvInfo,
+        len: usize,
+        head: Vec<u8>,
+    },
+    /// A command's outcome: what was asked (as the worker described it) and the reply or error.
+    Result {
+        command: String,
+        outcome: std::result::Result<Reply, Error>,
+    },
+    /// Endpoints opening and closing, warnings: text by nature.
+    Text(String),
+}
+
+impl Logged {
+    pub fn describe(&self) -> String {
+        match self {
+            Logged::Notification(n) => describe_notification(n),
+            Logged::Data { from, info, ip, len, head } => match info {
+                Some(i) => format!(
+                    "data {len} B from {} stream {} ssn {} ppid {} tsn {}{}{}: {}",
+                    from.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
+                    i.stream,
+                    i.ssn,
+                    i.ppid,
+                    i.tsn,
+                    if i.unordered { " unordered" } else { "" },
+                    ip.describe(),
+                    preview(head)
+                ),
+                None => format!("data {len} B{}: {}", ip.describe(), preview(head)),
+            },
+            Logged::Result { command, outcome: Ok(reply) } => format!("{command}: ok{}", describe_reply(reply)),
+            Logged::Result { outcome: Err(e), .. } => e.to_string(),
+            Logged::Text(text) => text.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct LogEntry {
     pub t: f64,
     pub kind: LogKind,
     pub ep: Option<EpId>,
     pub assoc: Option<AssocId>,
-    pub text: String,
+    pub what: Logged,
+    text: std::cell::OnceCell<String>,
+}
+
+impl LogEntry {
+    pub fn new(t: f64, kind: LogKind, ep: Option<EpId>, assoc: Option<AssocId>, what: Logged) -> LogEntry {
+        LogEntry { t, kind, ep, assoc, what, text: std::cell::OnceCell::new() }
+    }
+
+    /// The entry as one line of text, made on first use.
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| self.what.describe())
+    }
+
+    /// The notification this entry reports, if it is one.
+    pub fn notification(&self) -> Option<&Notification> {
+        match &self.what {
+            Logged::Notification(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for LogEntry {
+    /// Equal in what they say, whether or not either has been drawn yet.
+    fn eq(&self, other: &Self) -> bool {
+        (self.t, self.kind, self.ep, self.assoc) == (other.t, other.kind, other.ep, other.assoc)
+            && self.what == other.what
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -222,8 +298,9 @@ impl Model {
         self.log.set_capacity(n);
     }
 
+    /// Adds a line of text to the log (what is not a notification, message or result).
     pub fn log(&mut self, t: f64, kind: LogKind, ep: Option<EpId>, assoc: Option<AssocId>, text: String) {
-        self.log.push(LogEntry { t, kind, ep, assoc, text });
+        self.log.push(LogEntry::new(t, kind, ep, assoc, Logged::Text(text)));
     }
 
     fn point(&mut self, key: SeriesKey, t: f64, v: f64) {
@@ -306,11 +383,9 @@ impl Model {
                 self.log(t, LogKind::Warning, None, None, text);
             }
             Event::Done { ep, option, command, outcome, .. } => {
-                let (kind, text) = match outcome {
-                    Ok(reply) => (LogKind::Result, format!("{command}: ok{}", describe_reply(reply))),
-                    Err(e) => (LogKind::Error, format!("{e}")),
-                };
-                self.log(t, kind, *ep, None, text);
+                let kind = if outcome.is_ok() { LogKind::Result } else { LogKind::Error };
+                let what = Logged::Result { command: command.clone(), outcome: outcome.clone() };
+                self.log.push(LogEntry::new(t, kind, *ep, None, what));
                 if let (Some(ep), Some(option)) = (ep, option) {
                     self.note_option_outcome(*ep, *option, outcome);
                 }
@@ -370,31 +445,13 @@ impl Model {
                 {
                     self.ended(*ep, *assoc);
                 }
-                self.log(
-                    t,
-                    LogKind::Notification,
-                    Some(*ep),
-                    notification.assoc(),
-                    describe_notification(notification),
-                );
+                let what = Logged::Notification(notification.clone());
+                self.log.push(LogEntry::new(t, LogKind::Notification, Some(*ep), notification.assoc(), what));
             }
             Event::Data { ep, from, info, ip, len, head, .. } => {
                 self.data_messages += 1;
-                let text = match info {
-                    Some(i) => format!(
-                        "data {len} B from {} stream {} ssn {} ppid {} tsn {}{}{}: {}",
-                        from.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
-                        i.stream,
-                        i.ssn,
-                        i.ppid,
-                        i.tsn,
-                        if i.unordered { " unordered" } else { "" },
-                        ip.describe(),
-                        preview(head)
-                    ),
-                    None => format!("data {len} B{}: {}", ip.describe(), preview(head)),
-                };
-                self.log(t, LogKind::Data, Some(*ep), info.map(|i| i.assoc), text);
+                let what = Logged::Data { from: *from, info: *info, ip: *ip, len: *len, head: head.clone() };
+                self.log.push(LogEntry::new(t, LogKind::Data, Some(*ep), info.map(|i| i.assoc), what));
             }
             Event::Sample { ep, assoc, status, paths, stats } => self.sample(t, *ep, *assoc, status, paths, stats),
             Event::AssocGone { ep, assoc } => {
@@ -792,7 +849,7 @@ mod tests {
         for i in 0..5 {
             m.apply(&Stamped { t: i as f64, event: Event::Warning { text: format!("w{i}") } });
         }
-        assert_eq!(m.log.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(), vec!["w2", "w3", "w4"]);
+        assert_eq!(m.log.iter().map(|e| e.text()).collect::<Vec<_>>(), vec!["w2", "w3", "w4"]);
         assert_eq!(m.log.dropped(), 2);
     }
 

@@ -290,7 +290,7 @@ mod tests {
     fn without_a_worker_commands_are_refused_at_once() {
         let mut session = Session::with_worker(None);
         assert_eq!(session.send(Command::StopWatchingHost), None);
-        let last = session.model.log.last().map(|e| e.text.clone()).unwrap_or_default();
+        let last = session.model.log.last().map(|e| e.text().to_string()).unwrap_or_default();
         assert!(last.ends_with("not sent — this session has no worker"), "{last}");
 
         let text = "name = \"s\"\n[[step]]\ndo = \"open\"\nendpoint = \"a\"\n";

@@ -56,7 +56,7 @@ pub mod harness {
                 let left = deadline.saturating_duration_since(Instant::now());
                 let ev = self.worker.events().recv_timeout(left).unwrap_or_else(|_| {
                     let log: Vec<String> =
-                        self.model.log.iter().map(|e| format!("  {:.3} {:?} {}", e.t, e.kind, e.text)).collect();
+                        self.model.log.iter().map(|e| format!("  {:.3} {:?} {}", e.t, e.kind, e.text())).collect();
                     panic!("timed out; log:\n{}", log.join("\n"))
                 });
                 self.model.apply(&ev);

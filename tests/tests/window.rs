@@ -7,7 +7,9 @@
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use sctp_core::model::LogKind;
+use sctp_core::Notification;
+use sctp_core::model::Logged;
+use sctp_core::notification::{AssocChangeState, PeerAddrState};
 use sctp_core::options::{OptionName, OptionValue, RtoInfo};
 use sctp_core::worker::{EpId, WorkerHandle};
 use sctp_core::{AssocId, PathState};
@@ -38,7 +40,7 @@ fn until(h: &mut H, what: &str, cond: impl Fn(&InspectorApp) -> bool) {
         }
         if Instant::now() > deadline {
             let log: Vec<String> =
-                h.state().session.model.log.iter().map(|e| format!("  {:.3} {}", e.t, e.text)).collect();
+                h.state().session.model.log.iter().map(|e| format!("  {:.3} {}", e.t, e.text())).collect();
             panic!("waited 15 s for {what}; log:\n{}", log.join("\n"));
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -87,7 +89,11 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(2);
     h.get_by_label("Listen").click();
     until(&mut h, "listen result", |app| {
-        app.session.model.log.iter().any(|e| e.text.starts_with("listen ep") && e.text.ends_with("ok"))
+        app.session
+            .model
+            .log
+            .iter()
+            .any(|e| matches!(&e.what, Logged::Result { command, outcome: Ok(_) } if command.starts_with("listen ep")))
     });
 
     let client = open_endpoint(&mut h, "client", "10.1.1.1, 10.2.2.1", "0", &topo.a);
@@ -163,7 +169,8 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.get_by_label("Send now").click();
     until(&mut h, "the message at the server", |app| {
         app.session.model.log.iter().any(|e| {
-            e.kind == LogKind::Data && e.ep == Some(server) && e.text.contains("stream 3") && e.text.contains("ppid 46")
+            e.ep == Some(server)
+                && matches!(&e.what, Logged::Data { info: Some(i), .. } if i.stream == 3 && i.ppid == 46)
         })
     });
 
@@ -177,11 +184,13 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
             .any(|p| p.addr == Some(peer1) && p.state == PathState::Inactive)
     });
     until(&mut h, "the unreachable event", |app| {
-        app.session
-            .model
-            .log
-            .iter()
-            .any(|e| e.kind == LogKind::Notification && e.text.contains("10.1.1.2:6000 Unreachable"))
+        app.session.model.log.iter().any(|e| {
+            matches!(
+                e.notification(),
+                Some(Notification::PeerAddrChange { addr: Some(a), state: PeerAddrState::Unreachable, .. })
+                    if *a == peer1
+            )
+        })
     });
     h.run_steps(1);
     // The badge is drawn in the state's colour (widgets::path_color): red for inactive.
@@ -241,7 +250,10 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     assert!(h.state().session.worker().is_none(), "a recording is browsed without a worker");
     assert!(h.query_by_label(&format!("viewing recording {}", recording.display())).is_some());
     assert!(
-        h.state().session.model.log.iter().any(|e| e.text.contains("ASSOC_CHANGE CommLost")),
+        h.state().session.model.log.iter().any(|e| matches!(
+            e.notification(),
+            Some(Notification::AssocChange { state: AssocChangeState::CommLost, .. })
+        )),
         "the abort is in the replayed log"
     );
     h.state_mut().state.sel = sctp_inspector::panels::Selection { ep: Some(server), assoc: Some(assoc) };

@@ -177,5 +177,5 @@ fn scope_all_sets_read_back_and_close_ends_pending_work() {
         "send ep{} assoc {} stream 0 ppid 0 1 B ×100: ep{} was closed before the burst finished",
         client.0, assoc.0, client.0
     );
-    assert!(h.model.log.iter().any(|e| e.text == want), "no \"{want}\" in the log");
+    assert!(h.model.log.iter().any(|e| e.text() == want), "no \"{want}\" in the log");
 }

@@ -52,7 +52,7 @@ impl LogPanel {
             .filter(|e| {
                 !self.only_selected || (e.ep == cx.sel.ep && (cx.sel.assoc.is_none() || e.assoc == cx.sel.assoc))
             })
-            .filter(|e| needle.is_empty() || e.text.to_lowercase().contains(&needle))
+            .filter(|e| needle.is_empty() || e.text().to_lowercase().contains(&needle))
             .collect()
     }
 
@@ -106,5 +106,5 @@ impl LogPanel {
 
 pub fn format_entry(e: &LogEntry) -> String {
     let ep = e.ep.map(|ep| format!("ep{}", ep.0)).unwrap_or_default();
-    format!("{:>9.3}  {:<12} {:<4} {}", e.t, format!("{:?}", e.kind), ep, e.text)
+    format!("{:>9.3}  {:<12} {:<4} {}", e.t, format!("{:?}", e.kind), ep, e.text())
 }

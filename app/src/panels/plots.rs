@@ -11,7 +11,7 @@ use egui::{Color32, Id, Ui, Vec2b};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use sctp_core::model::{AssocMetric, LogKind, Model, PathMetric, SeriesKey};
 use sctp_core::worker::EpId;
-use sctp_core::{AssocId, PathState};
+use sctp_core::{AssocId, Notification, PathState};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -56,24 +56,31 @@ pub fn markers(model: &Model, ep: EpId, assoc: AssocId) -> Vec<Marker> {
         .iter()
         .filter(|e| e.kind == LogKind::Notification && e.ep == Some(ep) && e.assoc.is_none_or(|a| a == assoc))
         .filter_map(|e| {
-            let color =
-                if e.text.contains("Unreachable") || e.text.contains("CommLost") || e.text.starts_with("SEND_FAILED") {
-                    path_color(PathState::Inactive)
-                } else if e.text.contains("PotentiallyFailed") || e.text.starts_with("REMOTE_ERROR") {
-                    path_color(PathState::PotentiallyFailed)
-                } else if e.text.contains("Available") || e.text.contains("CommUp") || e.text.contains("Confirmed") {
-                    path_color(PathState::Active)
-                } else if e.text.starts_with("ASSOC_CHANGE")
-                    || e.text.starts_with("PEER_ADDR_CHANGE")
-                    || e.text.starts_with("SHUTDOWN")
-                {
-                    Color32::GRAY
-                } else {
-                    return None;
-                };
-            Some(Marker { t: e.t, color, text: e.text.clone() })
+            let color = marker_color(e.notification()?)?;
+            Some(Marker { t: e.t, color, text: e.text().to_string() })
         })
         .collect()
+}
+
+/// The colour of a notification's marker by what it says: a failure in the failed-path
+/// colour, a suspicion in the potentially-failed one, recovery in the active one, other
+/// state changes grey; `None` for notifications that are not state changes.
+fn marker_color(n: &Notification) -> Option<Color32> {
+    use sctp_core::notification::{AssocChangeState as A, PeerAddrState as P};
+    Some(match n {
+        Notification::AssocChange { state: A::CommLost | A::CantStartAssoc, .. }
+        | Notification::PeerAddrChange { state: P::Unreachable, .. }
+        | Notification::SendFailed { .. } => path_color(PathState::Inactive),
+        Notification::PeerAddrChange { state: P::PotentiallyFailed, .. } | Notification::RemoteError { .. } => {
+            path_color(PathState::PotentiallyFailed)
+        }
+        Notification::AssocChange { state: A::CommUp | A::Restart, .. }
+        | Notification::PeerAddrChange { state: P::Available | P::Confirmed, .. } => path_color(PathState::Active),
+        Notification::AssocChange { .. } | Notification::PeerAddrChange { .. } | Notification::Shutdown { .. } => {
+            Color32::GRAY
+        }
+        _ => return None,
+    })
 }
 
 impl PlotsPanel {
@@ -236,4 +243,41 @@ fn target(cx: &Ctx) -> Option<(EpId, AssocId)> {
     let view = cx.model.endpoints.get(&ep)?;
     let assoc = cx.sel.assoc.or_else(|| view.assocs.iter().find(|(_, a)| !a.gone).map(|(id, _)| *id))?;
     Some((ep, assoc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sctp_core::notification::{AssocChangeState, PeerAddrState};
+    use sctp_core::worker::{Event, Stamped};
+
+    /// Markers come from the notifications' types, not their wording: a path failure in
+    /// the failed colour, COMM_UP in the active one, a notification that changes no state
+    /// none; another association's notification is not this one's marker.
+    #[test]
+    fn markers_are_coloured_by_what_the_notification_is() {
+        let mut model = Model::default();
+        let (ep, assoc) = (EpId(1), AssocId(3));
+        let addr = Some("10.1.1.2:6000".parse().unwrap());
+        for (t, notification) in [
+            (1.0, Notification::PeerAddrChange { assoc, addr, state: PeerAddrState::Unreachable, error: 0 }),
+            (2.0, Notification::SenderDry { assoc }),
+            (3.0, Notification::Shutdown { assoc: AssocId(4) }),
+            (
+                4.0,
+                Notification::AssocChange {
+                    assoc,
+                    state: AssocChangeState::CommUp,
+                    error: 0,
+                    outbound_streams: 1,
+                    inbound_streams: 1,
+                    info: vec![],
+                },
+            ),
+        ] {
+            model.apply(&Stamped { t, event: Event::Notification { ep, notification } });
+        }
+        let marks: Vec<(f64, Color32)> = markers(&model, ep, assoc).iter().map(|m| (m.t, m.color)).collect();
+        assert_eq!(marks, vec![(1.0, path_color(PathState::Inactive)), (4.0, path_color(PathState::Active))]);
+    }
 }
