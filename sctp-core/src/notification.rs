@@ -375,23 +375,28 @@ impl Notification {
         }
     }
 
-    pub fn kind_name(&self) -> &'static str {
+    /// Which kind of notification this is (`None` for one this code does not know).
+    pub fn kind(&self) -> Option<EventKind> {
         use Notification::*;
-        match self {
-            AssocChange { .. } => "assoc_change",
-            PeerAddrChange { .. } => "peer_addr_change",
-            RemoteError { .. } => "remote_error",
-            SendFailed { .. } => "send_failed",
-            Shutdown { .. } => "shutdown",
-            Adaptation { .. } => "adaptation",
-            PartialDelivery { .. } => "partial_delivery",
-            Authentication { .. } => "authentication",
-            SenderDry { .. } => "sender_dry",
-            StreamReset { .. } => "stream_reset",
-            AssocReset { .. } => "assoc_reset",
-            StreamChange { .. } => "stream_change",
-            Unknown { .. } => "unknown",
-        }
+        Some(match self {
+            AssocChange { .. } => EventKind::AssocChange,
+            PeerAddrChange { .. } => EventKind::PeerAddrChange,
+            RemoteError { .. } => EventKind::RemoteError,
+            SendFailed { .. } => EventKind::SendFailed,
+            Shutdown { .. } => EventKind::Shutdown,
+            Adaptation { .. } => EventKind::Adaptation,
+            PartialDelivery { .. } => EventKind::PartialDelivery,
+            Authentication { .. } => EventKind::Authentication,
+            SenderDry { .. } => EventKind::SenderDry,
+            StreamReset { .. } => EventKind::StreamReset,
+            AssocReset { .. } => EventKind::AssocReset,
+            StreamChange { .. } => EventKind::StreamChange,
+            Unknown { .. } => return None,
+        })
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        self.kind().map_or("unknown", EventKind::name)
     }
 }
 

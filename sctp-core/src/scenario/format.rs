@@ -2,6 +2,8 @@
 //! window can do, plus expectations. See `assets/scenarios/README.md` for the reference.
 
 use crate::endpoint::{Family, SocketOptions, Style};
+use crate::model::{AssocMetric, PathMetric};
+use crate::notification::EventKind;
 use crate::options::{OptionName, OptionValue};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
@@ -153,7 +155,8 @@ pub enum Step {
     ExpectEvent {
         endpoint: String,
         /// assoc_change, peer_addr_change, send_failed, remote_error, shutdown, …
-        kind: String,
+        #[serde(with = "event_kind")]
+        kind: EventKind,
         /// Fields the notification must have, e.g. `{ state = "CommLost" }`.
         #[serde(default)]
         fields: toml::Table,
@@ -181,7 +184,7 @@ pub enum Step {
         /// A path's peer address (path metrics); none for association metrics.
         path: Option<SocketAddr>,
         /// cwnd, srtt_ms, rto_ms, mtu, state; rwnd, unacked, pending.
-        metric: String,
+        metric: MetricName,
         above: Option<f64>,
         below: Option<f64>,
         /// For `state`: active, inactive, potentially_failed, unconfirmed.
@@ -223,24 +226,90 @@ pub enum Step {
     },
 }
 
-/// Notification kinds an `expect_event` can name (`Notification::kind_name`).
-pub const EVENT_KINDS: [&str; 12] = [
-    "assoc_change",
-    "peer_addr_change",
-    "remote_error",
-    "send_failed",
-    "shutdown",
-    "adaptation",
-    "partial_delivery",
-    "authentication",
-    "sender_dry",
-    "stream_reset",
-    "assoc_reset",
-    "stream_change",
+/// Notification kinds an `expect_event` can name, by their names in files
+/// (`EventKind::name`, as `Notification::kind_name` reports them).
+pub const EVENT_KINDS: [EventKind; 12] = [
+    EventKind::AssocChange,
+    EventKind::PeerAddrChange,
+    EventKind::RemoteError,
+    EventKind::SendFailed,
+    EventKind::Shutdown,
+    EventKind::Adaptation,
+    EventKind::PartialDelivery,
+    EventKind::Authentication,
+    EventKind::SenderDry,
+    EventKind::StreamReset,
+    EventKind::AssocReset,
+    EventKind::StreamChange,
 ];
-pub const PATH_METRICS: [&str; 5] = ["cwnd", "srtt_ms", "rto_ms", "mtu", "state"];
-pub const ASSOC_METRICS: [&str; 3] = ["rwnd", "unacked", "pending"];
 pub const PATH_STATES: [&str; 4] = ["active", "inactive", "potentially_failed", "unconfirmed"];
+
+/// `kind = "assoc_change"` in files, an `EventKind` in the step.
+mod event_kind {
+    use super::EVENT_KINDS;
+    use crate::notification::EventKind;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &EventKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<EventKind, D::Error> {
+        let name = String::deserialize(d)?;
+        EVENT_KINDS.into_iter().find(|k| k.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = EVENT_KINDS.iter().map(|k| k.name()).collect();
+            serde::de::Error::custom(format!("unknown event kind \"{name}\" (one of: {})", names.join(", ")))
+        })
+    }
+}
+
+/// What an `expect_metric` step watches: one of a path's metrics or one of the
+/// association's, by its name in files (`metric = "srtt_ms"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum MetricName {
+    Path(PathMetric),
+    Assoc(AssocMetric),
+}
+
+impl MetricName {
+    pub const ALL: [(&'static str, MetricName); 8] = [
+        ("cwnd", MetricName::Path(PathMetric::Cwnd)),
+        ("srtt_ms", MetricName::Path(PathMetric::SrttMs)),
+        ("rto_ms", MetricName::Path(PathMetric::RtoMs)),
+        ("mtu", MetricName::Path(PathMetric::Mtu)),
+        ("state", MetricName::Path(PathMetric::State)),
+        ("rwnd", MetricName::Assoc(AssocMetric::Rwnd)),
+        ("unacked", MetricName::Assoc(AssocMetric::Unacked)),
+        ("pending", MetricName::Assoc(AssocMetric::Pending)),
+    ];
+
+    pub fn name(self) -> &'static str {
+        MetricName::ALL.iter().find(|(_, m)| *m == self).map_or("?", |(n, _)| n)
+    }
+}
+
+impl TryFrom<String> for MetricName {
+    type Error = String;
+    fn try_from(name: String) -> Result<MetricName, String> {
+        MetricName::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m).ok_or_else(|| {
+            let names: Vec<&str> = MetricName::ALL.iter().map(|(n, _)| *n).collect();
+            format!("unknown metric \"{name}\" (one of: {})", names.join(", "))
+        })
+    }
+}
+
+impl From<MetricName> for String {
+    fn from(m: MetricName) -> String {
+        m.name().to_string()
+    }
+}
+
+impl std::fmt::Display for MetricName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 impl Step {
     /// Checks what serde cannot: names that must be one of a list, conditions that need
@@ -254,16 +323,21 @@ impl Step {
             }
         };
         match self {
-            Step::ExpectEvent { kind, .. } => one_of("event kind", kind, &EVENT_KINDS),
             Step::ExpectMetric { path, metric, above, below, equals, .. } => {
-                match path {
-                    Some(_) => one_of("path metric", metric, &PATH_METRICS)?,
-                    None => one_of("association metric (path metrics need `path`)", metric, &ASSOC_METRICS)?,
+                match (path, metric) {
+                    (Some(_), MetricName::Assoc(_)) => {
+                        return Err(format!("{metric} is an association metric: leave out `path`"));
+                    }
+                    (None, MetricName::Path(_)) => {
+                        return Err(format!("{metric} is a path metric: path metrics need `path`"));
+                    }
+                    _ => {}
                 }
+                let state = *metric == MetricName::Path(PathMetric::State);
                 match (equals, above, below) {
-                    (Some(e), None, None) if metric == "state" => one_of("path state", e, &PATH_STATES),
+                    (Some(e), None, None) if state => one_of("path state", e, &PATH_STATES),
                     (Some(_), None, None) => Err("`equals` is for the state metric; use above/below".into()),
-                    (None, Some(_), _) | (None, _, Some(_)) if metric != "state" => Ok(()),
+                    (None, Some(_), _) | (None, _, Some(_)) if !state => Ok(()),
                     _ => Err("give `equals` (state) or `above`/`below` (numbers)".into()),
                 }
             }
@@ -529,6 +603,14 @@ fields = { state = "CommUp" }
         );
         assert!(metric("path = \"1.2.3.4:5\"\nmetric = \"cwnd\"\n").unwrap_err().message.contains("give `equals`"));
         assert!(metric("path = \"1.2.3.4:5\"\nmetric = \"cwnd\"\nabove = 1000\n").is_ok());
+        // Names that are not metrics or event kinds are refused where they are written,
+        // with the list of what is allowed.
+        let e = metric("path = \"1.2.3.4:5\"\nmetric = \"cwnd_ms\"\nabove = 1\n").unwrap_err();
+        assert!(e.message.contains("unknown metric \"cwnd_ms\" (one of: cwnd, srtt_ms"), "{}", e.message);
+        assert_eq!(e.line, 5, "the step's line: {e}");
+        let text = "name = \"t\"\n[[step]]\ndo = \"expect_event\"\nendpoint = \"s\"\nkind = \"comm_lost\"\n";
+        let e = Scenario::parse("t.toml", text).unwrap_err();
+        assert!(e.message.contains("unknown event kind \"comm_lost\" (one of: assoc_change"), "{}", e.message);
     }
 
     /// The step positions come from the parser: a spaced header after multi-byte text, a

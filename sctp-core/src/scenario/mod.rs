@@ -7,5 +7,5 @@ pub mod profile;
 pub mod record;
 mod runner;
 
-pub use format::{LoadError, Scenario, ScopeName, Step};
+pub use format::{LoadError, MetricName, Scenario, ScopeName, Step};
 pub use runner::{Progress, Runner, StepReport, summary};

@@ -2,9 +2,9 @@
 //! feeds it every event (`observe`) and calls `advance` whenever something may have
 //! changed. The headless runner loops on it; the window calls it once per frame.
 
-use super::format::{Scenario, ScopeName, Step};
+use super::format::{MetricName, Scenario, ScopeName, Step};
 use crate::lab::TwoPaths;
-use crate::model::{Model, describe_notification};
+use crate::model::{AssocMetric, Model, PathMetric, describe_notification};
 use crate::options::OptionValue;
 use crate::worker::{Command, EpId, Event, Reply, Stamped};
 use crate::{AssocId, EndpointConfig, Error, Notification, Scope, SendFlags, SendInfo};
@@ -544,7 +544,7 @@ impl Runner {
                 let ep = self.ep(&endpoint)?;
                 let found = self.unseen(ep).find_map(|(i, s)| match &s.event {
                     Event::Notification { notification, .. }
-                        if notification.kind_name() == kind
+                        if notification.kind() == Some(kind)
                             && has_fields(&notification_fields(notification), &fields).is_ok() =>
                     {
                         Some((i, notification.clone()))
@@ -602,7 +602,7 @@ impl Runner {
             Step::ExpectMetric { endpoint, assoc, path, metric, above, below, equals, .. } => {
                 let ep = self.ep(&endpoint)?;
                 let Ok(assoc) = self.assoc(model, ep, assoc.as_deref()) else { return Ok(PollResult::Partial(0)) };
-                let value = metric_value(model, ep, assoc, path, &metric)?;
+                let value = metric_value(model, ep, assoc, path, metric)?;
                 let Some(v) = value else { return Ok(PollResult::Partial(0)) };
                 let ok = match (&equals, above, below) {
                     (Some(e), _, _) => v.text == *e,
@@ -643,7 +643,8 @@ impl Runner {
         };
         match step {
             Step::ExpectEvent { endpoint, kind, fields, within_ms, .. } => format!(
-                "expected {kind} {} on {endpoint} within {} ms; {}",
+                "expected {} {} on {endpoint} within {} ms; {}",
+                kind.name(),
                 json(fields),
                 within_ms.unwrap_or(self.scenario.within_ms),
                 seen(endpoint)
@@ -658,7 +659,7 @@ impl Runner {
                     .ep(endpoint)
                     .ok()
                     .and_then(|ep| self.assoc(model, ep, assoc.as_deref()).ok().map(|a| (ep, a)))
-                    .and_then(|(ep, a)| metric_value(model, ep, a, *path, metric).ok().flatten())
+                    .and_then(|(ep, a)| metric_value(model, ep, a, *path, *metric).ok().flatten())
                     .map_or("no sample".to_string(), |v| v.text);
                 let cond = match (equals, above, below) {
                     (Some(e), _, _) => format!("= {e}"),
@@ -694,35 +695,32 @@ fn metric_value(
     ep: EpId,
     assoc: AssocId,
     path: Option<std::net::SocketAddr>,
-    metric: &str,
+    metric: MetricName,
 ) -> Result<Option<MetricValue>, String> {
     let Some(a) = model.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)) else { return Ok(None) };
     let num = |v: f64| Some(MetricValue { number: v, text: format!("{v}") });
-    Ok(match path {
-        Some(addr) => {
+    Ok(match (metric, path) {
+        (MetricName::Path(m), Some(addr)) => {
             let Some(p) = a.paths.iter().find(|p| p.addr == Some(addr)) else { return Ok(None) };
-            match metric {
-                "cwnd" => num(f64::from(p.cwnd)),
-                "srtt_ms" => num(p.srtt_ms),
-                "rto_ms" => num(f64::from(p.rto_ms)),
-                "mtu" => num(f64::from(p.mtu)),
-                "state" => Some(MetricValue { number: p.state.level(), text: p.state.name().into() }),
-                other => return Err(format!("unknown path metric \"{other}\" (cwnd, srtt_ms, rto_ms, mtu, state)")),
+            match m {
+                PathMetric::Cwnd => num(f64::from(p.cwnd)),
+                PathMetric::SrttMs => num(p.srtt_ms),
+                PathMetric::RtoMs => num(f64::from(p.rto_ms)),
+                PathMetric::Mtu => num(f64::from(p.mtu)),
+                PathMetric::State => Some(MetricValue { number: p.state.level(), text: p.state.name().into() }),
             }
         }
-        None => {
+        (MetricName::Assoc(m), None) => {
             let Some(s) = a.status else { return Ok(None) };
-            match metric {
-                "rwnd" => num(f64::from(s.rwnd)),
-                "unacked" => num(f64::from(s.unacked)),
-                "pending" => num(f64::from(s.pending)),
-                other => {
-                    return Err(format!(
-                        "unknown association metric \"{other}\" (rwnd, unacked, pending; path metrics need `path`)"
-                    ));
-                }
+            match m {
+                AssocMetric::Rwnd => num(f64::from(s.rwnd)),
+                AssocMetric::Unacked => num(f64::from(s.unacked)),
+                AssocMetric::Pending => num(f64::from(s.pending)),
+                other => return Err(format!("{other:?} is not a metric scenarios can expect")),
             }
         }
+        (MetricName::Path(_), None) => return Err(format!("{metric} is a path metric: it needs `path`")),
+        (MetricName::Assoc(_), Some(_)) => return Err(format!("{metric} is an association metric: leave out `path`")),
     })
 }
 
@@ -750,7 +748,9 @@ pub fn summary(step: &Step) -> String {
                 if *count > 1 { format!(" ×{count}") } else { String::new() }
             )
         }
-        Step::ExpectEvent { endpoint, kind, fields, .. } => format!("expect {kind} {} on {endpoint}", json(fields)),
+        Step::ExpectEvent { endpoint, kind, fields, .. } => {
+            format!("expect {} {} on {endpoint}", kind.name(), json(fields))
+        }
         Step::ExpectData { endpoint, stream, ppid, count, .. } => format!(
             "expect {count} message(s) on {endpoint}{}{}",
             stream.map(|s| format!(" stream {s}")).unwrap_or_default(),
