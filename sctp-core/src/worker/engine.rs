@@ -2,6 +2,7 @@
 //! read messages and notifications, pace bursts, and sample every association.
 
 use super::Waker;
+use super::bursts::{Burst, Bursts, SendResult};
 use super::dump_sampler::DumpSampler;
 use super::protocol::*;
 use super::queue::EventQueue;
@@ -56,22 +57,6 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(8);
 /// The most endpoints the worker holds; past it, listeners stop accepting (and say so).
 const MAX_ENDPOINTS: usize = 50_000;
 
-struct Burst {
-    request: u64,
-    command: String,
-    ep: EpId,
-    info: crate::message::SendInfo,
-    payload: Vec<u8>,
-    left: u32,
-    sent: u32,
-    bytes: u64,
-    interval: Duration,
-    next: Instant,
-    /// The socket said EAGAIN: poll for POLLOUT too, so freed buffer space wakes the loop
-    /// before the short retry timer in `next` does.
-    blocked: bool,
-}
-
 struct PendingConnect {
     request: u64,
     command: String,
@@ -119,7 +104,7 @@ pub(super) struct Engine {
     start: Instant,
     slots: BTreeMap<EpId, Slot>,
     next_ep: u32,
-    bursts: Vec<Burst>,
+    bursts: Bursts,
     connects: Vec<PendingConnect>,
     sample_every: Duration,
     next_sample: Instant,
@@ -150,7 +135,7 @@ impl Engine {
             start,
             slots: BTreeMap::new(),
             next_ep: 1,
-            bursts: Vec::new(),
+            bursts: Bursts::default(),
             connects: Vec::new(),
             sample_every,
             next_sample: start,
@@ -183,9 +168,7 @@ impl Engine {
             }
             for (ep, revents) in fds {
                 if revents & libc::POLLOUT != 0 {
-                    for b in self.bursts.iter_mut().filter(|b| b.ep == ep) {
-                        b.blocked = false;
-                    }
+                    self.bursts.unblock(ep);
                 }
                 if revents & !libc::POLLOUT != 0 {
                     self.service(ep);
@@ -214,7 +197,7 @@ impl Engine {
         if let Some(h) = &self.host {
             due = due.min(h.next);
         }
-        due = self.bursts.iter().map(|b| b.next).fold(due, Instant::min);
+        due = self.bursts.next_due().map_or(due, |b| b.min(due));
         due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
         due = self.slots.values().filter_map(|s| s.accept_paused.as_ref().map(|p| p.until)).fold(due, Instant::min);
         // Round up: a timeout rounded down to 0 ms would spin until the deadline. While
@@ -224,7 +207,7 @@ impl Engine {
         let mut pfds = vec![libc::pollfd { fd: self.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
         let ids: Vec<EpId> = self.slots.keys().copied().collect();
         pfds.extend(self.slots.iter().map(|(id, s)| {
-            let blocked = self.bursts.iter().any(|b| b.ep == *id && b.blocked);
+            let blocked = self.bursts.blocked_on(*id);
             let events = if blocked { libc::POLLIN | libc::POLLOUT } else { libc::POLLIN };
             // A paused listener is left out (fd -1 is ignored by poll) until its pause ends.
             let paused = s.accept_paused.as_ref().is_some_and(|p| p.until > now);
@@ -269,19 +252,11 @@ impl Engine {
         let outcome = match req.command {
             Command::Send { ep, info, payload, count, interval_ms } => {
                 match self.slot(ep) {
-                    Ok(_) => self.bursts.push(Burst {
-                        request: req.id,
-                        command: describe,
-                        ep,
-                        info,
-                        payload,
-                        left: count.max(1),
-                        sent: 0,
-                        bytes: 0,
-                        interval: Duration::from_millis(interval_ms.into()),
-                        next: Instant::now(),
-                        blocked: false,
-                    }),
+                    Ok(_) => {
+                        let interval = Duration::from_millis(interval_ms.into());
+                        let burst = Burst::new(req.id, describe, ep, info, payload, count, interval);
+                        self.bursts.push(burst, Instant::now());
+                    }
                     Err(e) => self.done(req.id, Some(ep), describe, Err(e)),
                 }
                 return;
@@ -427,9 +402,7 @@ impl Engine {
     /// Closes an endpoint; its unfinished bursts and connects end with an error.
     fn forget(&mut self, ep: EpId) {
         self.slots.remove(&ep);
-        let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.bursts).into_iter().partition(|b| b.ep == ep);
-        self.bursts = keep;
-        for b in gone {
+        for b in self.bursts.remove_endpoint(ep) {
             let err = Error::invalid(b.command.clone(), format!("ep{} was closed before the burst finished", ep.0));
             self.done(b.request, Some(b.ep), b.command, Err(err));
         }
@@ -658,68 +631,23 @@ impl Engine {
         }
     }
 
+    /// Sends what is due (the pacing and ordering rules are in `bursts`).
     fn run_bursts(&mut self) {
-        let now = Instant::now();
-        let mut finished = Vec::new();
-        // Sends to one stream of one association leave in the order they were asked for: a
-        // burst that has to wait (not due, or the socket pushed back) holds back the later
-        // ones to the same stream, which could otherwise slip into freed buffer space first.
-        let mut waiting: std::collections::HashSet<(EpId, AssocId, u16)> = std::collections::HashSet::new();
-        for (i, b) in self.bursts.iter_mut().enumerate() {
-            let stream = (b.ep, b.info.assoc, b.info.stream);
-            if waiting.contains(&stream) {
-                continue;
-            }
-            if b.next > now {
-                waiting.insert(stream);
-                continue;
-            }
-            let Some(slot) = self.slots.get(&b.ep) else {
-                finished.push((i, Err(no_endpoint(b.ep))));
-                continue;
-            };
-            // With no interval, send until the socket pushes back (EAGAIN), the turn's share
-            // is used up, or the burst is done.
-            loop {
-                if now.elapsed() > SEND_TIME_PER_TURN {
-                    b.next = now;
-                    waiting.insert(stream);
-                    break;
-                }
-                match slot.ep.send(&b.payload, &b.info) {
-                    Ok(n) => {
-                        b.sent += 1;
-                        b.bytes += n as u64;
-                        b.left -= 1;
-                    }
-                    Err(e) if e.errno == Some(libc::EAGAIN) => {
-                        b.blocked = true;
-                        b.next = now + Duration::from_millis(1);
-                        waiting.insert(stream);
-                        break;
-                    }
-                    Err(e) => {
-                        finished.push((i, Err(e)));
-                        break;
-                    }
-                }
-                if b.left == 0 {
-                    finished.push((i, Ok(Reply::Sent { messages: b.sent, bytes: b.bytes })));
-                    break;
-                }
-                if !b.interval.is_zero() {
-                    b.next = now + b.interval;
-                    waiting.insert(stream);
-                    break;
-                }
-            }
+        if self.bursts.is_empty() {
+            return;
         }
-        for (i, outcome) in finished.into_iter().rev() {
-            let b = self.bursts.remove(i);
-            let outcome = outcome.map_err(|e| {
-                if b.sent > 0 { e.with_detail(format!("after {} of {} messages", b.sent, b.sent + b.left)) } else { e }
-            });
-            self.done(b.request, Some(b.ep), b.command, outcome);
+        let started = Instant::now();
+        let slots = &self.slots;
+        let finished = self.bursts.turn(started, &mut || started.elapsed() > SEND_TIME_PER_TURN, &mut |b| {
+            let Some(slot) = slots.get(&b.ep) else { return SendResult::Failed(no_endpoint(b.ep)) };
+            match slot.ep.send(&b.payload, &b.info) {
+                Ok(n) => SendResult::Sent(n),
+                Err(e) if e.errno == Some(libc::EAGAIN) => SendResult::WouldBlock,
+                Err(e) => SendResult::Failed(e),
+            }
+        });
+        for f in finished {
+            self.done(f.request, Some(f.ep), f.command, f.outcome);
         }
     }
 

@@ -2,6 +2,7 @@
 //! eventfd wakes the thread's poll); events come out over another, and a repaint callback
 //! tells the UI there is something new. Nothing here knows about egui.
 
+pub mod bursts;
 pub mod dump_sampler;
 mod engine;
 mod protocol;

@@ -1,0 +1,332 @@
+//! Sends in bursts: `count` messages, one every `interval` or as fast as the socket takes
+//! them, many bursts at once across the worker's turns. Sans-IO: the caller passes the
+//! time, a budget check and a function that makes one send; this queue decides what goes
+//! when, keeps each stream's messages in the order they were asked for, and says which
+//! bursts finished — so those rules are tested without a socket.
+
+use super::EpId;
+use super::protocol::Reply;
+use crate::AssocId;
+use crate::error::{Error, Result};
+use crate::message::SendInfo;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// How soon a burst the socket pushed back (EAGAIN) tries again, if POLLOUT does not
+/// wake it first.
+pub const RETRY_AFTER_WOULD_BLOCK: Duration = Duration::from_millis(1);
+
+pub struct Burst {
+    pub request: u64,
+    pub command: String,
+    pub ep: EpId,
+    pub info: SendInfo,
+    pub payload: Vec<u8>,
+    left: u32,
+    sent: u32,
+    bytes: u64,
+    interval: Duration,
+    next: Instant,
+    /// The socket said EAGAIN: poll for POLLOUT too, so freed buffer space wakes the loop
+    /// before the short retry timer in `next` does.
+    blocked: bool,
+}
+
+impl Burst {
+    /// `count` messages (at least one), the first due when it is queued.
+    pub fn new(
+        request: u64,
+        command: String,
+        ep: EpId,
+        info: SendInfo,
+        payload: Vec<u8>,
+        count: u32,
+        interval: Duration,
+    ) -> Burst {
+        let left = count.max(1);
+        let next = Instant::now();
+        Burst { request, command, ep, info, payload, left, sent: 0, bytes: 0, interval, next, blocked: false }
+    }
+
+    fn stream(&self) -> (EpId, AssocId, u16) {
+        (self.ep, self.info.assoc, self.info.stream)
+    }
+}
+
+/// What one send did.
+pub enum SendResult {
+    /// Sent; the bytes the kernel took.
+    Sent(usize),
+    /// EAGAIN: the send buffer is full.
+    WouldBlock,
+    Failed(Error),
+}
+
+/// A burst that ended: its request, and the reply or the error (saying how far it got).
+pub struct Finished {
+    pub request: u64,
+    pub ep: EpId,
+    pub command: String,
+    pub outcome: Result<Reply>,
+}
+
+#[derive(Default)]
+pub struct Bursts {
+    queue: Vec<Burst>,
+}
+
+impl Bursts {
+    /// Queues a burst, its first message due at `now`.
+    pub fn push(&mut self, mut burst: Burst, now: Instant) {
+        burst.next = now;
+        self.queue.push(burst);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// When the next burst is due, if any is waiting. Only the first burst of each stream
+    /// counts: the ones behind it cannot go before it, so their own (past) times must not
+    /// make the worker's poll return at once and spin while the first one waits.
+    pub fn next_due(&self) -> Option<Instant> {
+        let mut heads = HashSet::new();
+        self.queue.iter().filter(|b| heads.insert(b.stream())).map(|b| b.next).min()
+    }
+
+    /// Whether a burst on `ep` waits for its socket to take more (poll for POLLOUT).
+    pub fn blocked_on(&self, ep: EpId) -> bool {
+        self.queue.iter().any(|b| b.ep == ep && b.blocked)
+    }
+
+    /// `ep`'s socket can take more (POLLOUT).
+    pub fn unblock(&mut self, ep: EpId) {
+        for b in self.queue.iter_mut().filter(|b| b.ep == ep) {
+            b.blocked = false;
+        }
+    }
+
+    /// Takes out `ep`'s bursts (it closed).
+    pub fn remove_endpoint(&mut self, ep: EpId) -> Vec<Burst> {
+        let (gone, keep) = std::mem::take(&mut self.queue).into_iter().partition(|b| b.ep == ep);
+        self.queue = keep;
+        gone
+    }
+
+    /// One turn at `now`: sends what is due through `send`, until each burst is done,
+    /// waits for its interval, or its socket pushes back, or `over_budget` says the turn
+    /// has sent for long enough. A burst that waits holds back later bursts to the same
+    /// stream of the same association, which could otherwise slip into freed buffer
+    /// space first and reorder the messages. Returns the bursts that ended.
+    pub fn turn(
+        &mut self,
+        now: Instant,
+        over_budget: &mut dyn FnMut() -> bool,
+        send: &mut dyn FnMut(&Burst) -> SendResult,
+    ) -> Vec<Finished> {
+        let mut ended: Vec<(usize, Result<Reply>)> = Vec::new();
+        let mut waiting: HashSet<(EpId, AssocId, u16)> = HashSet::new();
+        for (i, b) in self.queue.iter_mut().enumerate() {
+            if waiting.contains(&b.stream()) {
+                continue;
+            }
+            if b.next > now {
+                waiting.insert(b.stream());
+                continue;
+            }
+            loop {
+                if over_budget() {
+                    b.next = now;
+                    waiting.insert(b.stream());
+                    break;
+                }
+                match send(b) {
+                    SendResult::Sent(n) => {
+                        b.sent += 1;
+                        b.bytes += n as u64;
+                        b.left -= 1;
+                    }
+                    SendResult::WouldBlock => {
+                        b.blocked = true;
+                        b.next = now + RETRY_AFTER_WOULD_BLOCK;
+                        waiting.insert(b.stream());
+                        break;
+                    }
+                    SendResult::Failed(e) => {
+                        ended.push((i, Err(e)));
+                        break;
+                    }
+                }
+                if b.left == 0 {
+                    ended.push((i, Ok(Reply::Sent { messages: b.sent, bytes: b.bytes })));
+                    break;
+                }
+                if !b.interval.is_zero() {
+                    b.next = now + b.interval;
+                    waiting.insert(b.stream());
+                    break;
+                }
+            }
+        }
+        let mut finished: Vec<Finished> = ended
+            .into_iter()
+            .rev()
+            .map(|(i, outcome)| {
+                let b = self.queue.remove(i);
+                let outcome = outcome.map_err(|e| {
+                    if b.sent > 0 {
+                        e.with_detail(format!("after {} of {} messages", b.sent, b.sent + b.left))
+                    } else {
+                        e
+                    }
+                });
+                Finished { request: b.request, ep: b.ep, command: b.command, outcome }
+            })
+            .collect();
+        finished.reverse();
+        finished
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn burst(request: u64, assoc: i32, stream: u16, count: u32, interval_ms: u64) -> Burst {
+        let info = SendInfo { assoc: AssocId(assoc), stream, ..Default::default() };
+        let payload = request.to_be_bytes().to_vec();
+        Burst::new(
+            request,
+            format!("send {request}"),
+            EpId(1),
+            info,
+            payload,
+            count,
+            Duration::from_millis(interval_ms),
+        )
+    }
+
+    fn never() -> impl FnMut() -> bool {
+        || false
+    }
+
+    /// A recorded socket: takes `room` messages, then says EAGAIN.
+    struct Socket {
+        room: usize,
+        sent: Vec<u64>,
+    }
+
+    impl Socket {
+        fn send(&mut self, b: &Burst) -> SendResult {
+            if self.room == 0 {
+                return SendResult::WouldBlock;
+            }
+            self.room -= 1;
+            self.sent.push(u64::from_be_bytes(b.payload[..8].try_into().unwrap()));
+            SendResult::Sent(b.payload.len())
+        }
+    }
+
+    #[test]
+    fn a_burst_without_interval_sends_until_done_and_says_how_much() {
+        let t0 = Instant::now();
+        let mut q = Bursts::default();
+        q.push(burst(1, 3, 0, 5, 0), t0);
+        let mut socket = Socket { room: 100, sent: vec![] };
+        let done = q.turn(t0, &mut never(), &mut |b| socket.send(b));
+        assert_eq!(socket.sent, vec![1; 5]);
+        assert_eq!(done.len(), 1);
+        assert!(matches!(done[0].outcome, Ok(Reply::Sent { messages: 5, bytes: 40 })));
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn an_interval_paces_one_message_per_interval() {
+        let t0 = Instant::now();
+        let mut q = Bursts::default();
+        q.push(burst(1, 3, 0, 3, 100), t0);
+        let mut socket = Socket { room: 100, sent: vec![] };
+        assert!(q.turn(t0, &mut never(), &mut |b| socket.send(b)).is_empty());
+        assert_eq!(q.next_due(), Some(t0 + Duration::from_millis(100)));
+        // Not due yet: nothing goes.
+        q.turn(t0 + Duration::from_millis(50), &mut never(), &mut |b| socket.send(b));
+        assert_eq!(socket.sent.len(), 1);
+        q.turn(t0 + Duration::from_millis(100), &mut never(), &mut |b| socket.send(b));
+        let done = q.turn(t0 + Duration::from_millis(200), &mut never(), &mut |b| socket.send(b));
+        assert_eq!(socket.sent.len(), 3);
+        assert_eq!(done.len(), 1);
+    }
+
+    /// The socket pushes back: the burst waits (POLLOUT asked for, a short retry timer),
+    /// and a later burst to the same stream does not overtake it when room appears —
+    /// while a burst to another stream goes on.
+    #[test]
+    fn a_full_socket_blocks_a_stream_without_reordering_it() {
+        let t0 = Instant::now();
+        let mut q = Bursts::default();
+        q.push(burst(1, 3, 0, 4, 0), t0);
+        q.push(burst(2, 3, 0, 2, 0), t0);
+        q.push(burst(3, 3, 7, 1, 0), t0);
+        let mut socket = Socket { room: 2, sent: vec![] };
+        let done = q.turn(t0, &mut never(), &mut |b| socket.send(b));
+        assert!(done.is_empty());
+        assert_eq!(socket.sent, vec![1, 1], "burst 2 waits behind burst 1; burst 3 finds no room either");
+        assert!(q.blocked_on(EpId(1)));
+        assert_eq!(q.next_due(), Some(t0 + RETRY_AFTER_WOULD_BLOCK));
+        q.unblock(EpId(1));
+        assert!(!q.blocked_on(EpId(1)));
+        socket.room = 100;
+        let t1 = t0 + RETRY_AFTER_WOULD_BLOCK;
+        let done = q.turn(t1, &mut never(), &mut |b| socket.send(b));
+        assert_eq!(socket.sent, vec![1, 1, 1, 1, 2, 2, 3], "stream 0 in the order asked");
+        assert_eq!(done.iter().map(|f| f.request).collect::<Vec<_>>(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_failed_send_ends_the_burst_saying_how_far_it_got() {
+        let t0 = Instant::now();
+        let mut q = Bursts::default();
+        q.push(burst(1, 3, 0, 10, 0), t0);
+        let mut n = 0;
+        let done = q.turn(t0, &mut never(), &mut |_| {
+            n += 1;
+            if n <= 4 { SendResult::Sent(8) } else { SendResult::Failed(Error::invalid("send", "the peer went away")) }
+        });
+        let err = done[0].outcome.as_ref().unwrap_err().to_string();
+        assert!(err.contains("after 4 of 10 messages"), "{err}");
+        assert!(q.is_empty());
+    }
+
+    /// The turn's budget runs out: the burst stops where it is, stays due, and goes on
+    /// next turn; later bursts to its stream wait for it.
+    #[test]
+    fn the_turn_budget_stops_a_burst_and_the_next_turn_goes_on() {
+        let t0 = Instant::now();
+        let mut q = Bursts::default();
+        q.push(burst(1, 3, 0, 10, 0), t0);
+        q.push(burst(2, 3, 0, 1, 0), t0);
+        let mut socket = Socket { room: 100, sent: vec![] };
+        let mut calls = 0;
+        let mut budget = || {
+            calls += 1;
+            calls > 3
+        };
+        assert!(q.turn(t0, &mut budget, &mut |b| socket.send(b)).is_empty());
+        assert_eq!(socket.sent, vec![1, 1, 1]);
+        assert_eq!(q.next_due(), Some(t0));
+        let done = q.turn(t0, &mut never(), &mut |b| socket.send(b));
+        assert_eq!(socket.sent.len(), 11);
+        assert_eq!(*socket.sent.last().unwrap(), 2);
+        assert_eq!(done.len(), 2);
+    }
+
+    #[test]
+    fn closing_an_endpoint_takes_its_bursts_out() {
+        let t0 = Instant::now();
+        let mut q = Bursts::default();
+        q.push(burst(1, 3, 0, 10, 50), t0);
+        let gone = q.remove_endpoint(EpId(1));
+        assert_eq!(gone.len(), 1);
+        assert!(q.is_empty() && q.next_due().is_none());
+    }
+}
