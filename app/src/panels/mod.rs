@@ -2,6 +2,7 @@
 //! the selection, and pushes `AppCommand`s into `cx.out`, which the app applies after the
 //! pass, in order (the egui demo app's way): a panel never sends or opens anything itself.
 
+pub mod assoc_status;
 pub mod associations;
 pub mod endpoints;
 pub mod host;

@@ -1,15 +1,15 @@
 //! Every record option as a form: pick the option and the scope, Get, edit, Set. After a
 //! Set the worker reads the option back; each field shows what the kernel reports and is
 //! highlighted where the kernel applied something other than what was asked. Values are
-//! checked (type, range, sctp-core's own checks) before any syscall. Below: live status,
-//! per-path info and association counters for the selected association.
+//! checked (type, range, sctp-core's own checks) before any syscall. (The selected
+//! association's live status below the form is `assoc_status`.)
 //!
 //! One generic form serves all fifteen options: the record's serde shape gives its fields,
 //! `field_meta` their units and ranges.
 
 use super::Ctx;
 use crate::forms;
-use crate::widgets::{badge, error_line, path_color};
+use crate::widgets::error_line;
 use egui::{Color32, RichText, Ui};
 use sctp_core::options::{OptionName, OptionValue};
 use sctp_core::worker::{Command, EpId};
@@ -239,10 +239,6 @@ impl OptionsPanel {
         if let Some(e) = self.error.as_ref().or(cx.model.option_errors.get(&(ep, self.option))) {
             error_line(ui, e);
         }
-        ui.separator();
-        if let Some(assoc) = cx.sel.assoc {
-            live_status(ui, cx, ep, assoc);
-        }
     }
 
     /// Keeps a form the person has not touched in step with the kernel: asks for the
@@ -387,54 +383,6 @@ impl OptionsPanel {
                 ui.end_row();
             }
         });
-    }
-}
-
-fn live_status(ui: &mut Ui, cx: &mut Ctx, ep: EpId, assoc: AssocId) {
-    let Some(a) = cx.model.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)) else { return };
-    ui.strong(format!("Live status of association {}", assoc.0));
-    if let Some(s) = a.status {
-        egui::Grid::new("status").num_columns(2).show(ui, |ui| {
-            for (k, v) in [
-                ("state", format!("{:?}", s.state)),
-                ("peer rwnd", format!("{} B", s.rwnd)),
-                ("unacked / pending", format!("{} / {} chunks", s.unacked, s.pending)),
-                ("streams in / out", format!("{} / {}", s.inbound_streams, s.outbound_streams)),
-                ("fragmentation point", format!("{} B", s.fragmentation_point)),
-                ("primary", s.primary.addr.map(|a| a.to_string()).unwrap_or_default()),
-            ] {
-                ui.label(k);
-                ui.label(v);
-                ui.end_row();
-            }
-        });
-    }
-    egui::Grid::new("paths").num_columns(6).striped(true).show(ui, |ui| {
-        for h in ["path", "state", "cwnd", "srtt", "rto", "mtu"] {
-            ui.label(RichText::new(h).weak());
-        }
-        ui.end_row();
-        for p in &a.paths {
-            ui.label(p.addr.map(|a| a.to_string()).unwrap_or_default());
-            badge(ui, p.state.name(), path_color(p.state));
-            ui.label(p.cwnd.to_string());
-            ui.label(format!("{:.0} ms", p.srtt_ms));
-            ui.label(format!("{} ms", p.rto_ms));
-            ui.label(p.mtu.to_string());
-            ui.end_row();
-        }
-    });
-    if let Some(st) = a.stats {
-        ui.label(format!(
-            "packets out/in {}/{} · retransmitted {} · gap acks {} · SACKs in/out {}/{} · dup in {}",
-            st.packets_out,
-            st.packets_in,
-            st.retransmitted_chunks,
-            st.gap_acks_in,
-            st.sacks_in,
-            st.sacks_out,
-            st.duplicate_chunks_in
-        ));
     }
 }
 

@@ -124,6 +124,9 @@ fn another_inspector_process_s_associations_appear_with_their_owner() {
     std::fs::write(&file, sctp_inspector_tests::loopback_scenario("hold an association", "", 5341, hold)).unwrap();
     let other = spawn(bin.to_str().unwrap(), &["run", file.to_str().unwrap()]);
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
+    // Both ends, owned, with their ids joined from /proc/net/sctp/assocs. That file is
+    // walked by position like the dump, so while other tests open and close associations
+    // a read can skip a line: an id missing from one snapshot appears in a later one.
     let ends = wait_snapshot(&mut s, Duration::from_secs(10), |snap| {
         let ends: Vec<_> = snap
             .assocs
@@ -131,7 +134,7 @@ fn another_inspector_process_s_associations_appear_with_their_owner() {
             .filter(|a| (a.diag.local_port == 5341 || a.diag.peer_port == 5341) && a.owner.is_some())
             .cloned()
             .collect();
-        (ends.len() == 2).then_some(ends)
+        (ends.len() == 2 && ends.iter().all(|a| a.assoc_id.is_some())).then_some(ends)
     });
     for a in &ends {
         let owner = a.owner.as_ref().unwrap();
