@@ -121,6 +121,21 @@ impl PeerProcess {
     }
 }
 
+/// A listener of `style` on 127.0.0.1:`port`, opened and listening through the worker.
+fn loopback_listener(h: &mut Harness, style: Style, port: u16, backlog: i32) -> EpId {
+    let config = EndpointConfig { style, addrs: vec![[127, 0, 0, 1].into()], port, ..Default::default() };
+    let ep = h.open("listener", config);
+    h.run(Command::Listen { ep, backlog }).unwrap();
+    ep
+}
+
+/// A worker that has said hello.
+fn started(h: Harness) -> Harness {
+    let mut h = h;
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    h
+}
+
 fn addr_list(addrs: &[SocketAddr]) -> String {
     addrs.iter().map(SocketAddr::to_string).collect::<Vec<_>>().join(",")
 }
@@ -159,12 +174,8 @@ fn an_exhausted_fd_table_pauses_accepting_instead_of_spinning() {
     const PEERS: usize = 20;
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let report = Report::start("fd table full during accept");
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
-    let config =
-        EndpointConfig { style: Style::OneToOne, addrs: vec![[127, 0, 0, 1].into()], port: 5381, ..Default::default() };
-    let listener = h.open("listener", config);
-    h.run(Command::Listen { ep: listener, backlog: 64 }).unwrap();
+    let mut h = started(Harness::new());
+    let listener = loopback_listener(&mut h, Style::OneToOne, 5381, 64);
     let to = [SocketAddr::from(([127, 0, 0, 1], 5381))];
     let clients: Vec<Endpoint> = (0..PEERS)
         .map(|_| Endpoint::open(&EndpointConfig { style: Style::OneToOne, ..Default::default() }).unwrap())
@@ -224,11 +235,8 @@ fn a_stalled_ui_costs_counted_drops_not_memory() {
     const MESSAGES: usize = 3_000;
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let report = Report::start("UI stalled while a peer floods");
-    let mut h = Harness::with_channel(CHANNEL);
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
-    let config = EndpointConfig { addrs: vec![[127, 0, 0, 1].into()], port: 5382, ..Default::default() };
-    let server = h.open("server", config);
-    h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
+    let mut h = started(Harness::with_channel(CHANNEL));
+    let server = loopback_listener(&mut h, Style::OneToMany, 5382, 8);
     let client = Endpoint::open(&EndpointConfig::default()).unwrap();
     let assoc = client.connect(&[SocketAddr::from(([127, 0, 0, 1], 5382))], Duration::from_secs(5)).unwrap();
     // Nobody drains the events while the peer sends.
@@ -280,8 +288,7 @@ fn a_peer_killed_behind_cut_links_is_declared_lost_and_the_listener_goes_on() {
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let report = Report::start("peer SIGKILLed behind cut links");
     let topo = two_paths();
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let mut h = started(Harness::new());
     let config = EndpointConfig {
         style: Style::OneToOne,
         addrs: TwoPaths::addrs_b(),
@@ -360,12 +367,8 @@ fn a_killed_peer_process_loses_nothing_it_sent_and_ends_cleanly() {
     const MESSAGES: usize = 2_000;
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let report = Report::start("peer SIGKILLed after sending");
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
-    let config =
-        EndpointConfig { style: Style::OneToOne, addrs: vec![[127, 0, 0, 1].into()], port: 5384, ..Default::default() };
-    let listener = h.open("listener", config);
-    h.run(Command::Listen { ep: listener, backlog: 4 }).unwrap();
+    let mut h = started(Harness::new());
+    let listener = loopback_listener(&mut h, Style::OneToOne, 5384, 4);
     let mut peer =
         PeerProcess::start(&["--to".into(), "127.0.0.1:5384".into(), "--messages".into(), MESSAGES.to_string()]);
     peer.expect("up");
@@ -402,11 +405,8 @@ fn a_peer_abort_shows_its_reason() {
     const REASON: &str = "maintenance window";
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let report = Report::start("peer ABORT with a reason");
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
-    let config = EndpointConfig { addrs: vec![[127, 0, 0, 1].into()], port: 5385, ..Default::default() };
-    let server = h.open("server", config);
-    h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
+    let mut h = started(Harness::new());
+    let server = loopback_listener(&mut h, Style::OneToMany, 5385, 4);
     let client = Endpoint::open(&EndpointConfig::default()).unwrap();
     let at_client = client.connect(&[SocketAddr::from(([127, 0, 0, 1], 5385))], Duration::from_secs(5)).unwrap();
     let ev = h.until(Duration::from_secs(5), |e| is_assoc_change(e, server, AssocChangeState::CommUp).is_some());
@@ -444,8 +444,7 @@ fn a_peer_restarted_on_the_same_port_is_a_restart() {
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let report = Report::start("peer restart on the same port");
     let topo = two_paths();
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let mut h = started(Harness::new());
     let config =
         EndpointConfig { addrs: TwoPaths::addrs_b(), port: 6110, netns: Some(topo.b.clone()), ..Default::default() };
     let server = h.open("server", config);
@@ -519,8 +518,7 @@ fn stream_through_a_fault(port: u16, fault: impl FnOnce(&TwoPaths), injecting: i
     const MESSAGES: u32 = 1_500;
     const ROUND: u32 = 100;
     let topo = two_paths();
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let mut h = started(Harness::new());
     let in_ns =
         |ns: &str, addrs, port| EndpointConfig { addrs, port, netns: Some(ns.to_string()), ..Default::default() };
     let server = h.open("server", in_ns(&topo.b, TwoPaths::addrs_b(), port));
@@ -681,13 +679,9 @@ fn opening_and_ending_thousands_of_associations_leaks_nothing() {
     let total = (accept_rounds + peel_rounds) * PER_ROUND;
     let report = Report::start(if long_form() { "10,000 associations churned" } else { "2,000 associations churned" });
     let threads = || std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(0);
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
-    let on = |style, port| EndpointConfig { style, addrs: vec![[127, 0, 0, 1].into()], port, ..Default::default() };
-    let accepting = h.open("accepting", on(Style::OneToOne, 5391));
-    h.run(Command::Listen { ep: accepting, backlog: 256 }).unwrap();
-    let peeling = h.open("peeling", on(Style::OneToMany, 5392));
-    h.run(Command::Listen { ep: peeling, backlog: 256 }).unwrap();
+    let mut h = started(Harness::new());
+    let accepting = loopback_listener(&mut h, Style::OneToOne, 5391, 256);
+    let peeling = loopback_listener(&mut h, Style::OneToMany, 5392, 256);
 
     let clients = |port: u16| -> Vec<Endpoint> {
         let to = [SocketAddr::from(([127, 0, 0, 1], port))];
@@ -850,8 +844,7 @@ fn a_peeloff_during_partial_delivery_keeps_the_message_whole() {
     let topo = two_paths();
     // 4 Mbit/s on the primary path: the message takes about 2 s to cross.
     topo.netem(1, "rate 4mbit").unwrap();
-    let mut h = Harness::new();
-    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let mut h = started(Harness::new());
     // A receive buffer far smaller than the message (the kernel doubles it: 128 KiB).
     const RCVBUF: u32 = 64 << 10;
     let config = EndpointConfig {
