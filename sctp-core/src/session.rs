@@ -247,7 +247,7 @@ impl Session {
                 None
             }
         };
-        let progress = runner.advance(model, &mut send);
+        let progress = runner.advance(model, std::time::Instant::now(), &mut send);
         let finished: Vec<StepReport> = runner.reports[reported..].to_vec();
         for text in refused {
             self.model.log(self.model.now, LogKind::Warning, None, None, text);

@@ -66,6 +66,8 @@ pub struct Runner {
     reply: Option<(u64, Result<Reply, Error>)>,
     lab: Option<TwoPaths>,
     now: f64,
+    /// The time `advance` was last called with: deadlines are measured from it.
+    clock: Instant,
     pub reports: Vec<StepReport>,
     failure: Option<String>,
 }
@@ -139,6 +141,7 @@ impl Runner {
             reply: None,
             lab: None,
             now: 0.0,
+            clock: Instant::now(),
             reports: Vec::new(),
             failure: None,
         }
@@ -174,7 +177,7 @@ impl Runner {
     }
 
     fn within(&self, ms: Option<u64>) -> Instant {
-        Instant::now() + Duration::from_millis(ms.unwrap_or(self.scenario.within_ms))
+        self.clock + Duration::from_millis(ms.unwrap_or(self.scenario.within_ms))
     }
 
     fn ep(&self, name: &str) -> Result<EpId, String> {
@@ -237,8 +240,10 @@ impl Runner {
         self.phase = Phase::Start;
     }
 
-    /// Moves the scenario on as far as it can without waiting.
-    pub fn advance(&mut self, model: &Model, send: &mut dyn FnMut(Command) -> Option<u64>) -> Progress {
+    /// Moves the scenario on as far as it can without waiting, at `now` (every deadline
+    /// and sleep is measured against it, so the judging is tested without waiting).
+    pub fn advance(&mut self, model: &Model, now: Instant, send: &mut dyn FnMut(Command) -> Option<u64>) -> Progress {
+        self.clock = now;
         loop {
             if let Some(f) = &self.failure {
                 return Progress::Failed(f.clone());
@@ -266,7 +271,7 @@ impl Runner {
                             let verdict = self.judge(judge, outcome);
                             self.finish(verdict);
                         }
-                        None if Instant::now() > deadline => {
+                        None if now > deadline => {
                             self.finish(Err(format!("no reply from the worker within {} s", limit.as_secs())))
                         }
                         None => {
@@ -277,7 +282,7 @@ impl Runner {
                 }
                 Phase::Poll { deadline, matched } => match self.poll(model, matched) {
                     Ok(PollResult::Done(text)) => self.finish(Ok(text)),
-                    Ok(PollResult::Partial(m)) if Instant::now() <= deadline => {
+                    Ok(PollResult::Partial(m)) if now <= deadline => {
                         self.phase = Phase::Poll { deadline, matched: m };
                         return Progress::Running;
                     }
@@ -288,7 +293,7 @@ impl Runner {
                     Err(e) => self.finish(Err(e)),
                 },
                 Phase::Sleep { until } => {
-                    if Instant::now() >= until {
+                    if now >= until {
                         self.finish(Ok(String::new()));
                     } else {
                         self.phase = Phase::Sleep { until };
@@ -314,7 +319,7 @@ impl Runner {
         };
         // `None`: nothing can carry the command (a session showing a recording has no worker).
         let reply = |request: Option<u64>, judge: Judge| match request {
-            Some(request) => Ok(Phase::AwaitReply { request, judge, limit, deadline: Instant::now() + limit }),
+            Some(request) => Ok(Phase::AwaitReply { request, judge, limit, deadline: self.clock + limit }),
             None => Err("not sent: this session has no worker".to_string()),
         };
         let phase = match step {
@@ -437,7 +442,7 @@ impl Runner {
                 self.ep(&endpoint)?;
                 Phase::Poll { deadline: self.within(within_ms), matched: 0 }
             }
-            Step::Sleep { ms } => Phase::Sleep { until: Instant::now() + Duration::from_millis(ms) },
+            Step::Sleep { ms } => Phase::Sleep { until: self.clock + Duration::from_millis(ms) },
             Step::Netem { path, spec } => {
                 self.lab_ref()?.netem(path, &spec).map_err(|e| e.to_string())?;
                 return Ok(None);
@@ -766,5 +771,108 @@ pub fn summary(step: &Step) -> String {
         Step::Close { endpoint } => format!("close {endpoint}"),
         Step::Netem { path, spec } => format!("netem path {path}: {spec}"),
         Step::Link { path, up } => format!("link {path} {}", if *up { "up" } else { "down" }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notification::AssocChangeState;
+
+    fn runner(steps: &str) -> Runner {
+        let text = format!("name = \"t\"\nwithin_ms = 1000\n{steps}");
+        Runner::new(Scenario::parse("t.toml", &text).unwrap(), PathBuf::from("."))
+    }
+
+    const OPEN: &str = "[[step]]\ndo = \"open\"\nendpoint = \"a\"\n";
+
+    /// Hands out request ids 1, 2, … and keeps what was sent.
+    fn worker(sent: &mut Vec<Command>) -> impl FnMut(Command) -> Option<u64> + '_ {
+        move |c| {
+            sent.push(c);
+            Some(sent.len() as u64)
+        }
+    }
+
+    fn done(request: u64, outcome: std::result::Result<Reply, Error>) -> Stamped {
+        Stamped { t: 0.0, event: Event::Done { request, ep: None, option: None, command: String::new(), outcome } }
+    }
+
+    fn assoc_change(t: f64, state: AssocChangeState) -> Stamped {
+        let notification = Notification::AssocChange {
+            assoc: AssocId(7),
+            state,
+            error: 0,
+            outbound_streams: 1,
+            inbound_streams: 1,
+            info: vec![],
+        };
+        Stamped { t, event: Event::Notification { ep: EpId(4), notification } }
+    }
+
+    #[test]
+    fn a_command_step_fails_when_no_reply_comes_in_time() {
+        let (model, t0) = (Model::default(), Instant::now());
+        let mut r = runner(OPEN);
+        let mut sent = Vec::new();
+        assert_eq!(r.advance(&model, t0, &mut worker(&mut sent)), Progress::Running);
+        assert_eq!(sent.len(), 1);
+        let later = t0 + Duration::from_secs(29);
+        assert_eq!(r.advance(&model, later, &mut worker(&mut sent)), Progress::Running);
+        let too_late = t0 + Duration::from_secs(31);
+        let why = "step 1 (open): no reply from the worker within 30 s".to_string();
+        assert_eq!(r.advance(&model, too_late, &mut worker(&mut sent)), Progress::Failed(why));
+        assert_eq!(sent.len(), 1, "nothing sent twice");
+    }
+
+    #[test]
+    fn a_reply_ends_the_step_and_later_steps_use_what_it_named() {
+        let (model, t0) = (Model::default(), Instant::now());
+        let mut r = runner(&format!("{OPEN}[[step]]\ndo = \"listen\"\nendpoint = \"a\"\nbacklog = 3\n"));
+        let mut sent = Vec::new();
+        r.advance(&model, t0, &mut worker(&mut sent));
+        r.observe(&done(1, Ok(Reply::Endpoint { ep: EpId(4) })));
+        assert_eq!(r.advance(&model, t0, &mut worker(&mut sent)), Progress::Running);
+        assert_eq!(sent[1], Command::Listen { ep: EpId(4), backlog: 3 });
+        r.observe(&done(2, Ok(Reply::Done)));
+        assert_eq!(r.advance(&model, t0, &mut worker(&mut sent)), Progress::Finished);
+        assert_eq!(r.reports.iter().map(|s| s.outcome.is_ok()).collect::<Vec<_>>(), vec![true, true]);
+    }
+
+    /// An expectation matches by kind and fields; when time runs out it says what it
+    /// wanted and what came instead.
+    #[test]
+    fn an_expected_event_is_matched_by_kind_and_fields_or_explained() {
+        let (model, t0) = (Model::default(), Instant::now());
+        let expect = "[[step]]\ndo = \"expect_event\"\nendpoint = \"a\"\nkind = \"assoc_change\"\nfields = { state = \"CommLost\" }\n";
+        for (arrives, verdict) in [(AssocChangeState::CommLost, true), (AssocChangeState::CommUp, false)] {
+            let mut r = runner(&format!("{OPEN}{expect}"));
+            let mut sent = Vec::new();
+            r.advance(&model, t0, &mut worker(&mut sent));
+            r.observe(&done(1, Ok(Reply::Endpoint { ep: EpId(4) })));
+            assert_eq!(r.advance(&model, t0, &mut worker(&mut sent)), Progress::Running);
+            r.observe(&assoc_change(0.5, arrives));
+            let progress = r.advance(&model, t0 + Duration::from_millis(1500), &mut worker(&mut sent));
+            if verdict {
+                assert_eq!(progress, Progress::Finished);
+            } else {
+                let Progress::Failed(why) = progress else { panic!("{progress:?}") };
+                assert!(why.contains("expected assoc_change {\"state\":\"CommLost\"} on a within 1000 ms"), "{why}");
+                assert!(why.contains("ASSOC_CHANGE CommUp"), "{why}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_sleep_ends_when_its_time_has_passed() {
+        let (model, t0) = (Model::default(), Instant::now());
+        let mut r = runner("[[step]]\ndo = \"sleep\"\nms = 500\n");
+        let mut sent = Vec::new();
+        assert_eq!(r.advance(&model, t0, &mut worker(&mut sent)), Progress::Running);
+        let early = t0 + Duration::from_millis(499);
+        assert_eq!(r.advance(&model, early, &mut worker(&mut sent)), Progress::Running);
+        let time = t0 + Duration::from_millis(500);
+        assert_eq!(r.advance(&model, time, &mut worker(&mut sent)), Progress::Finished);
+        assert!(sent.is_empty());
     }
 }
