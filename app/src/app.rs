@@ -18,6 +18,18 @@ mod files;
 use crossbeam_channel::Receiver;
 use egui::Ui;
 pub use files::FileAction;
+
+use crate::shortcuts::{self, Shortcut};
+use sctp_core::AssocId;
+use sctp_core::worker::EpId;
+
+fn theme_name(theme: egui::ThemePreference) -> &'static str {
+    match theme {
+        egui::ThemePreference::System => "as the desktop",
+        egui::ThemePreference::Dark => "dark",
+        egui::ThemePreference::Light => "light",
+    }
+}
 use sctp_core::session::Session;
 use sctp_core::worker::{Command, WorkerHandle};
 use serde::{Deserialize, Serialize};
@@ -54,6 +66,11 @@ pub struct UiState {
     pub send: SendPanel,
     pub plots: PlotsPanel,
     pub log: LogPanel,
+    /// Follow the desktop's dark or light preference, or always one of them.
+    pub theme: egui::ThemePreference,
+    /// The keyboard shortcuts overlay (F1).
+    #[serde(skip)]
+    pub show_help: bool,
 }
 
 pub const STORAGE_KEY: &str = "sctp-inspector";
@@ -67,6 +84,8 @@ pub struct InspectorApp {
     pub outbox: Vec<AppCommand>,
     /// Whether the opened scenario runs on its own (or waits for Step).
     pub scenario_running: bool,
+    /// The last message sent from the Send form, for "send again" (Ctrl+Enter).
+    pub last_send: Option<Command>,
     /// A recording chosen while a live session has endpoints open: opened only once the
     /// person confirms, since it ends the live session.
     pub confirm_open_recording: Option<PathBuf>,
@@ -99,6 +118,7 @@ impl InspectorApp {
             file_pick: None,
             outbox: Vec::new(),
             scenario_running: false,
+            last_send: None,
             confirm_open_recording: None,
             notice: None,
             repaint: None,
@@ -123,6 +143,13 @@ impl InspectorApp {
     pub fn ui(&mut self, ui: &mut Ui) {
         self.pump();
         self.poll_file_dialog();
+        if ui.ctx().options(|o| o.theme_preference) != self.state.theme {
+            ui.ctx().set_theme(self.state.theme);
+        }
+        for pressed in shortcuts::pressed(ui.ctx()) {
+            self.shortcut(pressed);
+        }
+        shortcuts::help(ui.ctx(), &mut self.state.show_help);
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         let s = &mut self.state;
         let live = self.session.is_live();
@@ -188,6 +215,9 @@ impl InspectorApp {
         for command in std::mem::take(&mut self.outbox) {
             match command {
                 AppCommand::Worker(c) => {
+                    if matches!(c, Command::Send { .. }) {
+                        self.last_send = Some(c.clone());
+                    }
                     // Without a worker the session logs why it was not sent.
                     self.session.send(c);
                 }
@@ -230,6 +260,51 @@ impl InspectorApp {
         }
     }
 
+    /// What a keyboard shortcut does (the table is in `shortcuts`).
+    fn shortcut(&mut self, pressed: Shortcut) {
+        match pressed {
+            Shortcut::SendAgain => match self.last_send.clone() {
+                Some(c) => self.outbox.push(AppCommand::Worker(c)),
+                None => self.notice = Some("send again: nothing has been sent from the Send form yet".into()),
+            },
+            Shortcut::ToggleFollow => {
+                let follow = !self.state.plots.follow;
+                self.state.plots.follow = follow;
+                self.state.log.follow = follow;
+            }
+            Shortcut::FocusLogFilter => self.state.log.focus_filter = true,
+            Shortcut::NextAssociation => self.step_association(1),
+            Shortcut::PreviousAssociation => self.step_association(-1),
+            Shortcut::OpenScenario => self.outbox.push(AppCommand::PickFile(FileAction::OpenScenario)),
+            Shortcut::SaveProfile => self.outbox.push(AppCommand::PickFile(FileAction::SaveProfile)),
+            Shortcut::RecordSession => self.outbox.push(AppCommand::PickFile(FileAction::RecordTo)),
+            Shortcut::Help => self.state.show_help = !self.state.show_help,
+        }
+    }
+
+    /// Selects the next (or previous) live association, in the tree's order, wrapping.
+    fn step_association(&mut self, by: isize) {
+        let all: Vec<(EpId, AssocId)> = self
+            .session
+            .model
+            .endpoints
+            .iter()
+            .filter(|(_, v)| !v.closed)
+            .flat_map(|(ep, v)| v.assocs.iter().filter(|(_, a)| !a.gone).map(move |(a, _)| (*ep, *a)))
+            .collect();
+        if all.is_empty() {
+            return;
+        }
+        let sel = &mut self.state.sel;
+        let at = all.iter().position(|(ep, a)| Some(*ep) == sel.ep && Some(*a) == sel.assoc);
+        let next = match at {
+            Some(i) => (i as isize + by).rem_euclid(all.len() as isize) as usize,
+            None if by > 0 => 0,
+            None => all.len() - 1,
+        };
+        (sel.ep, sel.assoc) = (Some(all[next].0), Some(all[next].1));
+    }
+
     fn menu(&mut self, ui: &mut Ui) {
         let mut asked = Vec::new();
         ui.horizontal(|ui| {
@@ -267,6 +342,16 @@ impl InspectorApp {
             }
             if ui.button("Export plotted series (CSV)…").clicked() {
                 asked.push(AppCommand::PickFile(FileAction::ExportCsv));
+            }
+            ui.separator();
+            egui::ComboBox::from_label("Theme").selected_text(theme_name(self.state.theme)).show_ui(ui, |ui| {
+                for theme in [egui::ThemePreference::System, egui::ThemePreference::Dark, egui::ThemePreference::Light]
+                {
+                    ui.selectable_value(&mut self.state.theme, theme, theme_name(theme));
+                }
+            });
+            if ui.button("Shortcuts (F1)").clicked() {
+                self.state.show_help = !self.state.show_help;
             }
             if let Some(n) = &self.notice {
                 crate::widgets::error_line(ui, n);

@@ -47,10 +47,16 @@ enum Cmd {
 }
 
 fn native_options() -> eframe::NativeOptions {
-    eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1600.0, 1000.0]).with_title("sctp-inspector"),
-        ..Default::default()
+    // The app id is the X11 WM_CLASS / Wayland app id: the desktop entry's StartupWMClass.
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_inner_size([1600.0, 1000.0])
+        .with_title("sctp-inspector")
+        .with_app_id("sctp-inspector");
+    match sctp_inspector::window_icon() {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(e) => eprintln!("sctp-inspector: the window icon: {e}"),
     }
+    eframe::NativeOptions { viewport, ..Default::default() }
 }
 
 /// The window with a demo driving it.

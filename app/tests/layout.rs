@@ -234,3 +234,80 @@ fn opening_a_recording_asks_before_ending_a_live_session() {
     let last = h.state().session.model.log.last().map(|e| e.text().to_string()).unwrap_or_default();
     assert!(last.ends_with("not sent — this window shows a recording, it has no worker"), "{last}");
 }
+
+/// The keyboard shortcuts do what the help overlay (F1) says they do, and the overlay lists
+/// every one of them.
+#[test]
+fn keyboard_shortcuts_do_what_the_help_says() {
+    use egui::{Key, Modifiers};
+    let mut h = harness(fed_app());
+    h.run_steps(1);
+    h.key_press(Key::F1);
+    h.run_steps(2);
+    for (_, _, what) in &sctp_inspector::shortcuts::SHORTCUTS {
+        assert!(h.query_by_label(what).is_some(), "the help lists \"{what}\"");
+    }
+    h.key_press(Key::F1);
+    h.run_steps(2);
+    assert!(h.query_by_label("filter the event log").is_none(), "F1 again hides it");
+
+    // Next association: from nothing selected to the only live one.
+    h.key_press_modifiers(Modifiers::ALT, Key::ArrowDown);
+    h.run_steps(1);
+    assert_eq!((h.state().state.sel.ep, h.state().state.sel.assoc), (Some(EpId(1)), Some(AssocId(3))));
+
+    // Pause and follow: plots and log together.
+    assert!(h.state().state.plots.follow && h.state().state.log.follow);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    h.run_steps(1);
+    assert!(!h.state().state.plots.follow && !h.state().state.log.follow);
+
+    // The log's filter gets the cursor.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run_steps(2);
+    assert!(h.get_by_role_and_label(Role::TextInput, "Filter").is_focused(), "the filter has the focus");
+
+    // Send again: nothing yet, then the last message from the Send form once more (this
+    // window has no worker, so each attempt is logged as not sent).
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    h.run_steps(1);
+    assert_eq!(h.state().notice.as_deref(), Some("send again: nothing has been sent from the Send form yet"));
+    let send = sctp_core::worker::Command::Send {
+        ep: EpId(1),
+        info: sctp_core::SendInfo { assoc: AssocId(3), ..Default::default() },
+        payload: b"again".to_vec(),
+        count: 1,
+        interval_ms: 0,
+    };
+    h.state_mut().outbox.push(AppCommand::Worker(send));
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    h.run_steps(1);
+    let attempts = h
+        .state()
+        .session
+        .model
+        .log
+        .iter()
+        .filter(|e| e.text().starts_with("send ep1 assoc 3 stream 0 ppid 0 5 B") && e.text().contains("not sent"))
+        .count();
+    assert_eq!(attempts, 2, "sent, then sent again");
+}
+
+/// The theme switch in the menu: light and dark, remembered in the window's state.
+#[test]
+fn the_theme_switch_sets_light_or_dark() {
+    let mut h = harness(fed_app());
+    h.run_steps(1);
+    for (choice, theme, dark) in
+        [("light", egui::ThemePreference::Light, false), ("dark", egui::ThemePreference::Dark, true)]
+    {
+        h.get_by_label("Theme").click();
+        h.run_steps(2);
+        h.get_by_label(choice).click();
+        h.run_steps(2);
+        assert_eq!(h.state().state.theme, theme);
+        assert_eq!(h.ctx.options(|o| o.theme_preference), theme);
+        assert_eq!(h.ctx.global_style().visuals.dark_mode, dark, "{choice}");
+    }
+}

@@ -21,6 +21,9 @@ pub struct LogPanel {
     /// whole). Not saved: the worker's clock starts again at 0 in every session.
     #[serde(skip, default = "minus_infinity")]
     pub cleared_at: f64,
+    /// Put the cursor in the filter on the next frame (a keyboard shortcut asked).
+    #[serde(skip)]
+    pub focus_filter: bool,
 }
 
 fn minus_infinity() -> f64 {
@@ -29,7 +32,14 @@ fn minus_infinity() -> f64 {
 
 impl Default for LogPanel {
     fn default() -> Self {
-        LogPanel { hidden: Vec::new(), only_selected: false, text: String::new(), follow: true, cleared_at: f64::MIN }
+        LogPanel {
+            hidden: Vec::new(),
+            only_selected: false,
+            text: String::new(),
+            follow: true,
+            cleared_at: f64::MIN,
+            focus_filter: false,
+        }
     }
 }
 
@@ -70,7 +80,10 @@ impl LogPanel {
             }
             ui.checkbox(&mut self.only_selected, "selected only");
             let l = ui.label("Filter");
-            ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(120.0)).labelled_by(l.id);
+            let filter = ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(120.0)).labelled_by(l.id);
+            if std::mem::take(&mut self.focus_filter) {
+                filter.request_focus();
+            }
             ui.checkbox(&mut self.follow, "follow");
             if ui.button("Clear").clicked() {
                 self.cleared_at = cx.model.now;
