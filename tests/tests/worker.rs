@@ -179,3 +179,52 @@ fn scope_all_sets_read_back_and_close_ends_pending_work() {
     );
     assert!(h.model.log.iter().any(|e| e.text() == want), "no \"{want}\" in the log");
 }
+
+/// An association the sampler first met before its handshake ended (its peer's tag not yet
+/// known, so listed under another key) is sampled once per tick afterwards — not twice, the
+/// second time with its paths as they were when it was first met (seen in the demo: path
+/// 2's srtt alternating between 100 ms and 0).
+#[test]
+fn an_association_met_during_its_handshake_is_sampled_once_per_tick() {
+    use sctp_core::notification::AssocChangeState;
+    use sctp_core::options::{OptionValue, RtoInfo};
+    use sctp_inspector_tests::topology::{TwoPaths, two_paths};
+    const INTERVAL_MS: u64 = 50;
+    let topo = two_paths();
+    let mut h = Harness::new();
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let in_ns =
+        |ns: &str, addrs, port| EndpointConfig { addrs, port, netns: Some(ns.to_string()), ..Default::default() };
+    let server = h.open("server", in_ns(&topo.b, TwoPaths::addrs_b(), 6130));
+    let client = h.open("client", in_ns(&topo.a, TwoPaths::addrs_a(), 0));
+    h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
+    let quick = OptionValue::Rtoinfo(RtoInfo { initial: 200, max: 400, min: 100 });
+    h.run(Command::SetOption { ep: client, scope: sctp_core::Scope::Future, value: quick }).unwrap();
+    // The INIT is lost: the association waits in COOKIE_WAIT while it is sampled.
+    topo.link(1, false).unwrap();
+    topo.link(2, false).unwrap();
+    let to: Vec<SocketAddr> = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, 6130)).collect();
+    let assoc = match h.run(Command::Connect { ep: client, addrs: to, init: None, timeout_ms: None }) {
+        Ok(sctp_core::worker::Reply::Assoc { assoc }) => assoc,
+        other => panic!("connect: {other:?}"),
+    };
+    h.until(Duration::from_secs(5), |e| {
+        matches!(&e.event, Event::Sample { ep, assoc: a, status, .. }
+            if *ep == client && *a == assoc && status.state == sctp_core::AssocState::CookieWait)
+    });
+    topo.link(1, true).unwrap();
+    topo.link(2, true).unwrap();
+    h.until(Duration::from_secs(10), |e| {
+        matches!(&e.event, Event::Notification { ep, notification: sctp_core::Notification::AssocChange { state: AssocChangeState::CommUp, .. } } if *ep == client)
+    });
+    // The sampler never ticks faster than its interval: more samples than ticks means
+    // some association was sampled twice in a tick.
+    let (started, mut samples) = (std::time::Instant::now(), 0u64);
+    while started.elapsed() < Duration::from_secs(2) {
+        let Ok(ev) = h.worker.events().recv_timeout(Duration::from_millis(100)) else { continue };
+        samples += u64::from(matches!(&ev.event, Event::Sample { ep, assoc: a, .. } if *ep == client && *a == assoc));
+        h.model.apply(&ev);
+    }
+    let ticks = started.elapsed().as_millis() as u64 / INTERVAL_MS + 2;
+    assert!(samples <= ticks, "{samples} samples of one association in {ticks} ticks at most");
+}

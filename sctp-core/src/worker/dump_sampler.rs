@@ -86,6 +86,8 @@ impl DumpSampler {
         self.inodes.retain(|id, _| endpoints.iter().any(|(ep, _)| ep == id));
         let mut calls = 0;
         let mut seen = HashSet::new();
+        // The associations sampled from this dump, by owner and id.
+        let mut sampled: HashSet<(EpId, AssocId)> = HashSet::new();
         let mut out = Vec::with_capacity(endpoints.len());
         for &(ep_id, ep) in endpoints {
             let inode = match self.inodes.get(&ep_id) {
@@ -105,6 +107,7 @@ impl DumpSampler {
                 seen.insert(d.key());
                 let query = query_of(k.assoc);
                 let Some(sample) = k.sample(ep, query, d, &mut calls) else { continue };
+                sampled.insert((ep_id, k.assoc));
                 samples.push((k.assoc, sample));
             }
             out.push(EndpointSamples { ep: ep_id, samples, unmatched });
@@ -117,6 +120,13 @@ impl DumpSampler {
         let missing: Vec<AssocKey> = self.known.keys().filter(|k| !seen.contains(*k)).copied().collect();
         for key in missing {
             let Some(k) = self.known.get_mut(&key) else { continue };
+            // Listed under another key: its tags changed (an entry first seen before the
+            // handshake ended has no peer tag yet; a restart brings new ones). The old key
+            // is forgotten — confirming it would sample the association twice per tick,
+            // once with paths as they were when the old key was read.
+            if sampled.contains(&(k.ep, k.assoc)) {
+                continue;
+            }
             let Some((slot, &(_, ep))) = endpoints.iter().enumerate().find(|(_, (id, _))| *id == k.ep) else {
                 continue;
             };
