@@ -249,31 +249,11 @@ impl Engine {
         let describe = req.command.describe();
         let target = req.command.endpoint();
         let option = req.command.option();
-        let outcome = match req.command {
-            Command::Send { ep, info, payload, count, interval_ms } => {
-                match self.slot(ep) {
-                    Ok(_) => {
-                        let interval = Duration::from_millis(interval_ms.into());
-                        let burst = Burst::new(req.id, describe, ep, info, payload, count, interval);
-                        self.bursts.push(burst, Instant::now());
-                    }
-                    Err(e) => self.done(req.id, Some(ep), describe, Err(e)),
-                }
-                return;
-            }
-            Command::Connect { ep, addrs, init, timeout_ms } => {
-                let started = self.connect(ep, &addrs, init);
-                match (started, timeout_ms) {
-                    (Ok(assoc), Some(ms)) => {
-                        let deadline = Instant::now() + Duration::from_millis(ms);
-                        self.connects.push(PendingConnect { request: req.id, command: describe, ep, assoc, deadline });
-                        return;
-                    }
-                    (Ok(assoc), None) => Ok(Reply::Assoc { assoc }),
-                    (Err(e), _) => Err(e),
-                }
-            }
-            other => self.execute_now(other),
+        let outcome = match self.execute_now(req.id, &describe, req.command) {
+            // The reply comes later: a burst being sent, a connect waiting for COMM_UP.
+            Ok(None) => return,
+            Ok(Some(reply)) => Ok(reply),
+            Err(e) => Err(e),
         };
         self.emit(Event::Done { request: req.id, ep: target, option, command: describe, outcome });
     }
@@ -291,39 +271,41 @@ impl Engine {
         slot.ep.connect_init(addrs)
     }
 
-    fn execute_now(&mut self, command: Command) -> Result<Reply> {
+    /// Runs one command: its reply, or `None` when the reply comes later (a burst is
+    /// queued, a connect waits for COMM_UP).
+    fn execute_now(&mut self, request: u64, describe: &str, command: Command) -> Result<Option<Reply>> {
         match command {
-            Command::Open { label, config } => self.open(label, config).map(|ep| Reply::Endpoint { ep }),
+            Command::Open { label, config } => self.open(label, config).map(|ep| Some(Reply::Endpoint { ep })),
             Command::Close { ep } => {
                 self.slot(ep)?;
                 self.forget(ep);
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
             Command::Listen { ep, backlog } => {
                 let slot = self.slots.get_mut(&ep).ok_or_else(|| no_endpoint(ep))?;
                 slot.ep.listen(backlog)?;
                 // listen(0) on a one-to-one socket still listens (the kernel's minimum backlog).
                 slot.accepting = slot.ep.style() == Style::OneToOne;
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
             Command::BindxAdd { ep, addrs } => {
                 self.slot(ep)?.ep.bindx_add(&addrs)?;
                 self.announce_addrs(ep);
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
             Command::BindxRemove { ep, addrs } => {
                 self.slot(ep)?.ep.bindx_remove(&addrs)?;
                 self.announce_addrs(ep);
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
-            Command::Eof { ep, assoc } => self.slot(ep)?.ep.eof(assoc).map(|()| Reply::Done),
+            Command::Eof { ep, assoc } => self.slot(ep)?.ep.eof(assoc).map(|()| Some(Reply::Done)),
             Command::Abort { ep, assoc, reason } => {
                 self.slot(ep)?.ep.abort(assoc, reason.as_bytes())?;
                 if self.slot(ep)?.ep.style() == Style::OneToOne {
                     // A one-to-one abort happens at close (SO_LINGER 0).
                     self.forget(ep);
                 }
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
             Command::Peeloff { ep, assoc } => {
                 let slot = self.slots.get_mut(&ep).ok_or_else(|| no_endpoint(ep))?;
@@ -337,13 +319,13 @@ impl Engine {
                 if let Some(slot) = self.slots.get_mut(&new) {
                     slot.peeled = true;
                 }
-                Ok(Reply::Endpoint { ep: new })
+                Ok(Some(Reply::Endpoint { ep: new }))
             }
             Command::SetOption { ep, scope, value } => {
                 let slot = self.slot(ep)?;
                 slot.ep.set_value(scope, &value)?;
                 if value.option_name().is_write_only() {
-                    return Ok(Reply::Done);
+                    return Ok(Some(Reply::Done));
                 }
                 // Read back what the kernel applied (for per-path options, for that path).
                 // The kernel refuses gets for "current"/"all": read the endpoint's defaults.
@@ -355,27 +337,27 @@ impl Engine {
                     .ep
                     .get_value(read_scope, &readback_template(&value))
                     .map_err(|e| Error { action: format!("{} (set succeeded; read-back failed)", e.action), ..e })?;
-                Ok(Reply::Option { value: read })
+                Ok(Some(Reply::Option { value: read }))
             }
             Command::GetOption { ep, scope, template } => {
-                Ok(Reply::Option { value: self.slot(ep)?.ep.get_value(scope, &template)? })
+                Ok(Some(Reply::Option { value: self.slot(ep)?.ep.get_value(scope, &template)? }))
             }
             Command::Subscribe { ep, scope, kind, on } => {
-                self.slot(ep)?.ep.subscribe(scope, kind, on).map(|()| Reply::Done)
+                self.slot(ep)?.ep.subscribe(scope, kind, on).map(|()| Some(Reply::Done))
             }
             Command::SetSampleInterval { ms } => {
                 check_interval(ms, SAMPLE_INTERVAL_MS).map_err(|e| Error::invalid("set sample interval", e))?;
                 self.sample_every = Duration::from_millis(ms);
                 self.next_sample = Instant::now();
                 self.emit(Event::SampleInterval { ms });
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
             Command::SetSamplerShare { percent } => {
                 if !(1..=100).contains(&percent) {
                     return Err(Error::invalid("set the sampler's share", format!("{percent} % out of range 1..=100")));
                 }
                 self.sample_share = percent;
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
             Command::WatchHost { netns, interval_ms, max_core_share } => {
                 check_interval(interval_ms, HOST_INTERVAL_MS).map_err(|e| Error::invalid("watch the host", e))?;
@@ -389,13 +371,27 @@ impl Engine {
                 let asked = Duration::from_millis(interval_ms);
                 self.host =
                     Some(HostWatch { sampler, asked, every: asked, max_share: max_core_share, next: Instant::now() });
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
             Command::StopWatchingHost => {
                 self.host = None;
-                Ok(Reply::Done)
+                Ok(Some(Reply::Done))
             }
-            Command::Send { .. } | Command::Connect { .. } => unreachable!("handled in execute"),
+            Command::Send { ep, info, payload, count, interval_ms } => {
+                self.slot(ep)?;
+                let interval = Duration::from_millis(interval_ms.into());
+                let burst = Burst::new(request, describe.to_string(), ep, info, payload, count, interval);
+                self.bursts.push(burst, Instant::now());
+                Ok(None)
+            }
+            Command::Connect { ep, addrs, init, timeout_ms } => {
+                let assoc = self.connect(ep, &addrs, init)?;
+                let Some(ms) = timeout_ms else { return Ok(Some(Reply::Assoc { assoc })) };
+                let deadline = Instant::now() + Duration::from_millis(ms);
+                let command = describe.to_string();
+                self.connects.push(PendingConnect { request, command, ep, assoc, deadline });
+                Ok(None)
+            }
         }
     }
 
