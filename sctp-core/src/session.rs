@@ -35,14 +35,16 @@ struct Outbound {
 }
 
 impl Outbound {
-    /// The request id, or why the command could not be sent.
-    fn send(&mut self, t: f64, command: Command) -> Result<u64, &'static str> {
+    /// The request id, or why the command could not be sent (with the command back, so a
+    /// payload is not copied just in case).
+    fn send(&mut self, t: f64, command: Command) -> Result<u64, Box<(&'static str, Command)>> {
         let Some(worker) = self.worker.as_ref().filter(|_| !self.worker_gone) else {
-            return Err(match (&self.viewing, self.worker_gone) {
+            let why = match (&self.viewing, self.worker_gone) {
                 (Some(_), _) => "this window shows a recording, it has no worker",
                 (None, true) => "the worker has stopped",
                 (None, false) => "this session has no worker",
-            });
+            };
+            return Err(Box::new((why, command)));
         };
         let id = worker.send(command.clone());
         self.setup.sent(id, &command);
@@ -122,9 +124,10 @@ impl Session {
     /// Sends a command to the worker, records it and remembers it for the profile; its id,
     /// or `None` (and a log line saying why) when there is no worker to send it to.
     pub fn send(&mut self, command: Command) -> Option<u64> {
-        match self.out.send(self.model.now, command.clone()) {
+        match self.out.send(self.model.now, command) {
             Ok(id) => Some(id),
-            Err(why) => {
+            Err(refused) => {
+                let (why, command) = *refused;
                 let text = format!("{}: not sent — {why}", command.describe());
                 self.model.log(self.model.now, LogKind::Warning, None, None, text);
                 None
@@ -240,9 +243,10 @@ impl Session {
         let reported = runner.reports.len();
         let (out, model) = (&mut self.out, &self.model);
         let mut refused = Vec::new();
-        let mut send = |command: Command| match out.send(model.now, command.clone()) {
+        let mut send = |command: Command| match out.send(model.now, command) {
             Ok(id) => Some(id),
-            Err(why) => {
+            Err(not_sent) => {
+                let (why, command) = *not_sent;
                 refused.push(format!("{}: not sent — {why}", command.describe()));
                 None
             }
