@@ -42,6 +42,8 @@ pub enum CentreTab {
     #[default]
     Plots,
     Host,
+    /// The kernel's SCTP extensions and sysctls.
+    Kernel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -94,6 +96,8 @@ pub struct InspectorApp {
     repaint: Option<egui::Context>,
     /// The agent the Host view is attached to, if any.
     pub remote: Option<RemoteHost>,
+    /// Text to put on the clipboard at the end of this frame.
+    clipboard: Option<String>,
 }
 
 impl InspectorApp {
@@ -123,6 +127,7 @@ impl InspectorApp {
             notice: None,
             repaint: None,
             remote: None,
+            clipboard: None,
         }
     }
 
@@ -192,6 +197,7 @@ impl InspectorApp {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut s.centre, CentreTab::Plots, "Plots");
                 ui.selectable_value(&mut s.centre, CentreTab::Host, "Host: every association");
+                ui.selectable_value(&mut s.centre, CentreTab::Kernel, "Kernel: SCTP extensions");
                 if let Some(r) = &self.remote {
                     ui.label(format!("attached to {} ({} snapshots, {} dropped)", r.url, r.received, r.dropped()));
                     if let Some(e) = &r.last_error {
@@ -203,9 +209,13 @@ impl InspectorApp {
             match s.centre {
                 CentreTab::Plots => s.plots.ui(ui, &mut cx),
                 CentreTab::Host => s.host.ui(ui, &mut cx),
+                CentreTab::Kernel => crate::panels::kernel::ui(ui, &cx),
             }
         });
         let step = self.apply_commands();
+        if let Some(text) = self.clipboard.take() {
+            ui.ctx().copy_text(text);
+        }
         self.drive_scenario(step);
     }
 
@@ -235,6 +245,15 @@ impl InspectorApp {
                     }
                 }
                 AppCommand::AttachHost(to) => self.attach(to),
+                AppCommand::CopyDiagnostics => {
+                    let source = match self.session.viewing() {
+                        Some(path) => crate::diagnostics::Source::Recording(path),
+                        None => crate::diagnostics::Source::Live,
+                    };
+                    let report = crate::diagnostics::report(&self.session.model, source);
+                    self.notice = Some(format!("diagnostics copied to the clipboard ({} lines)", report.lines().count()));
+                    self.clipboard = Some(report);
+                }
             }
         }
         step
@@ -350,6 +369,13 @@ impl InspectorApp {
                     ui.selectable_value(&mut self.state.theme, theme, theme_name(theme));
                 }
             });
+            if ui
+                .button("Copy diagnostics")
+                .on_hover_text("Versions, kernel, HZ, SCTP sysctls, sampling, drops and the last errors, for a bug report")
+                .clicked()
+            {
+                asked.push(AppCommand::CopyDiagnostics);
+            }
             if ui.button("Shortcuts (F1)").clicked() {
                 self.state.show_help = !self.state.show_help;
             }

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod app;
 pub mod decimate;
 pub mod demo;
+pub mod diagnostics;
 pub use sctp_core::forms;
 pub mod headless;
 pub mod panels;

@@ -78,6 +78,7 @@ impl eframe::App for DemoApp {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    sctp_inspector::diagnostics::init_log();
     let result = match cli.command {
         Some(Cmd::Agent(args)) => return sctp_inspector::agent::main(args),
         Some(Cmd::Run { file, record, verbose }) => {

@@ -5,7 +5,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use sctp_core::info::{PathInfo, Status};
-use sctp_core::worker::{EpId, Event, PathSample, Stamped};
+use sctp_core::model::Logged;
+use sctp_core::worker::{EpId, Event, PathSample, Stamped, Warning};
 use sctp_core::{AssocId, AssocState, KernelHz, PathState, Style};
 use sctp_inspector::app::{InspectorApp, UiState};
 use sctp_inspector::panels::AppCommand;
@@ -26,7 +27,7 @@ fn fed_app() -> InspectorApp {
     let mut app = InspectorApp::with_worker(None, UiState::default());
     let hz = KernelHz { hz: 100, source: sctp_core::hz::HzSource::CoarseClock };
     let events = [
-        Event::Hello { hz, kernel_sctp: Ok(()), sample_interval_ms: 100 },
+        Event::Hello { hz, kernel_sctp: Ok(()), sample_interval_ms: 100, kernel: None },
         Event::Opened {
             ep: EpId(1),
             label: "client".into(),
@@ -90,7 +91,7 @@ fn bad_input_is_named_before_anything_is_sent() {
     assert!(h.query_by_label("port: \"abc\" is not a number").is_some());
     assert!(h.state().outbox.is_empty());
     assert!(
-        !h.state().session.model.log.iter().any(|e| e.text().contains("not sent")),
+        !h.state().session.model.log.iter().any(|e| matches!(e.what, Logged::Warning(Warning::NotSent { .. }))),
         "nothing reached the (absent) worker"
     );
 }
@@ -289,7 +290,10 @@ fn keyboard_shortcuts_do_what_the_help_says() {
         .model
         .log
         .iter()
-        .filter(|e| e.text().starts_with("send ep1 assoc 3 stream 0 ppid 0 5 B") && e.text().contains("not sent"))
+        .filter(|e| {
+            matches!(&e.what, Logged::Warning(Warning::NotSent { command, .. })
+                if command.starts_with("send ep1 assoc 3 stream 0 ppid 0 5 B"))
+        })
         .count();
     assert_eq!(attempts, 2, "sent, then sent again");
 }
@@ -310,4 +314,60 @@ fn the_theme_switch_sets_light_or_dark() {
         assert_eq!(h.ctx.options(|o| o.theme_preference), theme);
         assert_eq!(h.ctx.global_style().visuals.dark_mode, dark, "{choice}");
     }
+}
+
+/// The kernel's report as Linux 6.1 makes it by default (values read in the rig).
+fn with_kernel_facts(mut app: InspectorApp) -> InspectorApp {
+    let hz = KernelHz { hz: 100, source: sctp_core::hz::HzSource::CoarseClock };
+    let sysctls = [("prsctp_enable", "1"), ("reconf_enable", "0"), ("intl_enable", "0"), ("pf_enable", "1")]
+        .into_iter()
+        .chain([("pf_expose", "0"), ("ecn_enable", "1"), ("auth_enable", "0"), ("addip_enable", "0")])
+        .chain([("udp_port", "0"), ("encap_port", "0"), ("plpmtud_probe_interval", "0"), ("rto_min", "1000")])
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let kernel = sctp_core::kernel_facts::KernelFacts { release: "6.1.0-test".into(), hz, sysctls: Ok(sysctls) };
+    let hello = Event::Hello { hz, kernel_sctp: Ok(()), sample_interval_ms: 100, kernel: Some(kernel) };
+    app.session.model.apply(&Stamped { t: 9.0, event: hello });
+    app
+}
+
+#[test]
+fn the_kernel_tab_lists_extensions_on_and_off_with_the_remedy_and_every_sysctl() {
+    let mut h = harness(with_kernel_facts(fed_app()));
+    h.run_steps(2);
+    assert!(h.query_by_label("Linux 6.1.0-test").is_some(), "the status bar names the kernel");
+    assert!(h.query_by_label("extensions on: PR-SCTP, potentially-failed paths, ECN").is_some());
+    h.get_by_label("Kernel: SCTP extensions").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Linux 6.1.0-test · HZ 100").is_some());
+    assert!(h.query_by_label("net.sctp.reconf_enable = 0").is_some());
+    assert!(h.query_by_label("RFC 6525").is_some());
+    let remedy = "off for new associations: sysctl -w net.sctp.reconf_enable=1, or per socket with SCTP_RECONFIG_SUPPORTED";
+    assert!(h.query_by_label(remedy).is_some());
+    h.get_by_label("all 12 net.sctp.* sysctls").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("net.sctp.rto_min").is_some());
+}
+
+#[test]
+fn copy_diagnostics_puts_the_report_on_the_clipboard() {
+    let mut h = harness(with_kernel_facts(fed_app()));
+    h.run_steps(2);
+    h.get_by_label("Copy diagnostics").click();
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert!(copied[0].contains("kernel: 6.1.0-test (HZ 100"), "{}", copied[0]);
+    assert!(copied[0].contains("net.sctp.reconf_enable = 0"), "{}", copied[0]);
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("diagnostics copied to the clipboard").is_some());
 }

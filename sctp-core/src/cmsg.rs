@@ -27,10 +27,12 @@ impl CmsgBuf {
         self.bytes[start + HEADER..start + HEADER + data.len()].copy_from_slice(data);
     }
 
+    /// Bytes used so far (for msghdr.msg_controllen), padding included.
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
+    /// True when no control message has been pushed.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -51,8 +53,11 @@ impl CmsgBuf {
 /// One parsed control message.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Cmsg<'a> {
+    /// cmsg_level: the protocol, e.g. IPPROTO_SCTP or IPPROTO_IP.
     pub level: i32,
+    /// cmsg_type, e.g. SCTP_SNDINFO, SCTP_RCVINFO or IP_TOS.
     pub ty: i32,
+    /// The payload after the header: cmsg_len minus the header, without trailing padding.
     pub data: &'a [u8],
 }
 

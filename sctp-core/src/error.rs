@@ -4,34 +4,93 @@
 use std::fmt;
 use std::io;
 
+/// A failure: what was attempted, what kind of failure, the errno and the explanation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
     /// What was being attempted, e.g. "send on stream 5".
     pub action: String,
+    /// What kind of failure, for code that reacts to it (the text is for people).
+    #[serde(default)]
+    pub kind: ErrorKind,
     /// The errno the kernel returned, if the failure came from a syscall.
     pub errno: Option<i32>,
     /// An explanation in the user's terms, e.g. "5 outbound streams negotiated (0..4)".
     pub detail: Option<String>,
 }
 
+/// sctp-core's result: the value or an [`Error`] that says what was being attempted.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// What kind of failure an [`Error`] is, so callers branch on a type, never on its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// A syscall failed; `Error::errno` says how.
+    Os,
+    /// The input was refused before any syscall: out of range, or meaningless for this endpoint.
+    InvalidInput,
+    /// The endpoint or association it names is closed or has ended.
+    Gone,
+    /// Nothing happened within the time allowed (an association not coming up).
+    TimedOut,
+    /// Something it needs is missing here: a kernel module, a program, a helper.
+    Unavailable,
+    /// The kernel or a file handed over something that does not decode.
+    Malformed,
+    /// A limit of this program was reached (endpoints held, list growth).
+    Limit,
+    /// Read from a recording made before errors carried their kind.
+    #[default]
+    Unrecorded,
+}
+
 impl Error {
-    /// A failure that did not come from the kernel (bad input, unexpected reply).
+    fn new(kind: ErrorKind, action: impl Into<String>, detail: impl Into<String>) -> Self {
+        Error { action: action.into(), kind, errno: None, detail: Some(detail.into()) }
+    }
+
+    /// Input refused before any syscall; `detail` names the field and the allowed range.
     pub fn invalid(action: impl Into<String>, detail: impl Into<String>) -> Self {
-        Error { action: action.into(), errno: None, detail: Some(detail.into()) }
+        Self::new(ErrorKind::InvalidInput, action, detail)
+    }
+
+    /// The endpoint or association is closed or has ended.
+    pub fn gone(action: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Gone, action, detail)
+    }
+
+    /// Nothing happened within the time allowed.
+    pub fn timed_out(action: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::TimedOut, action, detail)
+    }
+
+    /// Something needed is missing on this machine.
+    pub fn unavailable(action: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, action, detail)
+    }
+
+    /// Data from the kernel or a file does not decode.
+    pub fn malformed(action: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Malformed, action, detail)
+    }
+
+    /// A limit of this program was reached.
+    pub fn limit(action: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Limit, action, detail)
     }
 
     /// A syscall failure.
     pub fn os(action: impl Into<String>, err: &io::Error) -> Self {
-        Error { action: action.into(), errno: err.raw_os_error(), detail: None }
+        Error { action: action.into(), kind: ErrorKind::Os, errno: err.raw_os_error(), detail: None }
     }
 
+    /// The same error with an explanation in the user's terms.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
     }
 
+    /// The errno's symbolic name (`EINVAL`), if the failure came from a syscall.
     pub fn errno_name(&self) -> Option<&'static str> {
         self.errno.map(errno_name)
     }
@@ -58,6 +117,7 @@ impl std::error::Error for Error {}
 
 /// Attaches the action to an `io::Result`, so every syscall error says what it was for.
 pub trait Context<T> {
+    /// Turns an `io::Error` into an [`Error`] of kind `Os` naming the action.
     fn context(self, action: impl FnOnce() -> String) -> Result<T>;
 }
 
@@ -134,6 +194,16 @@ mod tests {
         let e = Error::invalid("parse address \"10.1.1\"", "expected IP:PORT");
         assert_eq!(e.to_string(), "parse address \"10.1.1\": expected IP:PORT");
         assert_eq!(e.errno_name(), None);
+        assert_eq!(e.kind, ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn kind_survives_serde_and_old_errors_read_as_unrecorded() {
+        let e = Error::timed_out("connect", "no COMM_UP in time");
+        let back: Error = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+        let old: Error = serde_json::from_str(r#"{"action":"a","errno":22,"detail":null}"#).unwrap();
+        assert_eq!(old.kind, ErrorKind::Unrecorded);
     }
 
     #[test]

@@ -21,9 +21,12 @@ pub enum HzSource {
     Assumed,
 }
 
+/// The kernel's HZ (jiffies per second) and how it was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KernelHz {
+    /// Jiffies per second (CONFIG_HZ), e.g. 100, 250 or 1000.
     pub hz: u32,
+    /// Where `hz` came from.
     pub source: HzSource,
 }
 
@@ -37,6 +40,7 @@ impl KernelHz {
         *HZ.get_or_init(detect)
     }
 
+    /// Converts a jiffies count (such as `sctp_paddrinfo.spinfo_srtt`) to milliseconds.
     pub fn jiffies_to_ms(self, jiffies: u32) -> f64 {
         f64::from(jiffies) * 1000.0 / f64::from(self.hz)
     }

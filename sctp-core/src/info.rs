@@ -11,19 +11,30 @@ use std::net::SocketAddr;
 /// `sstat_state` (enum sctp_sstat_state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AssocState {
+    /// SCTP_EMPTY (0): the kernel's state before anything happened; no RFC counterpart.
     Empty,
+    /// SCTP_CLOSED (1): no association (RFC 9260 §4 CLOSED).
     Closed,
+    /// SCTP_COOKIE_WAIT (2): INIT sent, waiting for INIT ACK.
     CookieWait,
+    /// SCTP_COOKIE_ECHOED (3): COOKIE ECHO sent, waiting for COOKIE ACK.
     CookieEchoed,
+    /// SCTP_ESTABLISHED (4): the association is up and carries data.
     Established,
+    /// SCTP_SHUTDOWN_PENDING (5): the local user asked to shut down; outstanding data is still being sent.
     ShutdownPending,
+    /// SCTP_SHUTDOWN_SENT (6): SHUTDOWN sent, waiting for SHUTDOWN ACK.
     ShutdownSent,
+    /// SCTP_SHUTDOWN_RECEIVED (7): the peer sent SHUTDOWN; outstanding local data is still being sent.
     ShutdownReceived,
+    /// SCTP_SHUTDOWN_ACK_SENT (8): SHUTDOWN ACK sent, waiting for SHUTDOWN COMPLETE.
     ShutdownAckSent,
+    /// A value this crate does not know, kept as the kernel gave it.
     Other(i32),
 }
 
 impl AssocState {
+    /// The state for an `sstat_state` number; unknown numbers become `Other`.
     pub fn from_raw(v: i32) -> Self {
         match v {
             0 => Self::Empty,
@@ -59,15 +70,22 @@ impl AssocState {
 /// `spinfo_state` (enum sctp_spinfo_state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PathState {
+    /// SCTP_INACTIVE (0): the path exceeded its retransmission limit and is not used (RFC 9260 §8.2).
     Inactive,
+    /// SCTP_PF (1): potentially failed, after more errors than pf_retrans (RFC 7829); avoided for data.
     PotentiallyFailed,
+    /// SCTP_ACTIVE (2): the path is reachable and usable.
     Active,
+    /// SCTP_UNCONFIRMED (3): the address is not yet confirmed by a heartbeat (RFC 9260 §5.4).
     Unconfirmed,
+    /// SCTP_UNKNOWN (0xffff): the kernel has no state for the path.
     Unknown,
+    /// A value this crate does not know, kept as the kernel gave it.
     Other(i32),
 }
 
 impl PathState {
+    /// The state for an `spinfo_state` number; unknown numbers become `Other`.
     pub fn from_raw(v: i32) -> Self {
         match v {
             0 => Self::Inactive,
@@ -105,7 +123,9 @@ impl PathState {
 /// One path (transport) of an association.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PathInfo {
+    /// The peer address of the path (`spinfo_address`); `None` for an unknown address family.
     pub addr: Option<SocketAddr>,
+    /// `spinfo_state`.
     pub state: PathState,
     /// Congestion window, bytes.
     pub cwnd: u32,
@@ -115,6 +135,7 @@ pub struct PathInfo {
     pub srtt_jiffies: u32,
     /// Retransmission timeout, ms (the kernel converts this one itself).
     pub rto_ms: u32,
+    /// Path MTU, bytes (`spinfo_mtu`).
     pub mtu: u32,
 }
 
@@ -136,7 +157,9 @@ impl PathInfo {
 /// SCTP_STATUS: every field.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Status {
+    /// `sstat_assoc_id`.
     pub assoc: AssocId,
+    /// `sstat_state`.
     pub state: AssocState,
     /// Peer's advertised receive window, bytes.
     pub rwnd: u32,
@@ -144,9 +167,14 @@ pub struct Status {
     pub unacked: u16,
     /// DATA chunks waiting to be sent.
     pub pending: u16,
+    /// Negotiated number of streams the peer may send on (`sstat_instrms`).
     pub inbound_streams: u16,
+    /// Negotiated number of streams this end may send on (`sstat_outstrms`).
     pub outbound_streams: u16,
+    /// Largest user data per DATA chunk before the kernel fragments a message, bytes
+    /// (`sstat_fragmentation_point`).
     pub fragmentation_point: u32,
+    /// The primary path (`sstat_primary`); the kernel reports its SCTP_UNKNOWN state as active.
     pub primary: PathInfo,
 }
 
@@ -169,21 +197,38 @@ impl Status {
 /// SCTP_GET_ASSOC_STATS: counters since the association started (max_rto since last read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AssocStats {
+    /// The path whose RTO is `max_rto_ms` (`sas_obs_rto_ipaddr`); meaningless if no RTO update took place.
     pub max_rto_addr: Option<SocketAddr>,
+    /// Largest RTO observed since the previous read (`sas_maxrto`). Named ms after the API, but Linux
+    /// copies the transport's RTO unconverted, so the value is in jiffies; after a read it restarts at rto_min.
     pub max_rto_ms: u64,
+    /// SACK chunks received (`sas_isacks`).
     pub sacks_in: u64,
+    /// SACK chunks sent (`sas_osacks`).
     pub sacks_out: u64,
+    /// SCTP packets sent (`sas_opackets`).
     pub packets_out: u64,
+    /// SCTP packets received (`sas_ipackets`).
     pub packets_in: u64,
+    /// Chunks retransmitted (`sas_rtxchunks`).
     pub retransmitted_chunks: u64,
+    /// DATA chunks received with a TSN above the next expected one (`sas_outofseqtsns`).
     pub out_of_seq_tsns: u64,
+    /// Duplicate DATA chunks received, ordered and unordered (`sas_idupchunks`).
     pub duplicate_chunks_in: u64,
+    /// Gap Ack Blocks received in SACKs (`sas_gapcnt`).
     pub gap_acks_in: u64,
+    /// Unordered DATA chunks sent (`sas_ouodchunks`).
     pub unordered_chunks_out: u64,
+    /// Unordered DATA chunks received (`sas_iuodchunks`).
     pub unordered_chunks_in: u64,
+    /// Ordered DATA chunks sent (`sas_oodchunks`).
     pub ordered_chunks_out: u64,
+    /// Ordered DATA chunks received (`sas_iodchunks`).
     pub ordered_chunks_in: u64,
+    /// Control chunks sent (`sas_octrlchunks`).
     pub control_chunks_out: u64,
+    /// Control chunks received (`sas_ictrlchunks`).
     pub control_chunks_in: u64,
 }
 

@@ -5,6 +5,8 @@
 //! `<linux/sctp.h>`) -> pure codecs (`addr`, `cmsg`, `notification`, `options`, `info`,
 //! `message`) -> `Endpoint` (one socket, typed methods) -> `worker` (owns every endpoint).
 
+#![warn(missing_docs)]
+
 pub mod addr;
 pub mod cmsg;
 pub mod diag;
@@ -13,9 +15,11 @@ pub mod error;
 pub mod files;
 pub mod forms;
 pub mod fuzzing;
+pub mod capabilities;
 pub mod host;
 pub mod hz;
 pub mod info;
+pub mod kernel_facts;
 pub mod lab;
 pub mod message;
 pub mod model;
@@ -26,12 +30,27 @@ pub mod ring;
 pub mod scenario;
 pub mod session;
 // The one place allowed unsafe code (denied everywhere else by the workspace's lints).
+// Private: everything above it is typed; tests reach raw calls only through `test_door`.
 #[allow(unsafe_code)]
-pub mod sys;
+mod sys;
 pub mod worker;
 
+/// Raw syscalls for the rig's tests, which must check what the typed API hides (a socket's
+/// flags, IP-level options, a raw SCTP socket). Compiled only with the `test-door` feature.
+#[cfg(feature = "test-door")]
+pub mod test_door {
+    pub use crate::sys::{
+        Zeroable, getsockopt, is_cloexec, is_nonblocking, recv, recvmsg, set_open_files_limit, setsockopt, socket,
+    };
+}
+
+/// Facts about this process and kernel that benchmarks and the status bar report.
+pub mod process {
+    pub use crate::sys::{kernel_release, process_cpu_time, release_free_memory};
+}
+
 pub use endpoint::{AppliedOptions, Endpoint, EndpointConfig, Family, SocketOptions, Style};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use hz::KernelHz;
 pub use info::{AssocState, AssocStats, PathInfo, PathState, Status};
 pub use message::{IpRecvInfo, Message, Received, RecvInfo, SendFlags, SendInfo};
@@ -57,10 +76,13 @@ pub enum Scope {
     Current,
     /// SCTP_ALL_ASSOC: both.
     All,
+    /// One association, by its id.
     Assoc(AssocId),
 }
 
 impl Scope {
+    /// The value for an option struct's assoc_id field: SCTP_FUTURE_ASSOC (0), SCTP_CURRENT_ASSOC (1),
+    /// SCTP_ALL_ASSOC (2), or the association's own id.
     pub fn assoc_id(self) -> i32 {
         match self {
             Scope::Future => sys::ffi::SCTP_FUTURE_ASSOC,

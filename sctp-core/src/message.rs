@@ -14,6 +14,7 @@ use crate::sys::{bytes_of, ffi, read_struct};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
+/// The flags of a send: `sctp_sndinfo.snd_flags` (RFC 6458 §5.3.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SendFlags {
     /// Deliver without regard to stream order (SCTP_UNORDERED).
@@ -31,6 +32,7 @@ pub struct SendFlags {
 }
 
 impl SendFlags {
+    /// The flags ORed together as the kernel's `snd_flags` value.
     pub fn bits(&self) -> u16 {
         [
             (self.unordered, ffi::SCTP_UNORDERED),
@@ -49,10 +51,13 @@ impl SendFlags {
 /// Everything a send can say (gen_sctp's `#sctp_sndrcvinfo{}` plus RFC 6458's PR-SCTP TTL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SendInfo {
+    /// The association to send on (`snd_assoc_id`); ignored on one-to-one sockets.
     pub assoc: AssocId,
+    /// Outgoing stream number (`snd_sid`), below the association's outbound stream count.
     pub stream: u16,
-    /// Host order (see module docs).
+    /// Payload protocol identifier (`snd_ppid`). Host order (see module docs).
     pub ppid: u32,
+    /// `snd_flags`.
     pub flags: SendFlags,
     /// Opaque; comes back in send-failed notifications.
     pub context: u32,
@@ -86,14 +91,21 @@ impl SendInfo {
 /// SCTP_RCVINFO of a received message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RecvInfo {
+    /// The association the message came on (`rcv_assoc_id`).
     pub assoc: AssocId,
+    /// Incoming stream number (`rcv_sid`).
     pub stream: u16,
+    /// Stream sequence number the peer gave the message (`rcv_ssn`); meaningless when unordered.
     pub ssn: u16,
+    /// Sent unordered: SCTP_UNORDERED set in `rcv_flags`.
     pub unordered: bool,
-    /// Host order.
+    /// Payload protocol identifier (`rcv_ppid`). Host order.
     pub ppid: u32,
+    /// TSN of one of the message's DATA chunks (`rcv_tsn`).
     pub tsn: u32,
+    /// The association's cumulative TSN ack point when the message was delivered (`rcv_cumtsn`).
     pub cumtsn: u32,
+    /// Opaque value set with the SCTP_CONTEXT option (`rcv_context`).
     pub context: u32,
 }
 
@@ -128,12 +140,16 @@ impl RecvInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IpRecvInfo {
+    /// IPv4 TOS byte (IP_TOS control message).
     pub tos: Option<u8>,
+    /// IPv4 TTL (IP_TTL) or IPv6 hop limit (IPV6_HOPLIMIT).
     pub ttl: Option<u8>,
+    /// IPv6 traffic class (IPV6_TCLASS).
     pub tclass: Option<u8>,
 }
 
 impl IpRecvInfo {
+    /// True when the kernel delivered none of the values.
     pub fn is_empty(&self) -> bool {
         *self == IpRecvInfo::default()
     }
@@ -177,25 +193,34 @@ impl IpRecvInfo {
 /// A user message, reassembled if the kernel delivered it in parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    /// The peer address it came from (recvmsg's msg_name); `None` if the kernel gave none.
     pub from: Option<SocketAddr>,
+    /// Its SCTP_RCVINFO; `None` when the kernel sent no such control message.
     pub info: Option<RecvInfo>,
     /// From the IP header, when the kernel passes it on (see `IpRecvInfo`).
     #[serde(default, skip_serializing_if = "IpRecvInfo::is_empty")]
     pub ip: IpRecvInfo,
+    /// The payload, all pieces joined.
     pub data: Vec<u8>,
 }
 
 /// What one receive produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Received {
+    /// A user message.
     Data(Message),
+    /// An SCTP event (MSG_NOTIFICATION set on the read), decoded.
     Notification(Notification),
     /// A message longer than the reassembly limit: read to its end and dropped. The
     /// association is unharmed; the next message arrives as usual.
     TooLarge {
+        /// The peer address it came from, as in `Message::from`.
         from: Option<SocketAddr>,
+        /// SCTP_RCVINFO of its last piece.
         info: Option<RecvInfo>,
+        /// Its whole length, bytes.
         len: usize,
+        /// The reassembly limit it exceeded, bytes.
         limit: usize,
     },
 }

@@ -7,7 +7,7 @@ use crate::message::{IpRecvInfo, RecvInfo};
 use crate::notification::{AssocChangeState, ErrorCause, Notification};
 use crate::options::{OptionName, OptionValue};
 use crate::ring::Ring;
-use crate::worker::{EpId, Event, PathSample, Reply, Stamped};
+use crate::worker::{EpId, Event, PathSample, Reply, Stamped, Warning};
 use crate::{AssocId, EndpointConfig, Error, KernelHz, Style};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -107,7 +107,9 @@ pub enum Logged {
         command: String,
         outcome: std::result::Result<Reply, Error>,
     },
-    /// Endpoints opening and closing, warnings: text by nature.
+    /// A warning from the worker or the session.
+    Warning(Warning),
+    /// Endpoints opening and closing, the worker's greeting: text by nature.
     Text(String),
 }
 
@@ -131,6 +133,7 @@ impl Logged {
             },
             Logged::Result { command, outcome: Ok(reply) } => format!("{command}: ok{}", describe_reply(reply)),
             Logged::Result { outcome: Err(e), .. } => e.to_string(),
+            Logged::Warning(w) => w.to_string(),
             Logged::Text(text) => text.clone(),
         }
     }
@@ -226,6 +229,8 @@ pub struct Model {
     pub log: Ring<LogEntry>,
     pub hz: Option<KernelHz>,
     pub kernel_sctp: Option<std::result::Result<(), Error>>,
+    /// The kernel's release and SCTP sysctls, as the worker reported them.
+    pub kernel: Option<crate::kernel_facts::KernelFacts>,
     pub sample_interval_ms: u64,
     /// The latest event time seen.
     pub now: f64,
@@ -273,6 +278,7 @@ impl Model {
             log: Ring::new(limits.log_entries),
             hz: None,
             kernel_sctp: None,
+            kernel: None,
             sample_interval_ms: 100,
             now: 0.0,
             option_reads: HashMap::new(),
@@ -301,6 +307,12 @@ impl Model {
     /// Adds a line of text to the log (what is not a notification, message or result).
     pub fn log(&mut self, t: f64, kind: LogKind, ep: Option<EpId>, assoc: Option<AssocId>, text: String) {
         self.log.push(LogEntry::new(t, kind, ep, assoc, Logged::Text(text)));
+    }
+
+    /// Logs a warning, on its endpoint's line when it names one.
+    pub fn warn(&mut self, t: f64, warning: Warning) {
+        let ep = warning.ep();
+        self.log.push(LogEntry::new(t, LogKind::Warning, ep, None, Logged::Warning(warning)));
     }
 
     fn point(&mut self, key: SeriesKey, t: f64, v: f64) {
@@ -372,8 +384,9 @@ impl Model {
         self.now = self.now.max(t);
         self.events_seen += 1;
         match &s.event {
-            Event::Hello { hz, kernel_sctp, sample_interval_ms } => {
+            Event::Hello { hz, kernel_sctp, sample_interval_ms, kernel } => {
                 self.hz = Some(*hz);
+                self.kernel = kernel.clone();
                 self.kernel_sctp = Some(kernel_sctp.clone());
                 self.sample_interval_ms = *sample_interval_ms;
                 let text = match kernel_sctp {
@@ -458,21 +471,11 @@ impl Model {
                 self.ended(*ep, *assoc);
                 self.log(t, LogKind::Endpoint, Some(*ep), Some(*assoc), format!("association {} gone", assoc.0));
             }
-            Event::Warning { text } => self.log(t, LogKind::Warning, None, None, text.clone()),
+            Event::Warning(warning) => self.warn(t, warning.clone()),
             Event::SampleInterval { ms } => self.sample_interval_ms = *ms,
             Event::Dropped { counts } => {
                 if counts.total() > self.dropped_events.total() {
-                    self.log(
-                        t,
-                        LogKind::Warning,
-                        None,
-                        None,
-                        format!(
-                            "this window fell behind the worker: {} received-message events, {} samples, {} host \
-                             snapshots and {} others dropped so far (the worker read those messages; only their entries are missing)",
-                            counts.data, counts.samples, counts.host_snapshots, counts.other
-                        ),
-                    );
+                    self.warn(t, Warning::FellBehind { counts: *counts });
                 }
                 self.dropped_events = *counts;
             }
@@ -481,7 +484,7 @@ impl Model {
                 if let crate::worker::SampleMethod::Getsockopt { why } = method
                     && !matches!(&self.sampling, Some((crate::worker::SampleMethod::Getsockopt { .. }, ..)))
                 {
-                    self.log(t, LogKind::Warning, None, None, format!("sampling by getsockopt: {why}"));
+                    self.warn(t, Warning::SamplingByGetsockopt { why: why.clone() });
                 }
                 self.sampling = Some((method.clone(), *period_ms, *slowed));
             }
@@ -847,7 +850,7 @@ mod tests {
     fn the_log_is_capped_and_counts_what_it_dropped() {
         let mut m = Model::new(Limits { points_per_series: 10, log_entries: 3, ..Limits::default() });
         for i in 0..5 {
-            m.apply(&Stamped { t: i as f64, event: Event::Warning { text: format!("w{i}") } });
+            m.apply(&Stamped { t: i as f64, event: Event::Warning(Warning::Text { text: format!("w{i}") }) });
         }
         assert_eq!(m.log.iter().map(|e| e.text()).collect::<Vec<_>>(), vec!["w2", "w3", "w4"]);
         assert_eq!(m.log.dropped(), 2);

@@ -7,11 +7,11 @@
 //! widget → AppCommand → `Session::send` → worker → syscall → event → `Session::pump` →
 //! model (log, plots) + recording + scenario + setup log.
 
-use crate::model::{LogKind, Model};
+use crate::model::Model;
 use crate::scenario::profile::SetupLog;
 use crate::scenario::record::{self, RecordLine, Recorder};
 use crate::scenario::{Progress, Runner, StepReport};
-use crate::worker::{Command, Event, Request, Stamped, WorkerHandle};
+use crate::worker::{Command, Event, Request, Stamped, Warning, WorkerHandle};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -128,8 +128,7 @@ impl Session {
             Ok(id) => Some(id),
             Err(refused) => {
                 let (why, command) = *refused;
-                let text = format!("{}: not sent — {why}", command.describe());
-                self.model.log(self.model.now, LogKind::Warning, None, None, text);
+                self.model.warn(self.model.now, Warning::NotSent { command: command.describe(), why: why.to_string() });
                 None
             }
         }
@@ -247,14 +246,14 @@ impl Session {
             Ok(id) => Some(id),
             Err(not_sent) => {
                 let (why, command) = *not_sent;
-                refused.push(format!("{}: not sent — {why}", command.describe()));
+                refused.push(Warning::NotSent { command: command.describe(), why: why.to_string() });
                 None
             }
         };
         let progress = runner.advance(model, std::time::Instant::now(), &mut send);
         let finished: Vec<StepReport> = runner.reports[reported..].to_vec();
-        for text in refused {
-            self.model.log(self.model.now, LogKind::Warning, None, None, text);
+        for warning in refused {
+            self.model.warn(self.model.now, warning);
         }
         for r in &finished {
             let (ok, detail) = match &r.outcome {

@@ -7,7 +7,8 @@
 
 use sctp_core::notification::{AssocChangeState, PeerAddrState};
 use sctp_core::options::{AssocInfo, OptionValue, PeerAddrParams, RtoInfo, Toggle};
-use sctp_core::worker::{Command, EpId, Event};
+use sctp_core::model::Logged;
+use sctp_core::worker::{Command, EpId, Event, Warning};
 use sctp_core::{Endpoint, EndpointConfig, Notification, Scope, SendInfo, Style};
 use sctp_inspector_tests::harness::Harness;
 use sctp_inspector_tests::topology::{TwoPaths, two_paths};
@@ -181,7 +182,7 @@ fn an_exhausted_fd_table_pauses_accepting_instead_of_spinning() {
         .map(|_| Endpoint::open(&EndpointConfig { style: Style::OneToOne, ..Default::default() }).unwrap())
         .collect();
     // Room for two more descriptors, then connect every client (connecting needs none).
-    let before = sctp_core::sys::set_open_files_limit(open_fds() + 2).unwrap();
+    let before = sctp_core::test_door::set_open_files_limit(open_fds() + 2).unwrap();
     for c in &clients {
         c.connect_init(&to).unwrap();
     }
@@ -191,22 +192,23 @@ fn an_exhausted_fd_table_pauses_accepting_instead_of_spinning() {
         let Ok(ev) = h.worker.events().recv_timeout(Duration::from_millis(100)) else { continue };
         h.model.apply(&ev);
         match &ev.event {
-            Event::Warning { text } => {
+            Event::Warning(warning) => {
                 warnings += 1;
-                pausing += usize::from(text.contains("pausing accepts") && text.contains("EMFILE"));
+                let emfile = |w: &Warning| matches!(w, Warning::AcceptPaused { error, .. } if error.errno == Some(libc::EMFILE));
+                pausing += usize::from(emfile(warning));
             }
             Event::Opened { ep, .. } if *ep != listener => accepted += 1,
             _ => {}
         }
     }
-    sctp_core::sys::set_open_files_limit(before).unwrap();
+    sctp_core::test_door::set_open_files_limit(before).unwrap();
     assert_eq!(pausing, 1, "one warning for the episode");
     assert!(warnings <= 3, "{warnings} warnings in 3 s: the worker is flooding");
     assert!(accepted < PEERS, "the limit did not bite ({accepted} accepted)");
     // Room again: every waiting peer is accepted, and the worker says accepting resumed.
     h.until(
         Duration::from_secs(20),
-        |e| matches!(&e.event, Event::Warning { text } if text.contains("accepting again")),
+        |e| matches!(&e.event, Event::Warning(Warning::AcceptingAgain { ep, .. }) if *ep == listener),
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     while h.model.endpoints.len() < 1 + PEERS {
@@ -264,7 +266,7 @@ fn a_stalled_ui_costs_counted_drops_not_memory() {
     assert_eq!(data + dropped as usize, MESSAGES, "every message delivered or counted, none twice");
     assert!(dropped > 0, "the flood should have filled the channel");
     assert!(most_waiting <= CHANNEL, "{most_waiting} events waited");
-    assert!(h.model.log.iter().any(|e| e.text().starts_with("this window fell behind the worker")));
+    assert!(h.model.log.iter().any(|e| matches!(e.what, Logged::Warning(Warning::FellBehind { .. }))));
     // Results still come back.
     h.run(Command::Listen { ep: server, backlog: 4 }).expect("a command after the flood");
     drop((h, client));
@@ -805,16 +807,18 @@ fn a_17_mib_message_is_discarded_and_the_association_goes_on() {
             client.send(b"after", &SendInfo::default()).expect("send after");
             client
         });
-        let warning = h.until(Duration::from_secs(120), |e| matches!(&e.event, Event::Warning { .. }));
-        let Event::Warning { text } = warning.event else { unreachable!() };
-        assert!(text.contains(&format!("a message of {SIZE} bytes")), "{style:?}: {text}");
-        assert!(text.ends_with("was discarded; the association goes on"), "{style:?}: {text}");
+        let warning = h.until(Duration::from_secs(120), |e| matches!(&e.event, Event::Warning(_)));
+        let Event::Warning(warning) = warning.event else { unreachable!() };
+        assert!(
+            matches!(warning, Warning::MessageTooLarge { len: SIZE, limit, .. } if limit < SIZE),
+            "{style:?}: {warning:?}"
+        );
         let data = h.until(Duration::from_secs(30), |e| matches!(&e.event, Event::Data { .. }));
         let Event::Data { head, .. } = data.event else { unreachable!() };
         assert_eq!(head, b"after", "{style:?}");
         clients.push(sender.join().unwrap());
         assert!(
-            !h.model.log.iter().any(|e| e.text().contains("closing it")),
+            !h.model.log.iter().any(|e| matches!(e.what, Logged::Warning(Warning::ReceiveFailed { closed: true, .. }))),
             "{style:?}: no socket may be closed over an oversized message"
         );
         assert!(h.model.endpoints.values().all(|v| !v.closed), "{style:?}");

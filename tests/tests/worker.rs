@@ -18,6 +18,10 @@ fn cfg(style: Style, addrs: Vec<std::net::IpAddr>, port: u16, netns: Option<&str
 fn connect_send_receive_and_sample_through_the_worker() {
     let mut h = Harness::new();
     h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { kernel_sctp: Ok(()), .. }));
+    // The worker reports the kernel it runs on, with the SCTP sysctls of its namespace.
+    let kernel = h.model.kernel.clone().expect("the Hello carries the kernel's facts");
+    let rto_min = std::fs::read_to_string("/proc/sys/net/sctp/rto_min").unwrap();
+    assert_eq!(kernel.sysctl("rto_min"), Some(rto_min.trim()));
     let server = h.open("server", cfg(Style::OneToMany, vec![[127, 0, 0, 1].into()], 0, None));
     h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
     let port = h.model.endpoints[&server].local_addrs[0].port();
@@ -119,6 +123,7 @@ fn connect_timeout_and_peeloff_through_the_worker() {
             timeout_ms: Some(500),
         })
         .unwrap_err();
+    assert_eq!(err.kind, sctp_core::error::ErrorKind::TimedOut, "{err}");
     assert!(err.to_string().contains("no COMM_UP in time; association"), "{err}");
 
     let server = h.open("server", cfg(Style::OneToMany, vec![TwoPaths::addr_b(2)], 7001, Some(&topo.b)));

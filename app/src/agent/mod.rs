@@ -338,8 +338,8 @@ async fn sample_loop(state: Arc<AgentState>, sampler: HostSampler, mut stop: wat
         };
         match (&error, &logged) {
             (Some(e), Some(l)) if e == l => {}
-            (Some(e), _) => eprintln!("sctp-inspector agent: snapshot failed: {e}"),
-            (None, Some(_)) => eprintln!("sctp-inspector agent: snapshots work again"),
+            (Some(e), _) => tracing::warn!("snapshot failed: {e}"),
+            (None, Some(_)) => tracing::warn!("snapshots work again"),
             (None, None) => {}
         }
         logged = error;
@@ -419,7 +419,9 @@ pub fn run(config: AgentConfig) -> Result<(), AgentError> {
                 _ = int.recv() => "SIGINT".to_string(),
             }
         };
+        tracing::info!(%addr, netns = namespace_name(config.netns.as_deref()), "serving");
         let reason = serve(listener, state, sampler, stop).await?;
+        tracing::info!(reason, "stopped");
         println!("sctp-inspector agent: stopped on {reason}");
         Ok(())
     })

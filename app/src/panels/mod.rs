@@ -6,6 +6,7 @@ pub mod assoc_status;
 pub mod associations;
 pub mod endpoints;
 pub mod host;
+pub mod kernel;
 pub mod log;
 pub mod options;
 pub mod plots;
@@ -33,6 +34,8 @@ pub enum AppCommand {
     ConfirmOpenRecording(bool),
     /// Attach the Host view to an agent (URL, token), or back to this machine (`None`).
     AttachHost(Option<(String, String)>),
+    /// Put the diagnostics report (versions, kernel, sysctls, last errors) on the clipboard.
+    CopyDiagnostics,
 }
 
 /// The Scenario tab's buttons.

@@ -23,9 +23,17 @@ impl StatusBar {
                     ui.label("starting…");
                 }
             }
+            if let Some(k) = &cx.model.kernel {
+                ui.label(format!("Linux {}", k.release));
+            }
             if let Some(hz) = cx.model.hz {
                 ui.label(format!("HZ {} ({:?})", hz.hz, hz.source))
                     .on_hover_text("The kernel reports srtt in jiffies; HZ converts it to ms.");
+            }
+            if let Some(caps) = super::kernel::reported(cx) {
+                let (on, off) = super::kernel::summary(&caps);
+                ui.label(format!("extensions on: {on}"))
+                    .on_hover_text(format!("off: {off}. The Kernel tab says why and how to turn them on."));
             }
             ui.separator();
             ui.label("sample every");

@@ -93,13 +93,14 @@ fn explain(e: DumpError) -> Error {
     match e {
         DumpError::Kernel(errno) if errno == libc::ENOENT => Error {
             action: "dump SCTP associations (sock_diag)".into(),
+            kind: crate::error::ErrorKind::Unavailable,
             errno: Some(errno),
             detail: Some("the kernel's sctp_diag module is not loaded: `modprobe sctp_diag`".into()),
         },
         DumpError::Kernel(errno) => {
-            Error { action: "dump SCTP associations (sock_diag)".into(), errno: Some(errno), detail: None }
+            Error::os("dump SCTP associations (sock_diag)", &std::io::Error::from_raw_os_error(errno))
         }
-        DumpError::Malformed(what) => Error::invalid("decode the sock_diag dump", what),
+        DumpError::Malformed(what) => Error::malformed("decode the sock_diag dump", what),
     }
 }
 

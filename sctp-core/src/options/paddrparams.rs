@@ -13,7 +13,9 @@ pub enum Toggle {
     /// Neither flag: the kernel leaves it as it is (only meaningful in a set).
     #[default]
     Keep,
+    /// The enable flag (e.g. SPP_HB_ENABLE) is set: the feature is on.
     Enable,
+    /// The disable flag (e.g. SPP_HB_DISABLE) is set: the feature is off.
     Disable,
 }
 
@@ -37,6 +39,8 @@ impl Toggle {
     }
 }
 
+/// The SCTP_PEER_ADDR_PARAMS option: per-path or default heartbeat, retransmission, MTU and SACK delay
+/// settings, mirroring `struct sctp_paddrparams` (RFC 6458 §8.1.12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PeerAddrParams {
@@ -50,12 +54,15 @@ pub struct PeerAddrParams {
     pub path_mtu: u32,
     /// SACK delay, ms (with `sack_delay_mode: Enable`).
     pub sack_delay: u32,
+    /// Heartbeats on the path(s): SPP_HB_ENABLE / SPP_HB_DISABLE.
     pub heartbeat: Toggle,
     /// Send one heartbeat now (SPP_HB_DEMAND); never reported back.
     pub hb_demand: bool,
     /// Heartbeat interval of zero: heartbeat every RTO (SPP_HB_TIME_IS_ZERO).
     pub hb_time_is_zero: bool,
+    /// Path MTU discovery: SPP_PMTUD_ENABLE / SPP_PMTUD_DISABLE.
     pub pmtud: Toggle,
+    /// Delayed SACK (RFC 9260 §6.2): SPP_SACKDELAY_ENABLE / SPP_SACKDELAY_DISABLE.
     pub sack_delay_mode: Toggle,
 }
 

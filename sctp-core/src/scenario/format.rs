@@ -8,14 +8,19 @@ use crate::options::{OptionName, OptionValue};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 
+/// A parsed scenario file: its top-level keys and its `[[step]]` tables, checked when loaded (names,
+/// metrics, endpoints opened before use).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    /// `name`: shown in timelines (required).
     pub name: String,
+    /// `description`: shown under the name (default empty).
     pub description: String,
     /// Build the two-path lab (two namespaces, two veth pairs) before the first step.
     pub lab: bool,
     /// Default time limit of expectations and waiting connects, ms.
     pub within_ms: u64,
+    /// The `[[step]]` tables, in file order.
     pub steps: Vec<Step>,
 }
 
@@ -55,49 +60,77 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeName {
+    /// `future`: associations set up from now on (SCTP_FUTURE_ASSOC, the endpoint's defaults).
     #[default]
     Future,
+    /// `current`: every association that exists now (SCTP_CURRENT_ASSOC).
     Current,
+    /// `all`: both existing and future associations (SCTP_ALL_ASSOC).
     All,
 }
 
+/// One `[[step]]` of a scenario file, chosen by its `do = "<verb>"` key; the other keys are its fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
+    /// `do = "open"`: creates an SCTP socket, applies `options` and binds it (in `netns` when given).
     Open {
+        /// Name this endpoint gets; later steps refer to it by it, so it must be unique.
         endpoint: String,
+        /// `Ipv4` (default) or `Ipv6`: the socket's address family.
         #[serde(default)]
         family: Family,
+        /// `OneToMany` (default; RFC 6458 §3, SOCK_SEQPACKET) or `OneToOne` (RFC 6458 §4, SOCK_STREAM).
         #[serde(default)]
         style: Style,
+        /// Local IP addresses to bind; several make the endpoint multi-homed (bindx); empty (default): the
+        /// wildcard address.
         #[serde(default)]
         addrs: Vec<IpAddr>,
+        /// Local port to bind; 0 (default) lets the kernel pick one.
         #[serde(default)]
         port: u16,
         /// A namespace name, or "lab:a" / "lab:b" for the lab's two sides.
         netns: Option<String>,
+        /// Socket options applied before the bind, e.g. `options = { sndbuf = 65536, reuseaddr = true }`.
         #[serde(default)]
         options: SocketOptions,
     },
+    /// `do = "listen"`: lets the endpoint accept associations (listen(2)).
     Listen {
+        /// Name of the endpoint (opened by an earlier step) that listens.
         endpoint: String,
+        /// listen(2) backlog (default 16); 0 stops a one-to-many endpoint listening.
         #[serde(default = "default_backlog")]
         backlog: i32,
     },
+    /// `do = "bindx"`: adds or removes local addresses of a bound endpoint (sctp_bindx, RFC 6458 §9.1);
+    /// give either `add` or `remove`, not both.
     Bindx {
+        /// Name of the endpoint (opened by an earlier step) that changes its addresses.
         endpoint: String,
+        /// Local addresses (IP:PORT) to add.
         #[serde(default)]
         add: Vec<SocketAddr>,
+        /// Local addresses (IP:PORT) to remove.
         #[serde(default)]
         remove: Vec<SocketAddr>,
     },
+    /// `do = "connect"`: sets up an association with one peer (sctp_connectx, RFC 6458 §9.9); passes on
+    /// COMM_UP (or at once with `wait = false`).
     Connect {
+        /// Name of the endpoint (opened by an earlier step) that connects.
         endpoint: String,
+        /// The peer's addresses (IP:PORT), one or more of the same peer.
         to: Vec<SocketAddr>,
         /// Name for the association, for later steps.
         #[serde(rename = "as")]
         name: Option<String>,
+        /// Outbound streams to ask for (SCTP_INITMSG `sinit_num_ostreams`, set on the endpoint before
+        /// connecting); omitted or 0: unchanged.
         ostreams: Option<u16>,
+        /// Most inbound streams to accept (SCTP_INITMSG `sinit_max_instreams`, set on the endpoint before
+        /// connecting); omitted or 0: unchanged.
         instreams: Option<u16>,
         /// Wait for COMM_UP (connect) or not (connect_init).
         #[serde(default = "yes")]
@@ -105,54 +138,85 @@ pub enum Step {
         /// The connect should fail; the error must contain this text.
         expect_error: Option<String>,
     },
+    /// `do = "set_option"`: sets one socket option; the kernel's read-back is shown and, with `expect`, checked.
     SetOption {
+        /// Name of the endpoint (opened by an earlier step) that the option is set on.
         endpoint: String,
+        /// Name of the association the option applies to; omitted: `scope` decides.
         assoc: Option<String>,
+        /// Which associations, when no `assoc` is named: `future` (default), `current` or `all`.
         #[serde(default)]
         scope: ScopeName,
+        /// `option` (its gen_sctp name, e.g. `"rtoinfo"`) and `value` (its fields, e.g. `{ max = 2000 }`);
+        /// fields left out are 0, which leaves them as they are.
         #[serde(flatten)]
         value: OptionValue,
         /// Fields the kernel's read-back must have (a subset); default: what was set.
         expect: Option<toml::Table>,
+        /// The call should fail, with an error whose text contains this; the step then passes.
         expect_error: Option<String>,
     },
+    /// `do = "get_option"`: reads one socket option and optionally checks its fields.
     GetOption {
+        /// Name of the endpoint (opened by an earlier step) that the option is read from.
         endpoint: String,
+        /// Name of the association to read it for; omitted: `scope` decides.
         assoc: Option<String>,
+        /// Which associations, when no `assoc` is named: `future` (default), `current` or `all`.
         #[serde(default)]
         scope: ScopeName,
+        /// The option, by its gen_sctp name (`option = "rtoinfo"`).
         option: OptionName,
         /// For per-path options, the request's fields (`value = { address = "…" }`).
         value: Option<toml::Table>,
+        /// Fields the value read must have (a subset), e.g. `{ max = 2000 }`; omitted: nothing is checked.
         expect: Option<toml::Table>,
     },
+    /// `do = "send"`: sends one message, or `count` of them `interval_ms` apart (sendmsg with SCTP_SNDINFO,
+    /// RFC 6458 §5.3.4).
     Send {
+        /// Name of the endpoint (opened by an earlier step) that sends.
         endpoint: String,
+        /// Name of the association to send on; omitted: the endpoint's newest live one, or none (then `to`
+        /// sets one up implicitly).
         assoc: Option<String>,
+        /// Stream identifier (default 0); must be below the association's number of outbound streams.
         #[serde(default)]
         stream: u16,
+        /// Payload protocol identifier (default 0), carried to the peer unchanged (e.g. 46 for Diameter).
         #[serde(default)]
         ppid: u32,
         /// Any of: unordered, addr_over, eof, abort, sack_immediately, sendall.
         #[serde(default)]
         flags: Vec<String>,
+        /// Opaque value (`snd_context`) that comes back in a SEND_FAILED notification for this message.
         #[serde(default)]
         context: u32,
+        /// Partial reliability: give up on the message after this many ms (SCTP_PRINFO, TTL policy); 0
+        /// (default): fully reliable.
         #[serde(default)]
         ttl_ms: u32,
         /// With addr_over: the path to use.
         to: Option<SocketAddr>,
+        /// Payload as UTF-8 text; give at most one of `text`, `hex`, `file` (none: an empty message).
         text: Option<String>,
+        /// Payload as hex digits, spaces allowed (`"de ad be ef"`).
         hex: Option<String>,
         /// Relative to the scenario file.
         file: Option<String>,
+        /// How many times the message is sent (default 1).
         #[serde(default = "default_count")]
         count: u32,
+        /// Pause between the messages of a `count`, ms (default 0: back to back).
         #[serde(default)]
         interval_ms: u32,
+        /// The call should fail, with an error whose text contains this; the step then passes.
         expect_error: Option<String>,
     },
+    /// `do = "expect_event"`: waits for a notification of `kind` with the given `fields` (RFC 6458 §6)
+    /// that arrived on the endpoint since its previous match.
     ExpectEvent {
+        /// Name of the endpoint (opened by an earlier step) that should receive the notification.
         endpoint: String,
         /// assoc_change, peer_addr_change, send_failed, remote_error, shutdown, …
         #[serde(with = "event_kind")]
@@ -163,65 +227,102 @@ pub enum Step {
         /// Name the notification's association for later steps.
         #[serde(rename = "as")]
         name: Option<String>,
+        /// Time limit, ms; omitted: the scenario's top-level `within_ms`.
         within_ms: Option<u64>,
     },
+    /// `do = "expect_data"`: waits for `count` received messages that match the given stream, ppid and
+    /// payload (arrived since the endpoint's previous match).
     ExpectData {
+        /// Name of the endpoint (opened by an earlier step) that should receive the messages.
         endpoint: String,
+        /// Stream the messages must arrive on; omitted: any.
         stream: Option<u16>,
+        /// Payload protocol identifier they must carry; omitted: any.
         ppid: Option<u32>,
+        /// Payload they must equal, as text; omitted (and no `hex`): any payload.
         text: Option<String>,
+        /// Payload they must equal, as hex digits (spaces allowed).
         hex: Option<String>,
+        /// How many matching messages must arrive (default 1).
         #[serde(default = "default_count")]
         count: u32,
+        /// Name the association of the last matched message, for later steps.
         #[serde(rename = "as")]
         name: Option<String>,
+        /// Time limit, ms; omitted: the scenario's top-level `within_ms`.
         within_ms: Option<u64>,
     },
     /// A sampled metric reaching a condition, e.g. path 10.1.1.2:6000 state "inactive".
     ExpectMetric {
+        /// Name of the endpoint (opened by an earlier step) that holds the association.
         endpoint: String,
+        /// Name of the association (from an `as`); omitted: the endpoint's newest live association.
         assoc: Option<String>,
         /// A path's peer address (path metrics); none for association metrics.
         path: Option<SocketAddr>,
         /// cwnd, srtt_ms, rto_ms, mtu, state; rwnd, unacked, pending.
         metric: MetricName,
+        /// Passes once the value is greater than this (with `below`: both must hold).
         above: Option<f64>,
+        /// Passes once the value is less than this.
         below: Option<f64>,
         /// For `state`: active, inactive, potentially_failed, unconfirmed.
         equals: Option<String>,
+        /// Time limit, ms; omitted: the scenario's top-level `within_ms`.
         within_ms: Option<u64>,
     },
+    /// `do = "sleep"`: waits, doing nothing.
     Sleep {
+        /// How long, ms.
         ms: u64,
     },
+    /// `do = "eof"`: shuts one association down gracefully (SCTP_EOF; one-to-one: shutdown(SHUT_WR)),
+    /// RFC 9260 §9.2.
     Eof {
+        /// Name of the endpoint (opened by an earlier step) that holds the association.
         endpoint: String,
+        /// Name of the association (from an `as`); omitted: the endpoint's newest live association.
         assoc: Option<String>,
     },
+    /// `do = "abort"`: aborts one association (SCTP_ABORT; one-to-one: SO_LINGER 0 and a close),
+    /// RFC 9260 §9.1.
     Abort {
+        /// Name of the endpoint (opened by an earlier step) that holds the association.
         endpoint: String,
+        /// Name of the association (from an `as`); omitted: the endpoint's newest live association.
         assoc: Option<String>,
+        /// Text sent to the peer as the ABORT's user-initiated abort cause (one-to-many endpoints).
         #[serde(default)]
         reason: String,
     },
+    /// `do = "peeloff"`: branches one association off into a new one-to-one endpoint (sctp_peeloff,
+    /// RFC 6458 §9.2).
     Peeloff {
+        /// Name of the endpoint (opened by an earlier step) that holds the association.
         endpoint: String,
+        /// Name of the association (from an `as`); omitted: the endpoint's newest live association.
         assoc: Option<String>,
         /// Name of the new one-to-one endpoint.
         #[serde(rename = "as")]
         name: String,
     },
+    /// `do = "close"`: closes the endpoint's socket.
     Close {
+        /// Name of the endpoint (opened by an earlier step) that is closed.
         endpoint: String,
     },
     /// Lab only: netem on one path (A's side), e.g. "delay 50ms loss 2%".
     Netem {
+        /// The lab path, 1 or 2.
         path: u8,
+        /// Arguments of `tc … netem`, e.g. `"delay 50ms 5ms loss 2%"`; they replace the path's previous ones.
         spec: String,
     },
     /// Lab only: take one path's link down or up.
     Link {
+        /// The lab path, 1 or 2.
         path: u8,
+        /// `true` brings A's side of the path up, `false` takes it down.
         up: bool,
     },
 }
@@ -268,11 +369,14 @@ mod event_kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum MetricName {
+    /// A per-path metric (`cwnd`, `srtt_ms`, `rto_ms`, `mtu`, `state`): the step needs `path`.
     Path(PathMetric),
+    /// An association metric (`rwnd`, `unacked`, `pending`): the step has no `path`.
     Assoc(AssocMetric),
 }
 
 impl MetricName {
+    /// Every metric a scenario may name, with its name in files.
     pub const ALL: [(&'static str, MetricName); 8] = [
         ("cwnd", MetricName::Path(PathMetric::Cwnd)),
         ("srtt_ms", MetricName::Path(PathMetric::SrttMs)),
@@ -284,6 +388,7 @@ impl MetricName {
         ("pending", MetricName::Assoc(AssocMetric::Pending)),
     ];
 
+    /// Its name in files, e.g. `srtt_ms` (`?` if it is not in `ALL`).
     pub fn name(self) -> &'static str {
         MetricName::ALL.iter().find(|(_, m)| *m == self).map_or("?", |(n, _)| n)
     }
@@ -373,6 +478,7 @@ impl Step {
         }
     }
 
+    /// The step's `do` value, e.g. `expect_event`.
     pub fn verb(&self) -> &'static str {
         match self {
             Step::Open { .. } => "open",
@@ -399,9 +505,13 @@ impl Step {
 /// A scenario that did not load: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
+    /// The file as named to `load` or `parse`.
     pub file: String,
+    /// 1-based line of the problem; 0 when the file could not be read.
     pub line: usize,
+    /// 1-based column, in characters; 0 when the file could not be read.
     pub column: usize,
+    /// What is wrong, starting `step N:` when a step is at fault.
     pub message: String,
 }
 
@@ -511,6 +621,7 @@ impl Scenario {
         Ok(Scenario { name: raw.name, description: raw.description, lab: raw.lab, within_ms: raw.within_ms, steps })
     }
 
+    /// Reads and parses a scenario file (at most `files::MAX_DOCUMENT` bytes); errors name its path.
     pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
         let file = path.display().to_string();
         let text = crate::files::read_text_capped(path, crate::files::MAX_DOCUMENT, "cannot read")

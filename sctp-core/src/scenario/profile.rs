@@ -36,12 +36,15 @@ struct ProfileFile {
 }
 
 impl SetupLog {
+    /// Notes a command sent with request `id`, if it is setup (open, listen, bindx, connect, an
+    /// endpoint-wide option); it counts once its reply says it succeeded.
     pub fn sent(&mut self, id: u64, command: &Command) {
         if is_setup(command) {
             self.pending.insert(id, command.clone());
         }
     }
 
+    /// Every worker event goes through here: a successful `Done` for a noted command keeps it.
     pub fn observe(&mut self, ev: &Stamped) {
         let Event::Done { request, outcome, .. } = &ev.event else { return };
         let Some(command) = self.pending.remove(request) else { return };
@@ -54,6 +57,7 @@ impl SetupLog {
         self.done.push(command);
     }
 
+    /// Whether no setup command has succeeded yet (nothing to save).
     pub fn is_empty(&self) -> bool {
         self.done.is_empty()
     }

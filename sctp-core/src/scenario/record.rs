@@ -8,12 +8,34 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
+/// One line of a recording (JSON Lines), tagged by its `"record"` key: `command`, `event` or `step`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
 pub enum RecordLine {
-    Command { t: f64, request: Request },
+    /// A command sent to the worker.
+    Command {
+        /// When it was sent, on the worker's clock: seconds, the latest event time seen by then.
+        t: f64,
+        /// The command with its request id (the id its `Done` event answers).
+        request: Request,
+    },
+    /// An event the worker emitted (notification, data, sample, result…), with its time.
     Event(Stamped),
-    Step { t: f64, index: usize, verb: String, summary: String, ok: bool, detail: String },
+    /// How one scenario step ended.
+    Step {
+        /// When it finished: the worker's clock, seconds (the latest event seen by then).
+        t: f64,
+        /// The step's 0-based position in the scenario.
+        index: usize,
+        /// The step's `do` value, e.g. `expect_event`.
+        verb: String,
+        /// One line describing the step, as timelines show it.
+        summary: String,
+        /// Whether the step passed.
+        ok: bool,
+        /// What it did when it passed, or why it failed.
+        detail: String,
+    },
 }
 
 /// Writes a recording as it happens (line-buffered, so a crash loses at most one line).
@@ -23,11 +45,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Creates (or truncates) the file at `path`, owner-only (0600); a symbolic link there is refused.
     pub fn create(path: &Path) -> Result<Recorder, String> {
         let file = crate::files::create_private(path, "create recording")?;
         Ok(Recorder { out: std::io::LineWriter::new(file), path: path.display().to_string() })
     }
 
+    /// Appends one line; the error names the file.
     pub fn write(&mut self, line: &RecordLine) -> Result<(), String> {
         let json = serde_json::to_string(line).map_err(|e| format!("encode recording line: {e}"))?;
         writeln!(self.out, "{json}").map_err(|e| format!("write recording {}: {e}", self.path))
@@ -40,6 +64,7 @@ pub fn load(path: &Path) -> Result<Vec<RecordLine>, String> {
     parse(&path.display().to_string(), std::io::BufReader::new(&bytes[..]))
 }
 
+/// Parses recording text line by line (blank lines skipped); `name` labels errors as `NAME:LINE:COLUMN`.
 pub fn parse(name: &str, reader: impl BufRead) -> Result<Vec<RecordLine>, String> {
     let mut out = Vec::new();
     for (i, line) in reader.lines().enumerate() {
@@ -74,7 +99,7 @@ mod tests {
     fn lines_round_trip_and_replay_into_a_model() {
         let lines = vec![
             RecordLine::Command { t: 0.0, request: Request { id: 1, command: Command::Close { ep: EpId(1) } } },
-            RecordLine::Event(Stamped { t: 0.5, event: Event::Warning { text: "w".into() } }),
+            RecordLine::Event(Stamped { t: 0.5, event: Event::Warning(crate::worker::Warning::Text { text: "w".into() }) }),
             RecordLine::Step {
                 t: 0.6,
                 index: 0,

@@ -16,17 +16,26 @@ use std::time::{Duration, Instant};
 /// What one finished step did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepReport {
+    /// The step's 0-based position in the scenario.
     pub index: usize,
+    /// The step's `do` value, e.g. `expect_event`.
     pub verb: &'static str,
+    /// One line describing the step (see `summary`), for timelines.
     pub summary: String,
+    /// When it finished, on the worker's clock: seconds, the latest event time seen by then.
     pub t: f64,
+    /// `Ok`: what the step did (may be empty); `Err`: why it failed.
     pub outcome: Result<String, String>,
 }
 
+/// Where a run stands after `advance`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
+    /// Steps remain: call `advance` again when an event arrived or time passed.
     Running,
+    /// Every step passed.
     Finished,
+    /// The run stopped: `step N (verb): why` for a failed step, or `build the lab: why`.
     Failed(String),
 }
 
@@ -50,7 +59,10 @@ enum Phase {
 /// Notifications and data kept for expectations (a ring; older ones fall off).
 const HISTORY: usize = 20_000;
 
+/// A scenario being run: the current step, the names its steps gave to endpoints and associations,
+/// and the recent notifications and data that expectations are matched against.
 pub struct Runner {
+    /// The scenario being run.
     pub scenario: Scenario,
     base_dir: PathBuf,
     index: usize,
@@ -68,6 +80,7 @@ pub struct Runner {
     now: f64,
     /// The time `advance` was last called with: deadlines are measured from it.
     clock: Instant,
+    /// One report per finished step, in order.
     pub reports: Vec<StepReport>,
     failure: Option<String>,
 }
@@ -152,6 +165,7 @@ impl Runner {
         self.index
     }
 
+    /// The two-path lab, once built for a `lab = true` scenario (by the first `advance`).
     pub fn lab(&self) -> Option<&TwoPaths> {
         self.lab.as_ref()
     }

@@ -5,6 +5,9 @@
 
 pub mod ffi;
 
+#[cfg(test)]
+mod c_layout;
+
 use std::io;
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
@@ -166,6 +169,7 @@ pub fn set_nonblocking(fd: impl AsFd, on: bool) -> io::Result<()> {
 
 /// setrlimit(RLIMIT_NOFILE): sets the soft limit on open descriptors (kept under the hard
 /// one) and returns the previous soft limit — for tests that exhaust the fd table.
+#[cfg(feature = "test-door")]
 pub fn set_open_files_limit(soft: u64) -> io::Result<u64> {
     let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: `old` is valid for writes.
@@ -176,7 +180,8 @@ pub fn set_open_files_limit(soft: u64) -> io::Result<u64> {
     Ok(old.rlim_cur)
 }
 
-/// fcntl(F_GETFD): whether the descriptor closes on exec.
+/// fcntl(F_GETFD): whether the descriptor closes on exec (the rig's tests check it).
+#[cfg(feature = "test-door")]
 pub fn is_cloexec(fd: impl AsFd) -> io::Result<bool> {
     // SAFETY: plain syscall with integer arguments.
     let flags = syscall!(unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_GETFD) })?;

@@ -3,10 +3,12 @@
 
 use super::Waker;
 use super::bursts::{Burst, Bursts, SendResult};
+use super::connects::Connects;
 use super::dump_sampler::DumpSampler;
 use super::protocol::*;
 use super::queue::EventQueue;
 use super::sampler::{Sample, Sampler};
+use super::warning::Warning;
 use crate::endpoint::{Endpoint, EndpointConfig, Style};
 use crate::error::{Error, Result};
 use crate::hz::KernelHz;
@@ -57,14 +59,6 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(8);
 /// The most endpoints the worker holds; past it, listeners stop accepting (and say so).
 const MAX_ENDPOINTS: usize = 50_000;
 
-struct PendingConnect {
-    request: u64,
-    command: String,
-    ep: EpId,
-    assoc: AssocId,
-    deadline: Instant,
-}
-
 /// The share of a core sampling the worker's own associations may take by default.
 const DEFAULT_SAMPLE_SHARE: u8 = 25;
 /// How long to wait before opening a failed dump source again.
@@ -105,7 +99,7 @@ pub(super) struct Engine {
     slots: BTreeMap<EpId, Slot>,
     next_ep: u32,
     bursts: Bursts,
-    connects: Vec<PendingConnect>,
+    connects: Connects,
     sample_every: Duration,
     next_sample: Instant,
     /// Percent of a core sampling may take.
@@ -136,7 +130,7 @@ impl Engine {
             slots: BTreeMap::new(),
             next_ep: 1,
             bursts: Bursts::default(),
-            connects: Vec::new(),
+            connects: Connects::default(),
             sample_every,
             next_sample: start,
             sample_share: DEFAULT_SAMPLE_SHARE,
@@ -149,6 +143,13 @@ impl Engine {
 
     fn emit(&mut self, event: Event) {
         let t = self.start.elapsed().as_secs_f64();
+        match &event {
+            Event::Warning(w) => tracing::warn!(t, "{w}"),
+            Event::Done { request, command, outcome: Err(e), .. } => tracing::info!(t, request, "{command}: {e}"),
+            Event::Done { request, command, .. } => tracing::debug!(t, request, "{command}: ok"),
+            Event::Notification { ep, notification } => tracing::debug!(t, ep = ep.0, "{notification:?}"),
+            _ => tracing::trace!(t, "{event:?}"),
+        }
         // False only when the handle is dropped; the closed command channel stops us next.
         let _ = self.events.push(Stamped { t, event });
         self.emitted = true;
@@ -160,6 +161,7 @@ impl Engine {
             hz: KernelHz::get(),
             kernel_sctp,
             sample_interval_ms: self.sample_every.as_millis() as u64,
+            kernel: Some(crate::kernel_facts::KernelFacts::read()),
         });
         loop {
             let fds = self.poll();
@@ -198,7 +200,7 @@ impl Engine {
             due = due.min(h.next);
         }
         due = self.bursts.next_due().map_or(due, |b| b.min(due));
-        due = self.connects.iter().map(|c| c.deadline).fold(due, Instant::min);
+        due = self.connects.next_deadline().map_or(due, |c| c.min(due));
         due = self.slots.values().filter_map(|s| s.accept_paused.as_ref().map(|p| p.until)).fold(due, Instant::min);
         // Round up: a timeout rounded down to 0 ms would spin until the deadline. While
         // events wait for the UI to make room, look again soon.
@@ -215,7 +217,7 @@ impl Engine {
         }));
         if let Err(e) = sys::poll(&mut pfds, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
-                self.emit(Event::Warning { text: format!("poll failed: {e}") });
+                self.emit(Event::Warning(Warning::PollFailed { error: e.to_string() }));
                 std::thread::sleep(Duration::from_millis(10));
             }
             return Vec::new();
@@ -247,6 +249,7 @@ impl Engine {
 
     fn execute(&mut self, req: Request) {
         let describe = req.command.describe();
+        tracing::debug!(request = req.id, "{describe}");
         let target = req.command.endpoint();
         let option = req.command.option();
         let outcome = match self.execute_now(req.id, &describe, req.command) {
@@ -388,8 +391,7 @@ impl Engine {
                 let assoc = self.connect(ep, &addrs, init)?;
                 let Some(ms) = timeout_ms else { return Ok(Some(Reply::Assoc { assoc })) };
                 let deadline = Instant::now() + Duration::from_millis(ms);
-                let command = describe.to_string();
-                self.connects.push(PendingConnect { request, command, ep, assoc, deadline });
+                self.connects.wait(request, describe.to_string(), ep, assoc, deadline);
                 Ok(None)
             }
         }
@@ -399,15 +401,11 @@ impl Engine {
     fn forget(&mut self, ep: EpId) {
         self.slots.remove(&ep);
         for b in self.bursts.remove_endpoint(ep) {
-            let err = Error::invalid(b.command.clone(), format!("ep{} was closed before the burst finished", ep.0));
+            let err = Error::gone(b.command.clone(), format!("ep{} was closed before the burst finished", ep.0));
             self.done(b.request, Some(b.ep), b.command, Err(err));
         }
-        let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.connects).into_iter().partition(|c| c.ep == ep);
-        self.connects = keep;
-        for c in gone {
-            let err =
-                Error::invalid(c.command.clone(), format!("ep{} was closed before the association came up", ep.0));
-            self.done(c.request, Some(c.ep), c.command, Err(err));
+        for c in self.connects.endpoint_closed(ep) {
+            self.done(c.request, Some(c.ep), c.command, c.outcome);
         }
         self.emit(Event::Closed { ep });
     }
@@ -442,7 +440,7 @@ impl Engine {
         self.emit(Event::Opened { ep: id, label, style, local_addrs, config });
         match applied {
             Some(Ok(applied)) => self.emit(Event::OptionsApplied { ep: id, applied }),
-            Some(Err(e)) => self.emit(Event::Warning { text: format!("ep{}: read back its options: {e}", id.0) }),
+            Some(Err(error)) => self.emit(Event::Warning(Warning::OptionsNotReadBack { ep: id, error })),
             None => {}
         }
         Ok(id)
@@ -461,7 +459,8 @@ impl Engine {
         let Some(slot) = self.slots.get_mut(&ep) else { return };
         if slot.accepting {
             if self.slots.len() >= MAX_ENDPOINTS {
-                self.pause_accepting(ep, format!("the worker holds {MAX_ENDPOINTS} endpoints, its limit"));
+                let limit = Error::limit("accept", format!("the worker holds {MAX_ENDPOINTS} endpoints, its limit"));
+                self.pause_accepting(ep, limit);
                 return;
             }
             let Some(slot) = self.slots.get_mut(&ep) else { return };
@@ -469,15 +468,14 @@ impl Engine {
                 Ok((conn, from)) => {
                     let label = format!("{} <- {}", slot.label, from.map(|a| a.to_string()).unwrap_or_default());
                     if let Some(p) = slot.accept_paused.take() {
-                        let text = format!("ep{}: accepting again ({} refused while paused)", ep.0, p.refused);
-                        self.emit(Event::Warning { text });
+                        self.emit(Event::Warning(Warning::AcceptingAgain { ep, refused: p.refused }));
                     }
-                    if let Err(e) = subscribe_defaults(&conn).and_then(|()| self.adopt(conn, label, None)) {
-                        self.emit(Event::Warning { text: e.to_string() });
+                    if let Err(error) = subscribe_defaults(&conn).and_then(|()| self.adopt(conn, label, None)) {
+                        self.emit(Event::Warning(Warning::AcceptedNotAdopted { error }));
                     }
                 }
                 Err(e) if e.errno == Some(libc::EAGAIN) => {}
-                Err(e) => self.pause_accepting(ep, e.to_string()),
+                Err(e) => self.pause_accepting(ep, e),
             }
             return;
         }
@@ -509,28 +507,27 @@ impl Engine {
         }
         if let Some(assoc) = ended {
             // Its only association is over and nothing can come after.
-            let text = format!("ep{}: its association {} ended; closing the peeled-off socket", ep.0, assoc.0);
-            self.emit(Event::Warning { text });
+            self.emit(Event::Warning(Warning::PeeledOffClosed { ep, assoc }));
             self.forget(ep);
             return;
         }
-        if let Some(e) = failure {
+        if let Some(error) = failure {
             let style = self.slots.get(&ep).map(|s| s.ep.style());
             if style == Some(Style::OneToOne) {
                 // A one-to-one socket whose association has ended reads EOF or errors
                 // forever: close it.
-                self.emit(Event::Warning { text: format!("ep{}: {e}; closing it", ep.0) });
+                self.emit(Event::Warning(Warning::ReceiveFailed { ep, error, closed: true }));
                 self.forget(ep);
             } else {
                 // A one-to-many socket reports a pending socket error once; it stays usable.
-                self.emit(Event::Warning { text: format!("ep{}: {e}", ep.0) });
+                self.emit(Event::Warning(Warning::ReceiveFailed { ep, error, closed: false }));
             }
         }
     }
 
     /// Stops polling a listener whose accepts fail, for a backoff that doubles while they
     /// keep failing; says so once per episode, not once per attempt.
-    fn pause_accepting(&mut self, ep: EpId, why: String) {
+    fn pause_accepting(&mut self, ep: EpId, error: Error) {
         let Some(slot) = self.slots.get_mut(&ep) else { return };
         let now = Instant::now();
         let (backoff, refused, first) = match slot.accept_paused.take() {
@@ -539,14 +536,8 @@ impl Engine {
         };
         slot.accept_paused = Some(AcceptPause { until: now + backoff, backoff, refused });
         if first {
-            self.emit(Event::Warning {
-                text: format!(
-                    "ep{}: accept failed: {why}; pausing accepts (retrying after {} ms, then less often) — \
-                     pending peers wait in the listen queue",
-                    ep.0,
-                    backoff.as_millis()
-                ),
-            });
+            let retry_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX);
+            self.emit(Event::Warning(Warning::AcceptPaused { ep, error, retry_ms }));
         }
     }
 
@@ -558,15 +549,8 @@ impl Engine {
                 self.emit(Event::Data { ep, from: m.from, info: m.info, ip: m.ip, len: m.data.len(), head, digest });
             }
             Received::TooLarge { from, info, len, limit } => {
-                let from = from.map(|a| a.to_string()).unwrap_or_else(|| "?".into());
-                let stream = info.map(|i| format!(" on stream {}", i.stream)).unwrap_or_default();
-                self.emit(Event::Warning {
-                    text: format!(
-                        "ep{}: a message of {len} bytes from {from}{stream} is over the {limit} byte limit and was \
-                         discarded; the association goes on",
-                        ep.0
-                    ),
-                });
+                let stream = info.map(|i| i.stream);
+                self.emit(Event::Warning(Warning::MessageTooLarge { ep, from, stream, len, limit }));
             }
             Received::Notification(n) => {
                 if let Notification::PeerAddrChange {
@@ -595,35 +579,16 @@ impl Engine {
     /// COMM_UP or CANT_STR_ASSOC completes a connect that waits for it.
     fn resolve_connect(&mut self, ep: EpId, n: &Notification) {
         let Notification::AssocChange { assoc, state, .. } = n else { return };
-        let Some(i) = self.connects.iter().position(|c| c.ep == ep && (c.assoc == *assoc || c.assoc == AssocId(0)))
-        else {
-            return;
-        };
-        let c = self.connects.remove(i);
-        let outcome = match state {
-            AssocChangeState::CommUp => Ok(Reply::Assoc { assoc: *assoc }),
-            other => Err(Error::invalid(c.command.clone(), format!("association did not come up: {other:?}"))),
-        };
-        self.done(c.request, Some(c.ep), c.command, outcome);
+        if let Some(c) = self.connects.assoc_change(ep, *assoc, *state) {
+            self.done(c.request, Some(c.ep), c.command, c.outcome);
+        }
     }
 
     fn check_connects(&mut self) {
-        let now = Instant::now();
-        let (expired, waiting): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.connects).into_iter().partition(|c| c.deadline <= now);
-        self.connects = waiting;
-        for c in expired {
-            let state = self.slots.get(&c.ep).and_then(|s| s.ep.status(c.assoc).ok()).map(|s| s.state);
-            if state == Some(crate::AssocState::Established) {
-                // Up, but its COMM_UP was not seen (assoc_change unsubscribed).
-                self.done(c.request, Some(c.ep), c.command, Ok(Reply::Assoc { assoc: c.assoc }));
-                continue;
-            }
-            let detail = match state {
-                Some(st) => format!("no COMM_UP in time; association {} is {st:?}", c.assoc.0),
-                None => format!("no COMM_UP in time; association {} is gone", c.assoc.0),
-            };
-            self.done(c.request, Some(c.ep), c.command.clone(), Err(Error::invalid(c.command, detail)));
+        let slots = &self.slots;
+        let state_of = |ep, assoc| slots.get(&ep).and_then(|s| s.ep.status(assoc).ok()).map(|s| s.state);
+        for c in self.connects.expire(Instant::now(), state_of) {
+            self.done(c.request, Some(c.ep), c.command, c.outcome);
         }
     }
 
@@ -660,7 +625,7 @@ impl Engine {
             Err(e) => {
                 // A failing dump would fail every tick: stop and say why once.
                 self.host = None;
-                self.emit(Event::Warning { text: format!("host view stopped: {e}") });
+                self.emit(Event::Warning(Warning::HostViewStopped { error: e }));
             }
         }
     }
@@ -811,7 +776,7 @@ fn subscribe_defaults(ep: &Endpoint) -> Result<()> {
 }
 
 fn no_endpoint(ep: EpId) -> Error {
-    Error::invalid(format!("use endpoint ep{}", ep.0), "no such endpoint (closed?)")
+    Error::gone(format!("use endpoint ep{}", ep.0), "no such endpoint (closed?)")
 }
 
 /// What to read back after a set: the same option, for the same path where it has one,

@@ -3,13 +3,16 @@
 //! tells the UI there is something new. Nothing here knows about egui.
 
 pub mod bursts;
+pub mod connects;
 pub mod dump_sampler;
 mod engine;
 mod protocol;
 pub mod queue;
 pub mod sampler;
+mod warning;
 
 pub use protocol::*;
+pub use warning::Warning;
 
 use crate::sys;
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
@@ -61,10 +64,9 @@ impl WorkerHandle {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                let text = format!("the worker stopped after an internal error ({what}); restart the session");
                 // Never block here: a full channel keeps the UI's own view of the stop
                 // (the channel closes and the window says the worker is gone).
-                let _ = last_words.try_send(Stamped { t: 0.0, event: Event::Warning { text } });
+                let _ = last_words.try_send(Stamped { t: 0.0, event: Event::Warning(Warning::WorkerStopped { what }) });
             }
         })?;
         Ok(WorkerHandle {

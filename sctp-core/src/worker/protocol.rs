@@ -267,6 +267,10 @@ pub enum Event {
         hz: KernelHz,
         kernel_sctp: Result<(), Error>,
         sample_interval_ms: u64,
+        /// The kernel's release and SCTP sysctls as the worker reads them (absent in
+        /// recordings made before they were reported).
+        #[serde(default)]
+        kernel: Option<crate::kernel_facts::KernelFacts>,
     },
     /// A command finished; `ep` is the endpoint it was about (for Open, see the reply).
     Done {
@@ -322,9 +326,8 @@ pub enum Event {
         ep: EpId,
         assoc: AssocId,
     },
-    Warning {
-        text: String,
-    },
+    /// Something the user should know that is not a command's answer.
+    Warning(super::Warning),
     /// The sampler\'s new period.
     SampleInterval {
         ms: u64,

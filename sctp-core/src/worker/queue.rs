@@ -35,7 +35,7 @@ fn droppable(event: &Event) -> Option<fn(&mut DropCounts) -> &mut u64> {
         | Event::Closed { .. }
         | Event::Notification { .. }
         | Event::AssocGone { .. }
-        | Event::Warning { .. }
+        | Event::Warning(_)
         | Event::SampleInterval { .. }
         | Event::Sampling { .. }
         | Event::Dropped { .. } => None,
@@ -136,7 +136,7 @@ mod tests {
     }
 
     fn warning(t: f64, text: &str) -> Stamped {
-        Stamped { t, event: Event::Warning { text: text.into() } }
+        Stamped { t, event: Event::Warning(crate::worker::Warning::Text { text: text.into() }) }
     }
 
     #[test]
@@ -160,8 +160,8 @@ mod tests {
         assert_eq!(
             rest,
             vec![
-                Event::Warning { text: "first".into() },
-                Event::Warning { text: "second".into() },
+                Event::Warning(crate::worker::Warning::Text { text: "first".into() }),
+                Event::Warning(crate::worker::Warning::Text { text: "second".into() }),
                 Event::Dropped { counts: DropCounts { data: 2, ..Default::default() } },
             ]
         );

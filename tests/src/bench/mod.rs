@@ -117,13 +117,13 @@ pub fn table(rows: &[Row]) -> String {
 
 /// CPU time (user + system) of this process so far.
 pub fn process_cpu() -> Duration {
-    sctp_core::sys::process_cpu_time().unwrap_or_default()
+    sctp_core::process::process_cpu_time().unwrap_or_default()
 }
 
 /// Resident set size of this process, from /proc/self/status, after freed memory was
 /// handed back (so earlier sections' garbage does not count).
 pub fn rss_kib() -> u64 {
-    sctp_core::sys::release_free_memory();
+    sctp_core::process::release_free_memory();
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse().ok()))

@@ -57,7 +57,7 @@ fn main() -> ExitCode {
             failed = true;
         }
     }
-    let kernel = sctp_core::sys::kernel_release().unwrap_or_default();
+    let kernel = sctp_core::process::kernel_release().unwrap_or_default();
     let hz = sctp_core::KernelHz::get();
     let date = std::process::Command::new("date")
         .arg("-u")

@@ -26,7 +26,7 @@ fn v6(style: Style, port: u16, options: SocketOptions) -> EndpointConfig {
 
 fn int(fd: impl std::os::fd::AsFd, level: i32, name: i32) -> i32 {
     let mut v = 0i32;
-    sctp_core::sys::getsockopt(fd, level, name, &mut v).unwrap();
+    sctp_core::test_door::getsockopt(fd, level, name, &mut v).unwrap();
     v
 }
 
@@ -97,13 +97,13 @@ fn recvtos_recvtclass_recvttl_are_accepted_on_sctp_but_no_control_message_is_del
     let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     for name in [libc::IP_RECVTOS, libc::IP_RECVTTL] {
-        sctp_core::sys::setsockopt(&rx, libc::IPPROTO_IP, name, &1i32).unwrap();
+        sctp_core::test_door::setsockopt(&rx, libc::IPPROTO_IP, name, &1i32).unwrap();
     }
-    sctp_core::sys::setsockopt(&tx, libc::IPPROTO_IP, libc::IP_TOS, &i32::from(TOS)).unwrap();
-    sctp_core::sys::setsockopt(&tx, libc::IPPROTO_IP, libc::IP_TTL, &i32::from(TTL)).unwrap();
+    sctp_core::test_door::setsockopt(&tx, libc::IPPROTO_IP, libc::IP_TOS, &i32::from(TOS)).unwrap();
+    sctp_core::test_door::setsockopt(&tx, libc::IPPROTO_IP, libc::IP_TTL, &i32::from(TTL)).unwrap();
     tx.send_to(b"udp", rx.local_addr().unwrap()).unwrap();
     let (mut buf, mut control) = ([0u8; 64], [0u64; 32]);
-    let meta = sctp_core::sys::recvmsg(&rx, &mut buf, &mut control, 0).unwrap();
+    let meta = sctp_core::test_door::recvmsg(&rx, &mut buf, &mut control, 0).unwrap();
     let udp = IpRecvInfo::from_cmsgs(&sctp_core::cmsg::word_bytes(&control, meta.cmsg_len));
     assert_eq!((udp.tos, udp.ttl), (Some(TOS), Some(TTL)), "UDP delivers both");
 
@@ -119,14 +119,14 @@ fn recvtos_recvtclass_recvttl_are_accepted_on_sctp_but_no_control_message_is_del
         ..cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None)
     });
     // A raw socket sees the packets themselves: the sender's TOS and TTL are on the wire.
-    let raw = sctp_core::sys::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_SCTP).expect("a raw SCTP socket");
+    let raw = sctp_core::test_door::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_SCTP).expect("a raw SCTP socket");
     let timeout = libc::timeval { tv_sec: 5, tv_usec: 0 };
-    sctp_core::sys::setsockopt(&raw, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeout).unwrap();
+    sctp_core::test_door::setsockopt(&raw, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeout).unwrap();
     let ip = ip_of_one_message(&mut server, &client, loopback(5351));
     let client_port = client.local_addrs(sctp_core::AssocId(0)).unwrap()[0].port();
     let header = loop {
         let mut packet = [0u8; 2048];
-        let n = sctp_core::sys::recv(&raw, &mut packet, 0).expect("a packet on the raw socket within 5 s");
+        let n = sctp_core::test_door::recv(&raw, &mut packet, 0).expect("a packet on the raw socket within 5 s");
         // IPv4 header (IHL words), then the SCTP common header: source port first.
         let ihl = usize::from(packet[0] & 0x0f) * 4;
         if n >= ihl + 2 && u16::from_be_bytes([packet[ihl], packet[ihl + 1]]) == client_port {

@@ -2,6 +2,7 @@
 
 mod agent;
 mod elementary;
+mod facts;
 mod host;
 mod limits;
 mod messaging;

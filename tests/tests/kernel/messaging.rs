@@ -81,7 +81,7 @@ fn peeloff_moves_the_association_and_data_still_flows() {
 
     let mut peeled = srv.peeloff(server_assoc).unwrap();
     assert_eq!(peeled.style(), Style::OneToOne);
-    assert!(sctp_core::sys::is_cloexec(&peeled).unwrap(), "a peeled-off socket must not leak into spawned programs");
+    assert!(sctp_core::test_door::is_cloexec(&peeled).unwrap(), "a peeled-off socket must not leak into spawned programs");
     assert!(!srv.assoc_ids().unwrap().contains(&server_assoc), "association still on the one-to-many socket");
     client.send(b"after", &SendInfo { assoc, ..Default::default() }).unwrap();
     let (r, _) = wait_for(&mut peeled, T, |r| data(r).is_some());
@@ -196,7 +196,7 @@ fn elementary_socket_options_are_applied_at_open() {
     let ep = open(sctp_core::EndpointConfig { options, ..cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None) });
     let int = |level, name| {
         let mut v = 0i32;
-        sctp_core::sys::getsockopt(&ep, level, name, &mut v).unwrap();
+        sctp_core::test_door::getsockopt(&ep, level, name, &mut v).unwrap();
         v
     };
     // Linux caps the request at net.core.[wr]mem_max and doubles it (bookkeeping overhead).
@@ -209,9 +209,9 @@ fn elementary_socket_options_are_applied_at_open() {
     assert_eq!(int(libc::IPPROTO_IP, libc::IP_TOS), 0x28);
     assert_eq!(int(libc::SOL_SOCKET, libc::SO_PRIORITY), 4);
     assert_eq!(int(libc::SOL_SOCKET, libc::SO_DONTROUTE), 1);
-    assert!(sctp_core::sys::is_nonblocking(&ep).unwrap());
+    assert!(sctp_core::test_door::is_nonblocking(&ep).unwrap());
     let mut l = libc::linger { l_onoff: 0, l_linger: 0 };
-    sctp_core::sys::getsockopt(&ep, libc::SOL_SOCKET, libc::SO_LINGER, &mut l).unwrap();
+    sctp_core::test_door::getsockopt(&ep, libc::SOL_SOCKET, libc::SO_LINGER, &mut l).unwrap();
     assert_eq!((l.l_onoff, l.l_linger), (1, 2));
     assert_eq!(int(libc::IPPROTO_IP, libc::IP_TTL), 17);
     assert_eq!(int(libc::IPPROTO_IP, libc::IP_RECVTOS), 1);

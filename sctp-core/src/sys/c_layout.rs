@@ -1,8 +1,8 @@
-//! The `#[repr(C)]` mirrors in `sctp_core::sys::ffi` against the C header itself: a C
+//! The `#[repr(C)]` mirrors in `ffi` against the C header itself: a C
 //! program built from `<linux/sctp.h>` prints every size, alignment, field offset and
 //! constant value, and the same lines are computed from the Rust definitions.
 
-use sctp_core::sys::ffi::*;
+use super::ffi::*;
 use std::fmt::Write as _;
 use std::mem::{align_of, offset_of, size_of};
 use std::process::Command;
