@@ -44,6 +44,8 @@ pub enum CentreTab {
     Host,
     /// The kernel's SCTP extensions and sysctls.
     Kernel,
+    /// The selected association on RFC 9260's state diagram.
+    Diagram,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -73,6 +75,11 @@ pub struct UiState {
     /// The keyboard shortcuts overlay (F1).
     #[serde(skip)]
     pub show_help: bool,
+    /// Teaching mode: the panel explaining the hovered field stays open.
+    pub teaching: bool,
+    /// The topic the teaching panel shows (the last one hovered).
+    #[serde(skip)]
+    pub explained: Option<String>,
 }
 
 pub const STORAGE_KEY: &str = "sctp-inspector";
@@ -156,6 +163,12 @@ impl InspectorApp {
         }
         shortcuts::help(ui.ctx(), &mut self.state.show_help);
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
+        if self.state.teaching {
+            egui::Panel::right("teach")
+                .default_size(300.0)
+                .resizable(true)
+                .show(ui, |ui| crate::panels::teach::ui(ui, self.state.explained.as_deref()));
+        }
         let s = &mut self.state;
         let live = self.session.is_live();
         let mut cx = Ctx { model: &self.session.model, sel: &mut s.sel, out: &mut self.outbox, live };
@@ -179,7 +192,7 @@ impl InspectorApp {
                     s.options.ui(ui, &mut cx);
                     if let (Some(ep), Some(assoc)) = (cx.sel.ep, cx.sel.assoc) {
                         ui.separator();
-                        crate::panels::assoc_status::ui(ui, &cx, ep, assoc);
+                        crate::panels::assoc_status::ui(ui, &mut cx, ep, assoc);
                     }
                 }
                 RightTab::Send => s.send.ui(ui, &mut cx),
@@ -197,6 +210,7 @@ impl InspectorApp {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut s.centre, CentreTab::Plots, "Plots");
                 ui.selectable_value(&mut s.centre, CentreTab::Host, "Host: every association");
+                ui.selectable_value(&mut s.centre, CentreTab::Diagram, "State diagram");
                 ui.selectable_value(&mut s.centre, CentreTab::Kernel, "Kernel: SCTP extensions");
                 if let Some(r) = &self.remote {
                     ui.label(format!("attached to {} ({} snapshots, {} dropped)", r.url, r.received, r.dropped()));
@@ -210,6 +224,7 @@ impl InspectorApp {
                 CentreTab::Plots => s.plots.ui(ui, &mut cx),
                 CentreTab::Host => s.host.ui(ui, &mut cx),
                 CentreTab::Kernel => crate::panels::kernel::ui(ui, &cx),
+                CentreTab::Diagram => crate::panels::diagram::ui(ui, &mut cx),
             }
         });
         let step = self.apply_commands();
@@ -245,6 +260,7 @@ impl InspectorApp {
                     }
                 }
                 AppCommand::AttachHost(to) => self.attach(to),
+                AppCommand::Explain(key) => self.state.explained = Some(key),
                 AppCommand::CopyDiagnostics => {
                     let source = match self.session.viewing() {
                         Some(path) => crate::diagnostics::Source::Recording(path),
@@ -298,6 +314,7 @@ impl InspectorApp {
             Shortcut::SaveProfile => self.outbox.push(AppCommand::PickFile(FileAction::SaveProfile)),
             Shortcut::RecordSession => self.outbox.push(AppCommand::PickFile(FileAction::RecordTo)),
             Shortcut::Help => self.state.show_help = !self.state.show_help,
+            Shortcut::Teach => self.state.teaching = !self.state.teaching,
         }
     }
 
@@ -376,6 +393,8 @@ impl InspectorApp {
             {
                 asked.push(AppCommand::CopyDiagnostics);
             }
+            ui.toggle_value(&mut self.state.teaching, "Teaching (F2)")
+                .on_hover_text("Keep a panel open that explains whatever you hover, with its RFC section");
             if ui.button("Shortcuts (F1)").clicked() {
                 self.state.show_help = !self.state.show_help;
             }

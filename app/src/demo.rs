@@ -35,6 +35,13 @@ enum Step {
     ForeignTraffic,
     WatchHost,
     SelectForeign,
+    /// A second client on path 2 slowed to 400 ms, so samples catch COOKIE-WAIT/ECHOED.
+    OpenSlow,
+    ConnectSlow,
+    ShutdownSlow,
+    /// The slow association on the state diagram, with the teaching panel open.
+    ShowDiagram,
+    ShowKernel,
     Quit,
 }
 
@@ -55,6 +62,13 @@ const TIMELINE: &[(f64, Step)] = &[
     (1.0, Step::WatchHost),
     (2.0, Step::SelectForeign),
     (3.0, Step::Shot("05-host-view.png")),
+    (0.5, Step::OpenSlow),
+    (0.5, Step::ConnectSlow),
+    (3.0, Step::ShutdownSlow),
+    (3.0, Step::ShowDiagram),
+    (1.0, Step::Shot("06-state-diagram-teaching.png")),
+    (0.5, Step::ShowKernel),
+    (1.0, Step::Shot("07-kernel-extensions.png")),
     (1.0, Step::Quit),
 ];
 
@@ -263,6 +277,48 @@ impl Demo {
                     .map(|(k, _)| *k)
                     .ok_or("no iperf3 association in the Host view yet")?;
                 app.state.host.selected = Some(key);
+            }
+            Step::OpenSlow => {
+                let t = topo()?;
+                t.netem(2, "delay 400ms").map_err(|e| e.to_string())?;
+                let config = EndpointConfig {
+                    style: Style::OneToMany,
+                    addrs: vec![TwoPaths::addr_a(2)],
+                    netns: Some(t.a.clone()),
+                    ..Default::default()
+                };
+                app.outbox.push(AppCommand::Worker(Command::Open { label: "slow".into(), config }));
+            }
+            Step::ConnectSlow => {
+                let slow = Self::ep(app, "slow").ok_or("no slow endpoint")?;
+                let to = SocketAddr::new(TwoPaths::addr_b(2), PORT);
+                app.outbox.push(AppCommand::Worker(Command::Connect {
+                    ep: slow,
+                    addrs: vec![to],
+                    init: None,
+                    timeout_ms: Some(10_000),
+                }));
+            }
+            Step::ShutdownSlow => {
+                let slow = Self::ep(app, "slow").ok_or("no slow endpoint")?;
+                let assoc = Self::first_assoc(app, slow).ok_or("the slow association did not come up")?;
+                app.state.sel = crate::panels::Selection { ep: Some(slow), assoc: Some(assoc) };
+                app.outbox.push(AppCommand::Worker(Command::Eof { ep: slow, assoc }));
+            }
+            Step::ShowDiagram => {
+                let (ep, assoc) = app.state.sel.ep.zip(app.state.sel.assoc).ok_or("nothing selected")?;
+                let history = &app.session.model.endpoints.get(&ep).ok_or("no slow endpoint")?.assocs;
+                let ended = history.get(&assoc).and_then(|a| a.history.current()) == Some(sctp_core::AssocState::Closed);
+                if !ended {
+                    return Err("the slow association has not ended yet".into());
+                }
+                app.state.centre = crate::app::CentreTab::Diagram;
+                app.state.teaching = true;
+                app.state.explained = Some("state.assoc.cookie_echoed".into());
+            }
+            Step::ShowKernel => {
+                app.state.centre = crate::app::CentreTab::Kernel;
+                app.state.teaching = false;
             }
             Step::Quit => {}
         }

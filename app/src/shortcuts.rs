@@ -17,9 +17,11 @@ pub enum Shortcut {
     SaveProfile,
     RecordSession,
     Help,
+    /// Teaching mode: the explanation panel stays open.
+    Teach,
 }
 
-pub const SHORTCUTS: [(KeyboardShortcut, Shortcut, &str); 9] = [
+pub const SHORTCUTS: [(KeyboardShortcut, Shortcut, &str); 10] = [
     (KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter), Shortcut::SendAgain, "send the last message again"),
     (KeyboardShortcut::new(Modifiers::COMMAND, Key::P), Shortcut::ToggleFollow, "pause or follow plots and log"),
     (KeyboardShortcut::new(Modifiers::COMMAND, Key::F), Shortcut::FocusLogFilter, "filter the event log"),
@@ -29,6 +31,7 @@ pub const SHORTCUTS: [(KeyboardShortcut, Shortcut, &str); 9] = [
     (KeyboardShortcut::new(Modifiers::COMMAND, Key::S), Shortcut::SaveProfile, "save this session as a profile"),
     (KeyboardShortcut::new(Modifiers::COMMAND, Key::R), Shortcut::RecordSession, "record this session"),
     (KeyboardShortcut::new(Modifiers::NONE, Key::F1), Shortcut::Help, "show or hide this list"),
+    (KeyboardShortcut::new(Modifiers::NONE, Key::F2), Shortcut::Teach, "teaching mode: explain what is hovered"),
 ];
 
 /// The shortcuts pressed since the last frame (consumed, so widgets do not also see them).

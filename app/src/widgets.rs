@@ -26,10 +26,13 @@ pub fn assoc_state_color(state: AssocState) -> Color32 {
 }
 
 /// A coloured pill with a short text.
-pub fn badge(ui: &mut Ui, text: &str, color: Color32) {
-    egui::Frame::new().fill(color).inner_margin(egui::Margin::symmetric(4, 0)).corner_radius(3.0).show(ui, |ui| {
-        ui.label(RichText::new(text).color(Color32::BLACK).small());
-    });
+pub fn badge(ui: &mut Ui, text: &str, color: Color32) -> egui::Response {
+    egui::Frame::new()
+        .fill(color)
+        .inner_margin(egui::Margin::symmetric(4, 0))
+        .corner_radius(3.0)
+        .show(ui, |ui| ui.label(RichText::new(text).color(Color32::BLACK).small()))
+        .inner
 }
 
 /// A single-line text field with its label (labelled for accessibility and tests).
@@ -67,4 +70,38 @@ pub fn submit(
     if let Some(e) = error {
         error_line(ui, e);
     }
+}
+
+/// Attaches a topic's explanation (from `sctp_core::explain`) to a widget: shown on hover,
+/// and while hovered it is the topic the teaching panel shows.
+pub fn explained(
+    resp: egui::Response,
+    topic: sctp_core::explain::Topic<'_>,
+    out: &mut Vec<crate::panels::AppCommand>,
+) -> egui::Response {
+    let Some(e) = sctp_core::explain::explain(topic) else { return resp };
+    if resp.hovered() {
+        out.push(crate::panels::AppCommand::Explain(topic.key()));
+    }
+    resp.on_hover_ui(|ui| {
+        ui.set_max_width(360.0);
+        explanation(ui, e);
+    })
+}
+
+/// An explanation: its text, then unit, kernel default, range and where it is defined.
+pub fn explanation(ui: &mut Ui, e: &sctp_core::explain::Explanation) {
+    ui.label(&e.text);
+    egui::Grid::new("explanation-facts").num_columns(2).show(ui, |ui| {
+        for (k, v) in [("unit", &e.unit), ("default", &e.default), ("range", &e.range)] {
+            if let Some(v) = v {
+                ui.label(RichText::new(k).weak());
+                ui.label(v);
+                ui.end_row();
+            }
+        }
+        ui.label(RichText::new("defined in").weak());
+        ui.label(&e.rfc);
+        ui.end_row();
+    });
 }

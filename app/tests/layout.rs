@@ -371,3 +371,30 @@ fn copy_diagnostics_puts_the_report_on_the_clipboard() {
     h.run_steps(2);
     assert!(h.query_by_label_contains("diagnostics copied to the clipboard").is_some());
 }
+
+#[test]
+fn the_state_diagram_lists_what_the_selected_association_went_through() {
+    let mut app = fed_app();
+    let ended = sctp_core::Notification::AssocChange {
+        assoc: AssocId(3),
+        state: sctp_core::AssocChangeState::ShutdownComplete,
+        error: 0,
+        outbound_streams: 0,
+        inbound_streams: 0,
+        info: vec![],
+    };
+    app.session.model.apply(&Stamped { t: 7.5, event: Event::Notification { ep: EpId(1), notification: ended } });
+    let mut h = harness(app);
+    h.run_steps(2);
+    h.get_by_label("State diagram").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Select an association").is_some(), "nothing selected yet");
+    // Ended associations leave the tree; the diagram still shows a selected one's history.
+    h.state_mut().state.sel = sctp_inspector::panels::Selection { ep: Some(EpId(1)), assoc: Some(AssocId(3)) };
+    h.run_steps(2);
+    assert!(h.query_by_label("Association 3 on ep1 (RFC 9260 §4)").is_some());
+    assert!(h.query_by_label("first seen ESTABLISHED").is_some());
+    assert!(h.query_by_label("ESTABLISHED -> CLOSED (steps between too short to sample)").is_some());
+    assert!(h.query_by_label("ASSOC_CHANGE ShutdownComplete").is_some());
+    assert!(h.query_by_label("7.500 s").is_some());
+}

@@ -152,7 +152,7 @@ pub(crate) fn in_netns<T: Send>(name: &str, f: impl FnOnce() -> Result<T> + Send
             })
             .context(|| format!("start a thread for network namespace {name}"))?;
         helper.join().unwrap_or_else(|_| {
-            Err(Error::invalid(format!("work in network namespace {name}"), "the helper thread panicked"))
+            Err(Error::unavailable(format!("work in network namespace {name}"), "the helper thread panicked"))
         })
     })
 }
@@ -582,7 +582,7 @@ impl Endpoint {
             if meta.len == 0 && meta.flags & libc::MSG_EOR == 0 {
                 // A read of 0 bytes: the one-to-one peer closed.
                 self.partial.clear();
-                return Err(Error::invalid("receive", "the peer closed the association (end of stream)"));
+                return Err(Error::gone("receive", "the peer closed the association (end of stream)"));
             }
             let notification = meta.flags & ffi::MSG_NOTIFICATION != 0;
             let control = crate::cmsg::word_bytes(&control, meta.cmsg_len);
@@ -797,7 +797,7 @@ impl Endpoint {
                 }
             }
         }
-        Err(Error::invalid("list associations", "the number kept growing faster than the list could be read"))
+        Err(Error::limit("list associations", "the number kept growing faster than the list could be read"))
     }
 
     /// getsockopt(SCTP_SOCKOPT_PEELOFF): moves one association to a new one-to-one socket.

@@ -69,6 +69,7 @@ pub const PPID_PRESETS: &[(u32, &str)] = &[
     (62, "F1AP"),
 ];
 
+/// The name of a well-known payload protocol identifier (`PPID_PRESETS`), e.g. 46 -> "Diameter".
 pub fn ppid_name(ppid: u32) -> Option<&'static str> {
     PPID_PRESETS.iter().find(|(p, _)| *p == ppid).map(|(_, n)| *n)
 }

@@ -15,19 +15,30 @@ use std::net::IpAddr;
 /// Series kept per association.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum HostMetric {
+    /// The primary path's congestion window, bytes (`sctpi_p_cwnd`).
     PrimaryCwnd,
+    /// The primary path's smoothed RTT, ms (`sctpi_p_srtt`, converted from jiffies).
     PrimarySrttMs,
+    /// The primary path's retransmission timeout, ms (`sctpi_p_rto`).
     PrimaryRtoMs,
+    /// Bytes sent on the primary path and not yet acknowledged (`sctpi_p_flight_size`).
     PrimaryFlightSize,
+    /// The peer's receive window, bytes (`sctpi_peer_rwnd`).
     PeerRwnd,
+    /// DATA chunks sent and not yet acknowledged (`sctpi_unackdata`).
     Unacked,
+    /// DATA chunks pending receipt (`sctpi_penddata`).
     Pending,
+    /// Chunks retransmitted per second between two snapshots (from `sctpi_rtxchunks`).
     RetransmitsPerSec,
+    /// SCTP packets sent per second between two snapshots (from `sctpi_opackets`).
     PacketsOutPerSec,
+    /// SCTP packets received per second between two snapshots (from `sctpi_ipackets`).
     PacketsInPerSec,
 }
 
 impl HostMetric {
+    /// Every association-wide metric.
     pub const ALL: [HostMetric; 10] = [
         HostMetric::PrimaryCwnd,
         HostMetric::PrimarySrttMs,
@@ -41,6 +52,7 @@ impl HostMetric {
         HostMetric::PacketsInPerSec,
     ];
 
+    /// Its label with the unit, as plots show it (e.g. `primary srtt (ms)`).
     pub fn label(self) -> &'static str {
         match self {
             HostMetric::PrimaryCwnd => "primary cwnd (bytes)",
@@ -60,45 +72,71 @@ impl HostMetric {
 /// Per-path series (every path has rto and state, from /proc/net/sctp/remaddr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum HostPathMetric {
+    /// The path's retransmission timeout, ms (remaddr's RTO column converted from jiffies; for the
+    /// primary, the dump's when /proc has no line).
     RtoMs,
+    /// The path's state as a number (`PathState::level`: inactive 0, potentially failed 1, active 2,
+    /// unconfirmed 3, unknown -1).
     State,
 }
 
+/// Which series of an association: one of its own or one of a path's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum HostSeries {
+    /// An association-wide series.
     Assoc(HostMetric),
+    /// A series of the path to this peer address.
     Path(IpAddr, HostPathMetric),
 }
 
 /// What changed between two snapshots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HostChangeKind {
+    /// The association is new to this model (first snapshot that shows it).
     Appeared {
+        /// Its state when first seen.
         state: AssocState,
     },
+    /// The association state changed.
     State {
+        /// The state in the previous snapshot.
         from: AssocState,
+        /// The state now.
         to: AssocState,
     },
+    /// A path's state changed between two known states (active, inactive, potentially failed,
+    /// unconfirmed).
     PathState {
+        /// The path's peer address.
         addr: IpAddr,
+        /// The path's state in the previous snapshot.
         from: PathState,
+        /// The path's state now.
         to: PathState,
     },
+    /// A peer address the previous snapshot did not list.
     PathAdded {
+        /// The new path's peer address.
         addr: IpAddr,
     },
+    /// A peer address the previous snapshot listed and this one does not.
     PathRemoved {
+        /// The removed path's peer address.
         addr: IpAddr,
     },
+    /// The primary path moved to another peer address.
     PrimaryChanged {
+        /// The previous primary (`None`: none was marked).
         from: Option<IpAddr>,
+        /// The new primary (`None`: none is marked).
         to: Option<IpAddr>,
     },
     /// Chunks retransmitted since the last snapshot.
     Retransmits {
+        /// How many (the increase of `sctpi_rtxchunks`).
         chunks: u64,
     },
+    /// The association is no longer in the dump: it ended, or its socket closed.
     Gone,
 }
 
@@ -112,6 +150,7 @@ impl HostChangeKind {
         }
     }
 
+    /// One line for the change log, e.g. `path 10.1.1.2: active -> inactive`.
     pub fn describe(&self) -> String {
         let ip = |a: &Option<IpAddr>| a.map_or("none".to_string(), |a| a.to_string());
         match self {
@@ -129,18 +168,24 @@ impl HostChangeKind {
     }
 }
 
+/// One entry of the change log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HostChange {
+    /// When the snapshot that showed the change was taken: the `t` given to `HostModel::apply`, seconds.
     pub t: f64,
+    /// The association it happened to.
     pub key: AssocKey,
+    /// What changed.
     pub kind: HostChangeKind,
 }
 
+/// Bounds on what a `HostModel` keeps, so memory stays flat however busy the host.
 pub struct HostLimits {
     /// Points per series (one snapshot adds one).
     pub points_per_series: usize,
     /// Associations that keep series; past it, only the table and change log.
     pub assocs_with_history: usize,
+    /// Entries the change log keeps; older ones drop off.
     pub changes: usize,
     /// Ended associations whose row and history stay for a look after the fact.
     pub keep_ended: usize,
@@ -154,42 +199,63 @@ impl Default for HostLimits {
     }
 }
 
+/// The time series of one association.
 #[derive(Default)]
 pub struct HostHistory {
+    /// Each series as `[t, value]` points (t in seconds), at most `points_per_series`; the oldest drop off.
     pub series: HashMap<HostSeries, Ring<[f64; 2]>>,
 }
 
+/// What the Host view shows: the latest snapshot as a table, per-association series and a change log,
+/// all bounded by `HostLimits`.
 pub struct HostModel {
+    /// The namespace the snapshots come from (`None`: the sampler's own); another one resets the model.
     pub netns: Option<String>,
     /// The latest row of every association (ended ones flagged), by key.
     pub assocs: BTreeMap<AssocKey, HostRow>,
+    /// Every endpoint (socket) in the latest snapshot, with its owner when known.
     pub endpoints: Vec<HostEndpoint>,
+    /// Series of the associations that have any (at most `assocs_with_history` of them).
     pub history: HashMap<AssocKey, HostHistory>,
+    /// The change log, oldest first, at most `HostLimits::changes` entries.
     pub changes: Ring<HostChange>,
     /// Associations that got no series because `assocs_with_history` was reached.
     pub history_refused: u64,
+    /// Snapshots applied since the model was created or last reset.
     pub snapshots: u64,
+    /// What the latest snapshot said about itself; `None` before the first.
     pub last: Option<SnapshotMeta>,
     ended: VecDeque<AssocKey>,
     limits: HostLimits,
 }
 
+/// One association's row in the Host table.
 #[derive(Debug, Clone)]
 pub struct HostRow {
+    /// What the latest snapshot that showed it said.
     pub assoc: HostAssoc,
+    /// When a snapshot first showed it, seconds, on the clock of the `t` given to `HostModel::apply`.
     pub first_seen: f64,
+    /// When a snapshot last showed it, seconds, on the clock of the `t` given to `HostModel::apply`.
     pub seen_at: f64,
+    /// When it was first missing from a snapshot, seconds; `None` while it is live.
     pub ended_at: Option<f64>,
 }
 
 /// What the last snapshot said about itself.
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotMeta {
+    /// When it was taken, seconds, on the clock of the `t` given to `HostModel::apply`.
     pub t: f64,
+    /// The kernel flagged the dump interrupted (NLM_F_DUMP_INTR): an association may be missing or twice.
     pub interrupted: bool,
+    /// Dump messages that could not be decoded (counted, skipped).
     pub malformed: u32,
+    /// Associations past `diag::MAX_ASSOCS`, not kept.
     pub dropped: u32,
+    /// What could not be read besides the dump (the /proc/net/sctp files).
     pub warnings: Vec<String>,
+    /// Wall time the dump took, µs.
     pub dump_us: u64,
 }
 
@@ -200,6 +266,7 @@ impl Default for HostModel {
 }
 
 impl HostModel {
+    /// An empty model with these bounds.
     pub fn new(limits: HostLimits) -> Self {
         HostModel {
             netns: None,
@@ -220,6 +287,7 @@ impl HostModel {
         *self = HostModel::new(std::mem::take(&mut self.limits));
     }
 
+    /// Associations still live (in the latest snapshot), ended ones not counted.
     pub fn live_count(&self) -> usize {
         self.assocs.values().filter(|r| r.ended_at.is_none()).count()
     }

@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// A built lab: namespaces A and B joined by path 1 (10.1.1.1 <-> 10.1.1.2 over va1/vb1) and
+/// path 2 (10.2.2.1 <-> 10.2.2.2 over va2/vb2); both namespaces are deleted on drop.
 pub struct TwoPaths {
     /// Namespace of the "client" side.
     pub a: String,
@@ -31,7 +33,7 @@ fn system_program(name: &str) -> Option<PathBuf> {
 fn run(program: &str, args: &[&str]) -> Result<()> {
     let action = || format!("{program} {}", args.join(" "));
     let Some(path) = system_program(program) else {
-        return Err(Error::invalid(
+        return Err(Error::unavailable(
             action(),
             format!("no {program} in {} (install iproute2; tests/rig/rig provides it)", SYSTEM_DIRS.join(", ")),
         ));
@@ -47,6 +49,8 @@ fn run(program: &str, args: &[&str]) -> Result<()> {
 }
 
 impl TwoPaths {
+    /// Builds a lab with fresh namespaces (`sctpA<pid>x<n>`, `sctpB<pid>x<n>`), first deleting labs
+    /// left by processes that are gone. Needs root and iproute2.
     pub fn new() -> Result<TwoPaths> {
         sweep_abandoned();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -80,10 +84,12 @@ impl TwoPaths {
         IpAddr::from([10, path, path, 2])
     }
 
+    /// A's addresses on both paths: 10.1.1.1 and 10.2.2.1 (bind all of them for a multi-homed endpoint).
     pub fn addrs_a() -> Vec<IpAddr> {
         vec![Self::addr_a(1), Self::addr_a(2)]
     }
 
+    /// B's addresses on both paths: 10.1.1.2 and 10.2.2.2 (bind all of them for a multi-homed endpoint).
     pub fn addrs_b() -> Vec<IpAddr> {
         vec![Self::addr_b(1), Self::addr_b(2)]
     }

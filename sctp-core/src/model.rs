@@ -183,6 +183,8 @@ pub struct AssocView {
     pub unreadable_paths: Vec<(SocketAddr, Error)>,
     pub stats: Option<AssocStats>,
     pub gone: bool,
+    /// The states it went through (RFC 9260 §4), as samples and ASSOC_CHANGEs showed them.
+    pub history: crate::fsm::History,
 }
 
 #[derive(Debug, Clone)]
@@ -448,6 +450,13 @@ impl Model {
             }
             Event::Notification { ep, notification } => {
                 self.notifications += 1;
+                if let Notification::AssocChange { assoc, state, .. } = notification
+                    && let Some(after) = crate::fsm::state_after(*state)
+                    && let Some(view) = self.endpoints.get_mut(ep)
+                {
+                    let cause = crate::fsm::Cause::Notification(*state);
+                    view.assocs.entry(*assoc).or_default().history.observe(t, after, cause);
+                }
                 // The ending notification is the kernel's word: shown ended now, not at the
                 // next sample.
                 if let Notification::AssocChange {
@@ -597,6 +606,7 @@ impl Model {
         let Some(view) = self.endpoints.get_mut(&ep) else { return };
         let a = view.assocs.entry(assoc).or_default();
         a.status = Some(*status);
+        a.history.observe(t, status.state, crate::fsm::Cause::Sampled);
         a.paths = infos;
         a.unreadable_paths = unreadable;
         if stats.is_some() {

@@ -16,8 +16,12 @@ pub const MAX_HELD: usize = 64 << 20;
 /// Which message a piece belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PieceOf {
+    /// The piece is of a notification (MSG_NOTIFICATION), not data; notifications are keyed
+    /// with association 0 and stream 0.
     pub notification: bool,
+    /// The association the data arrived on (SCTP_RCVINFO `rcv_assoc_id`).
     pub assoc: AssocId,
+    /// The stream the data arrived on (SCTP_RCVINFO `rcv_sid`).
     pub stream: u16,
 }
 
@@ -31,10 +35,14 @@ struct Partial {
 /// A finished message: its bytes, and how many more arrived than could be kept.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Whole {
+    /// The message as kept: at most `MAX_MESSAGE` bytes.
     pub bytes: Vec<u8>,
+    /// Bytes that arrived past the limits and were not kept (0: the message is whole).
     pub overflow: usize,
 }
 
+/// Messages being put back together, one per (notification, association, stream); bounded by
+/// `MAX_MESSAGE` each and `MAX_HELD` in all.
 #[derive(Debug, Default)]
 pub struct Reassembly {
     parts: HashMap<PieceOf, Partial>,

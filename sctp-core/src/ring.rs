@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+/// A FIFO of at most `capacity` items: a push onto a full ring drops the oldest and counts it.
 #[derive(Debug, Clone)]
 pub struct Ring<T> {
     items: VecDeque<T>,
@@ -11,11 +12,13 @@ pub struct Ring<T> {
 }
 
 impl<T> Ring<T> {
+    /// An empty ring holding at most `capacity` items (at least 1); storage grows as items arrive.
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Ring { items: VecDeque::with_capacity(capacity.min(16)), capacity, dropped: 0 }
     }
 
+    /// Appends `item`; when full, the oldest item is dropped and counted in `dropped`.
     pub fn push(&mut self, item: T) {
         if self.items.len() == self.capacity {
             self.items.pop_front();
@@ -30,14 +33,17 @@ impl<T> Ring<T> {
         self.items.push_back(item);
     }
 
+    /// Items held now.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Whether it holds no items.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// The most items it holds (the bound, not the storage allocated).
     pub fn capacity(&self) -> usize {
         self.capacity
     }
@@ -47,14 +53,17 @@ impl<T> Ring<T> {
         self.dropped
     }
 
+    /// The items, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
         self.items.iter()
     }
 
+    /// The newest item.
     pub fn last(&self) -> Option<&T> {
         self.items.back()
     }
 
+    /// The `i`-th item, counting from the oldest (0).
     pub fn get(&self, i: usize) -> Option<&T> {
         self.items.get(i)
     }
@@ -73,6 +82,7 @@ impl<T> Ring<T> {
         }
     }
 
+    /// Removes every item and resets the `dropped` count.
     pub fn clear(&mut self) {
         self.items.clear();
         self.dropped = 0;

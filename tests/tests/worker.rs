@@ -233,3 +233,43 @@ fn an_association_met_during_its_handshake_is_sampled_once_per_tick() {
     let ticks = started.elapsed().as_millis() as u64 / INTERVAL_MS + 2;
     assert!(samples <= ticks, "{samples} samples of one association in {ticks} ticks at most");
 }
+
+/// A handshake and a shutdown slowed by 500 ms of delay on the path: the samples catch the
+/// short-lived states, so the association's history walks RFC 9260 §4's diagram edge by
+/// edge — COOKIE-WAIT, COOKIE-ECHOED, ESTABLISHED (by COMM_UP) — and ends CLOSED by
+/// SHUTDOWN_COMPLETE.
+#[test]
+fn the_state_history_follows_the_rfc_diagram_through_a_slow_handshake_and_shutdown() {
+    use sctp_core::AssocState::{Closed, CookieEchoed, CookieWait, Established};
+    use sctp_core::fsm::Cause;
+    use sctp_core::notification::AssocChangeState;
+    let mut h = Harness::new();
+    let topo = two_paths();
+    topo.netem(1, "delay 500ms").unwrap();
+    let server = h.open("server", cfg(Style::OneToMany, vec![TwoPaths::addr_b(1)], 7200, Some(&topo.b)));
+    h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
+    let client = h.open("client", cfg(Style::OneToMany, vec![TwoPaths::addr_a(1)], 0, Some(&topo.a)));
+    let to = SocketAddr::new(TwoPaths::addr_b(1), 7200);
+    let Ok(Reply::Assoc { assoc }) =
+        h.run(Command::Connect { ep: client, addrs: vec![to], init: None, timeout_ms: Some(10_000) })
+    else {
+        panic!("connect over the delayed path failed")
+    };
+    h.run(Command::Eof { ep: client, assoc }).unwrap();
+    h.until(
+        Duration::from_secs(20),
+        |e| matches!(&e.event, Event::AssocGone { ep, assoc: a } if *ep == client && *a == assoc),
+    );
+    let history = &h.model.endpoints[&client].assocs[&assoc].history;
+    let steps: Vec<_> = history.transitions().map(|t| (t.from, t.to, t.cause)).collect();
+    let edges: Vec<_> = history.transitions().filter_map(|t| t.edge()).map(|e| (e.from, e.to)).collect();
+    assert!(edges.contains(&(CookieWait, CookieEchoed)), "{steps:?}");
+    assert!(
+        steps.contains(&(Some(CookieEchoed), Established, Cause::Notification(AssocChangeState::CommUp))),
+        "{steps:?}"
+    );
+    let last = history.transitions().last().unwrap();
+    assert_eq!((last.to, last.cause), (Closed, Cause::Notification(AssocChangeState::ShutdownComplete)), "{steps:?}");
+    let times: Vec<f64> = history.transitions().map(|t| t.t).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}

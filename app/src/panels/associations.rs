@@ -8,6 +8,7 @@ use crate::widgets::{assoc_state_color, badge, error_line, path_color, submit, t
 use egui::{RichText, Ui};
 use sctp_core::options::{InitMsg, OptionValue, PeerAddrParams, PrimaryAddr, SetPeerPrimaryAddr};
 use sctp_core::worker::{Command, EpId};
+use sctp_core::explain::Topic;
 use sctp_core::{AssocId, Scope};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -86,7 +87,8 @@ impl AssociationsPanel {
                             *cx.sel = super::Selection { ep: Some(ep), assoc: Some(assoc) };
                         }
                         if let Some(s) = a.status {
-                            badge(ui, &format!("{:?}", s.state), assoc_state_color(s.state));
+                            let state = badge(ui, &format!("{:?}", s.state), assoc_state_color(s.state));
+                            crate::widgets::explained(state, Topic::AssocState(s.state), cx.out);
                             ui.label(format!("in {} out {}", s.inbound_streams, s.outbound_streams));
                         }
                     });
@@ -94,7 +96,8 @@ impl AssociationsPanel {
                     for p in &a.paths {
                         let Some(addr) = p.addr else { continue };
                         ui.horizontal(|ui| {
-                            badge(ui, p.state.name(), path_color(p.state));
+                            let state = badge(ui, p.state.name(), path_color(p.state));
+                            crate::widgets::explained(state, Topic::PathState(p.state), cx.out);
                             let mark = if Some(addr) == primary { "  (primary)" } else { "" };
                             ui.label(format!("{addr}{mark}"));
                             if ui.small_button("primary").on_hover_text("Set as primary path").clicked() {

@@ -3,7 +3,8 @@
 
 use super::Ctx;
 use crate::forms;
-use crate::widgets::{submit, text_field};
+use crate::widgets::{explained, submit, text_field};
+use sctp_core::explain::Topic;
 use egui::Ui;
 use sctp_core::worker::{Command, EpId};
 use sctp_core::{EndpointConfig, Family, SocketOptions, Style};
@@ -129,20 +130,21 @@ impl EndpointsPanel {
         text_field(ui, "Network namespace", &mut self.netns, 120.0)
             .on_hover_text("A name from `ip netns list`; empty = this process's namespace");
         egui::CollapsingHeader::new("Socket options").show(ui, |ui| {
-            text_field(ui, "sndbuf", &mut self.sndbuf, 80.0);
-            text_field(ui, "recbuf", &mut self.rcvbuf, 80.0);
-            text_field(ui, "tos", &mut self.tos, 40.0).on_hover_text("IP TOS / IPv6 traffic class, 0..255");
-            text_field(ui, "priority", &mut self.priority, 40.0).on_hover_text("SO_PRIORITY");
-            text_field(ui, "linger (s)", &mut self.linger, 40.0).on_hover_text("SO_LINGER; 0 = close aborts");
-            ui.checkbox(&mut self.options.reuseaddr, "reuseaddr");
-            ui.checkbox(&mut self.options.reuseport, "reuseport");
-            ui.checkbox(&mut self.options.dontroute, "dontroute");
-            ui.checkbox(&mut self.options.ipv6_v6only, "ipv6_v6only");
-            ui.checkbox(&mut self.options.nonblocking_send, "non-blocking send");
-            text_field(ui, "tclass", &mut self.tclass, 40.0)
-                .on_hover_text("IPV6_TCLASS, IPv6 endpoints: the traffic class byte (tos sets it too; give one)");
-            text_field(ui, "ttl", &mut self.ttl, 40.0)
-                .on_hover_text("IP_TTL (IPv4) / IPV6_UNICAST_HOPS (IPv6): hop limit of sent packets, 1..255");
+            let out = &mut *cx.out;
+            let about = |field| Topic::EndpointOption(field);
+            explained(text_field(ui, "sndbuf", &mut self.sndbuf, 80.0), about("sndbuf"), out);
+            explained(text_field(ui, "recbuf", &mut self.rcvbuf, 80.0), about("rcvbuf"), out);
+            explained(text_field(ui, "tos", &mut self.tos, 40.0), about("tos"), out);
+            explained(text_field(ui, "priority", &mut self.priority, 40.0), about("priority"), out);
+            explained(text_field(ui, "linger (s)", &mut self.linger, 40.0), about("linger"), out);
+            explained(ui.checkbox(&mut self.options.reuseaddr, "reuseaddr"), about("reuseaddr"), out);
+            explained(ui.checkbox(&mut self.options.reuseport, "reuseport"), about("reuseport"), out);
+            explained(ui.checkbox(&mut self.options.dontroute, "dontroute"), about("dontroute"), out);
+            explained(ui.checkbox(&mut self.options.ipv6_v6only, "ipv6_v6only"), about("ipv6_v6only"), out);
+            let nonblocking = ui.checkbox(&mut self.options.nonblocking_send, "non-blocking send");
+            explained(nonblocking, about("nonblocking_send"), out);
+            explained(text_field(ui, "tclass", &mut self.tclass, 40.0), about("tclass"), out);
+            explained(text_field(ui, "ttl", &mut self.ttl, 40.0), about("ttl"), out);
             for (on, name, what) in [
                 (&mut self.options.recvtos, "recvtos", "IP_RECVTOS"),
                 (&mut self.options.recvtclass, "recvtclass", "IPV6_RECVTCLASS (IPv6 endpoints)"),

@@ -4,6 +4,7 @@
 
 pub mod assoc_status;
 pub mod associations;
+pub mod diagram;
 pub mod endpoints;
 pub mod host;
 pub mod kernel;
@@ -13,6 +14,7 @@ pub mod plots;
 pub mod scenario;
 pub mod send;
 pub mod status;
+pub mod teach;
 
 use crate::app::FileAction;
 use sctp_core::AssocId;
@@ -36,6 +38,8 @@ pub enum AppCommand {
     AttachHost(Option<(String, String)>),
     /// Put the diagnostics report (versions, kernel, sysctls, last errors) on the clipboard.
     CopyDiagnostics,
+    /// The topic (an `explain::Topic` key) the teaching panel shows: the one hovered.
+    Explain(String),
 }
 
 /// The Scenario tab's buttons.

@@ -13,6 +13,7 @@ use crate::widgets::error_line;
 use egui::{Color32, RichText, Ui};
 use sctp_core::options::{OptionName, OptionValue};
 use sctp_core::worker::{Command, EpId};
+use sctp_core::explain::Topic;
 use sctp_core::{AssocId, EventKind, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -203,11 +204,12 @@ impl OptionsPanel {
             return;
         };
         ui.horizontal(|ui| {
-            egui::ComboBox::from_label("option").selected_text(self.option.as_str()).show_ui(ui, |ui| {
+            let combo = egui::ComboBox::from_label("option").selected_text(self.option.as_str()).show_ui(ui, |ui| {
                 for name in OptionName::ALL {
                     ui.selectable_value(&mut self.option, name, name.as_str());
                 }
             });
+            crate::widgets::explained(combo.response, Topic::Option(self.option), cx.out);
         });
         ui.horizontal(|ui| {
             ui.label("Scope");
@@ -221,7 +223,7 @@ impl OptionsPanel {
             ui.selectable_value(&mut self.scope, ScopeChoice::ThisAssociation, this);
         });
         self.follow_kernel(cx, ep);
-        self.form(ui, cx.model.option_reads.get(&(ep, self.option)));
+        self.form(ui, cx.model.option_reads.get(&(ep, self.option)), cx.out);
         ui.horizontal(|ui| {
             if !self.option.is_write_only() && ui.button("Get").clicked() {
                 self.submit(cx, ep, false);
@@ -294,7 +296,7 @@ impl OptionsPanel {
         }
     }
 
-    fn form(&mut self, ui: &mut Ui, read: Option<&OptionValue>) {
+    fn form(&mut self, ui: &mut Ui, read: Option<&OptionValue>, out: &mut Vec<super::AppCommand>) {
         let option = self.option;
         let read_fields = read.map(fields_of).unwrap_or_default();
         let sent = self.sent.get(option.as_str()).cloned();
@@ -307,7 +309,7 @@ impl OptionsPanel {
             for (name, v) in fields {
                 let meta = field_meta(option, &name);
                 let label = if meta.unit.is_empty() { name.clone() } else { format!("{name} ({})", meta.unit) };
-                let l = ui.label(&label);
+                let l = crate::widgets::explained(ui.label(&label), Topic::OptionField(option, &name), out);
                 match &v {
                     Value::Bool(b) => {
                         let mut b = *b;

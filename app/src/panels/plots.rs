@@ -4,12 +4,13 @@
 //! notifications of that association as vertical markers. Long series are min/max
 //! decimated to the plot's pixel width.
 
-use super::Ctx;
+use super::{AppCommand, Ctx};
 use crate::decimate::decimate;
 use crate::widgets::path_color;
 use egui::{Color32, Id, Ui, Vec2b};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use sctp_core::model::{AssocMetric, LogKind, Model, PathMetric, SeriesKey};
+use sctp_core::explain::Topic;
 use sctp_core::worker::EpId;
 use sctp_core::{AssocId, Notification, PathState};
 use serde::{Deserialize, Serialize};
@@ -140,7 +141,8 @@ impl PlotsPanel {
                         (PathMetric::SrttMs, Some(r)) => format!("{} — kernel resolution {r:.0} ms", metric.label()),
                         _ => metric.label().to_string(),
                     };
-                    self.plot(ui, cx.model, &title, &lines, &marks, (x_min, x_max), width, height);
+                    let about = (Topic::PathMetric(metric), &mut *cx.out);
+                    self.plot(ui, cx.model, &title, about, &lines, &marks, (x_min, x_max), width, height);
                     n += 1;
                     if n % cols == 0 {
                         ui.end_row();
@@ -171,7 +173,8 @@ impl PlotsPanel {
                             )
                         })
                         .collect();
-                    self.plot(ui, cx.model, title, &lines, &marks, (x_min, x_max), width, height);
+                    let about = (Topic::AssocMetric(metrics[0]), &mut *cx.out);
+                    self.plot(ui, cx.model, title, about, &lines, &marks, (x_min, x_max), width, height);
                     n += 1;
                     if n % cols == 0 {
                         ui.end_row();
@@ -187,6 +190,7 @@ impl PlotsPanel {
         ui: &mut Ui,
         model: &Model,
         title: &str,
+        (topic, out): (Topic<'_>, &mut Vec<AppCommand>),
         lines: &[(String, Color32, SeriesKey)],
         marks: &[Marker],
         (x_min, x_max): (f64, f64),
@@ -194,7 +198,7 @@ impl PlotsPanel {
         height: f32,
     ) {
         ui.vertical(|ui| {
-            ui.label(title);
+            crate::widgets::explained(ui.label(title), topic, out);
             let mut plot = Plot::new(title)
                 .width(width)
                 .height(height)

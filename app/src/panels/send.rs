@@ -5,7 +5,8 @@
 use super::{AppCommand, Ctx};
 use crate::app::FileAction;
 use crate::forms::{self, PPID_PRESETS};
-use crate::widgets::{submit, text_field};
+use crate::widgets::{explained, submit, text_field};
+use sctp_core::explain::Topic;
 use egui::Ui;
 use sctp_core::worker::{Command, EpId};
 use sctp_core::{AssocId, SendFlags, SendInfo};
@@ -103,13 +104,13 @@ impl SendPanel {
         let status = cx.model.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)).and_then(|a| a.status);
         ui.strong(format!("Send on ep{} association {}", ep.0, assoc.0));
         ui.horizontal(|ui| {
-            text_field(ui, "Stream", &mut self.stream, 50.0);
+            explained(text_field(ui, "Stream", &mut self.stream, 50.0), Topic::SendField("stream"), cx.out);
             if let Some(s) = status {
                 ui.label(format!("negotiated 0..{}", s.outbound_streams.saturating_sub(1)));
             }
         });
         ui.horizontal(|ui| {
-            text_field(ui, "PPID", &mut self.ppid, 80.0);
+            explained(text_field(ui, "PPID", &mut self.ppid, 80.0), Topic::SendField("ppid"), cx.out);
             egui::ComboBox::from_label("presets").selected_text("choose").show_ui(ui, |ui| {
                 for (ppid, name) in PPID_PRESETS {
                     if ui.selectable_label(false, format!("{ppid} {name}")).clicked() {
@@ -122,6 +123,7 @@ impl SendPanel {
             }
         });
         ui.horizontal_wrapped(|ui| {
+            explained(ui.label("flags"), Topic::SendField("flags"), cx.out);
             ui.checkbox(&mut self.flags.unordered, "unordered");
             ui.checkbox(&mut self.flags.sack_immediately, "sack_immediately");
             ui.checkbox(&mut self.flags.eof, "eof");
@@ -137,7 +139,7 @@ impl SendPanel {
                 .map(|a| a.paths.iter().filter_map(|p| p.addr).map(|a| a.to_string()).collect())
                 .unwrap_or_default();
             ui.horizontal(|ui| {
-                text_field(ui, "Destination", &mut self.dest, 140.0);
+                explained(text_field(ui, "Destination", &mut self.dest, 140.0), Topic::SendField("dest"), cx.out);
                 for p in paths {
                     if ui.small_button(&p).clicked() {
                         self.dest = p;
@@ -146,8 +148,9 @@ impl SendPanel {
             });
         }
         ui.horizontal(|ui| {
-            text_field(ui, "Context", &mut self.context, 70.0);
-            text_field(ui, "Time-to-live (ms)", &mut self.ttl_ms, 60.0);
+            explained(text_field(ui, "Context", &mut self.context, 70.0), Topic::SendField("context"), cx.out);
+            let ttl = text_field(ui, "Time-to-live (ms)", &mut self.ttl_ms, 60.0);
+            explained(ttl, Topic::SendField("time_to_live_ms"), cx.out);
         });
         ui.horizontal(|ui| {
             ui.label("Payload");

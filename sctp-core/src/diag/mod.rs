@@ -29,23 +29,30 @@ use std::net::SocketAddr;
 /// the kernel outside the owner's getsockopt).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DiagPrimary {
+    /// The primary path's peer address (`sctpi_p_address`); `None` if its family is not IPv4/IPv6.
     pub addr: Option<SocketAddr>,
+    /// The primary path's state (`sctpi_p_state`; UNKNOWN shown as active, as SCTP_STATUS does).
     pub state: PathState,
     /// Congestion window, bytes.
     pub cwnd: u32,
     /// Smoothed RTT: the kernel copies it raw, in jiffies; ms from the running kernel's HZ.
     pub srtt_jiffies: u32,
+    /// Smoothed RTT, ms: `srtt_jiffies` converted with the running kernel's HZ.
     pub srtt_ms: f64,
     /// The kernel converts rto to ms itself.
     pub rto_ms: u32,
     /// Heartbeat interval: copied raw (jiffies) by the kernel; converted here.
     pub hb_interval_ms: f64,
+    /// Path.Max.Retrans (`sctpi_p_pathmaxrxt`): timeouts before the path is marked inactive
+    /// (RFC 9260 §8.2).
     pub path_max_rxt: u32,
     /// Delayed SACK timeout, ms (converted by the kernel).
     pub sack_delay_ms: u32,
+    /// Delayed SACK frequency (`sctpi_p_sackfreq`): packets received before a SACK goes out without delay.
     pub sack_freq: u32,
     /// Slow-start threshold, bytes.
     pub ssthresh: u32,
+    /// Congestion-avoidance byte counter, bytes (`sctpi_p_partial_bytes_acked`, RFC 9260 §7.2.2).
     pub partial_bytes_acked: u32,
     /// Bytes sent on this path and not yet acknowledged.
     pub flight_size: u32,
@@ -56,12 +63,19 @@ pub struct DiagPrimary {
 /// Which optional features the peer announced (`sctpi_peer_capable` bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PeerCapable {
+    /// The peer supports Explicit Congestion Notification (RFC 9260 Appendix A).
     pub ecn: bool,
+    /// The peer accepts IPv4 addresses (its Supported Address Types, or the default).
     pub ipv4: bool,
+    /// The peer accepts IPv6 addresses (its Supported Address Types, or the default).
     pub ipv6: bool,
+    /// The peer listed host name addresses in its Supported Address Types.
     pub hostname: bool,
+    /// Dynamic address reconfiguration (ASCONF, RFC 5061) is usable with the peer.
     pub asconf: bool,
+    /// The peer supports partial reliability (PR-SCTP, RFC 3758).
     pub prsctp: bool,
+    /// The peer supports authenticated chunks (SCTP-AUTH, RFC 4895).
     pub auth: bool,
 }
 
@@ -84,41 +98,57 @@ impl PeerCapable {
 pub struct DiagAssoc {
     /// Inode of the socket that holds it (one-to-many sockets hold many).
     pub inode: u32,
+    /// User id owning the socket (`idiag_uid`).
     pub uid: u32,
+    /// Local port (`idiag_sport`).
     pub local_port: u16,
+    /// The peer's port (`idiag_dport`).
     pub peer_port: u16,
+    /// Local addresses the association uses (`INET_DIAG_LOCALS`).
     pub locals: Vec<SocketAddr>,
+    /// The peer's addresses, one per path (`INET_DIAG_PEERS`).
     pub peers: Vec<SocketAddr>,
+    /// Association state (`idiag_state` + 1, numbered as SCTP_STATUS `sstat_state`).
     pub state: AssocState,
     /// Our and the peer's verification tags: together they name the association on the wire.
     pub tag: u32,
+    /// The peer's verification tag (`sctpi_peer_tag`).
     pub peer_tag: u32,
     /// Receive window we advertise, bytes (`a_rwnd`).
     pub local_rwnd: u32,
     /// The peer's receive window, bytes (what SCTP_STATUS calls `sstat_rwnd`).
     pub peer_rwnd: u32,
+    /// DATA chunks sent and not yet acknowledged (`sctpi_unackdata`, SCTP_STATUS `sstat_unackdata`).
     pub unacked: u16,
+    /// DATA chunks pending receipt (`sctpi_penddata`, SCTP_STATUS `sstat_penddata`).
     pub pending: u16,
+    /// Inbound streams negotiated (`sctpi_instrms`).
     pub inbound_streams: u16,
+    /// Outbound streams negotiated (`sctpi_outstrms`).
     pub outbound_streams: u16,
     /// Chunks in the input queue and in the output queue.
     pub in_queue: u32,
+    /// Chunks in the output queue (`sctpi_outqueue`).
     pub out_queue: u32,
     /// Consecutive retransmissions counted against the association.
     pub overall_error: u32,
+    /// Max.Burst (`sctpi_max_burst`): the most packets sent at once on one trigger.
     pub max_burst: u32,
     /// The fragmentation point, bytes: the kernel fills `sctpi_maxseg` with it (what
     /// SCTP_STATUS calls `sstat_fragmentation_point`) and leaves
     /// `sctpi_fragmentation_point` 0 (measured on 6.1).
     pub maxseg: u32,
+    /// Optional features the peer announced (`sctpi_peer_capable`).
     pub peer_capable: PeerCapable,
     /// Bytes received and not yet read by the owner; bytes queued to send.
     pub recv_queue_bytes: u32,
+    /// Bytes queued to send (`idiag_wqueue`).
     pub send_queue_bytes: u32,
     /// ms until the primary path's retransmission timer fires, when it runs.
     pub t3_rtx_expires_ms: Option<u32>,
     /// Counters since the association started (`max_rto` is not in the dump).
     pub stats: AssocStats,
+    /// The primary path, from `INET_DIAG_INFO`; `None` when the message had no `struct sctp_info`.
     pub primary: Option<DiagPrimary>,
 }
 
@@ -133,18 +163,26 @@ impl DiagAssoc {
 /// an association restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AssocKey {
+    /// Inode of the socket that holds the association.
     pub inode: u32,
+    /// Our verification tag (`sctpi_tag`).
     pub tag: u32,
+    /// The peer's verification tag (`sctpi_peer_tag`).
     pub peer_tag: u32,
 }
 
 /// A socket as an endpoint: bound, maybe listening, with or without associations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiagEndpoint {
+    /// Socket inode (`idiag_inode`): the key that joins it with associations and owners.
     pub inode: u32,
+    /// User id owning the socket (`idiag_uid`).
     pub uid: u32,
+    /// Bound local port (`idiag_sport`).
     pub port: u16,
+    /// Bound local addresses (`INET_DIAG_LOCALS`).
     pub locals: Vec<SocketAddr>,
+    /// Whether it listens (`idiag_state` is LISTEN).
     pub listening: bool,
     /// `sctpi_s_type`: 0 one-to-many, 1 one-to-many peeled-off/high-bandwidth, 2 one-to-one.
     pub socket_type: Option<u32>,
@@ -153,7 +191,9 @@ pub struct DiagEndpoint {
 /// One complete dump.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dump {
+    /// Every socket, one entry per inode (ordered by inode).
     pub endpoints: Vec<DiagEndpoint>,
+    /// Every association, in dump order, at most `MAX_ASSOCS`.
     pub assocs: Vec<DiagAssoc>,
     /// The kernel said the tables changed while it dumped (NLM_F_DUMP_INTR): an entry may
     /// be missing or twice; the next dump is whole again.
@@ -215,6 +255,7 @@ pub struct DumpDecoder {
 }
 
 impl DumpDecoder {
+    /// A decoder for the replies to request `seq`; `hz` converts the dump's jiffies to ms.
     pub fn new(seq: u32, hz: KernelHz) -> Self {
         DumpDecoder { seq, hz, endpoints: BTreeMap::new(), dump: Dump::default(), done: false }
     }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 /// A process holding a socket (a socket shared after fork has several; the first found).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
+    /// Process id (the `/proc/PID` directory it was found under).
     pub pid: u32,
     /// `/proc/PID/comm`: the command name, at most 15 bytes.
     pub command: String,
@@ -50,6 +51,7 @@ pub struct Owners {
     unknown: HashSet<u32>,
     last_scan: Option<Instant>,
     min_interval: Duration,
+    /// How many times /proc has been walked so far.
     pub scans: u64,
 }
 
@@ -60,6 +62,8 @@ impl Default for Owners {
 }
 
 impl Owners {
+    /// A cache over the `proc` directory (normally `/proc`) that walks it at most once per
+    /// `min_interval`.
     pub fn new(proc: impl Into<std::path::PathBuf>, min_interval: Duration) -> Self {
         Owners {
             proc: proc.into(),

@@ -11,10 +11,15 @@ use std::net::IpAddr;
 /// One line of `/proc/net/sctp/assocs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcAssoc {
+    /// ASSOC-ID column: the id the owning process uses for it (`sctp_assoc_t`).
     pub assoc_id: AssocId,
+    /// INODE column: the socket that holds it.
     pub inode: u32,
+    /// LPORT column: local port.
     pub local_port: u16,
+    /// RPORT column: the peer's port.
     pub peer_port: u16,
+    /// The peer addresses after `<->` (RADDRS), in printed order.
     pub peers: Vec<IpAddr>,
     /// The peer address marked `*` (the primary path).
     pub primary: Option<IpAddr>,
@@ -23,16 +28,20 @@ pub struct ProcAssoc {
 /// One line of `/proc/net/sctp/remaddr`: a path.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ProcPath {
+    /// ADDR column: the path's peer address.
     pub addr: IpAddr,
+    /// ASSOC_ID column: the association the path belongs to.
     pub assoc_id: AssocId,
     /// Heartbeats enabled on this path.
     pub hb_active: bool,
     /// The kernel prints the transport's rto raw, in jiffies (measured: 100 at HZ 100 for
     /// the 1 s rto_min), unlike the dump and getsockopt, which give ms.
     pub rto_jiffies: u32,
+    /// MAX_PATH_RTX column: Path.Max.Retrans (RFC 9260 §8.2).
     pub path_max_rxt: u32,
     /// Retransmissions (timeouts) counted on this path.
     pub retransmissions: u32,
+    /// STATE column: the transport state (inactive, potentially failed, active, unconfirmed).
     pub state: PathState,
 }
 
@@ -109,6 +118,7 @@ pub struct ProcIndex {
 }
 
 impl ProcIndex {
+    /// Indexes parsed `assocs` lines by socket and ports, and `remaddr` lines by association id.
     pub fn new(assocs: Vec<ProcAssoc>, paths: Vec<ProcPath>) -> Self {
         let mut index = ProcIndex::default();
         for a in assocs {
@@ -129,6 +139,7 @@ impl ProcIndex {
         }
     }
 
+    /// The paths (`remaddr` lines) of association `id`; empty when it has none.
     pub fn paths(&self, id: AssocId) -> &[ProcPath] {
         self.paths.get(&id).map_or(&[], Vec::as_slice)
     }

@@ -24,29 +24,42 @@ use std::time::Instant;
 /// /proc/net/sctp/remaddr); cwnd and srtt only the primary (from the dump).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HostPath {
+    /// The path's peer address (one of the dump's `INET_DIAG_PEERS`).
     pub addr: IpAddr,
+    /// Whether it is the primary path (the dump's `sctpi_p_address`).
     pub primary: bool,
+    /// From remaddr's STATE column; else the dump's for the primary; else unknown.
     pub state: PathState,
+    /// Retransmission timeout, ms: remaddr's RTO column converted from jiffies, else the dump's for the
+    /// primary; `None` when neither has it.
     pub rto_ms: Option<u32>,
+    /// Retransmission timeouts counted on this path (remaddr's REM_ADDR_RTX); `None` without /proc.
     pub retransmissions: Option<u32>,
+    /// Heartbeats enabled on this path (remaddr's HB_ACT); `None` without /proc.
     pub hb_active: Option<bool>,
 }
 
 /// One association anywhere on the host (in the sampled namespace).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HostAssoc {
+    /// What the dump said (its fields appear flattened in this one's JSON).
     #[serde(flatten)]
     pub diag: DiagAssoc,
     /// The id its owner uses (from /proc/net/sctp/assocs), when it could be matched.
     pub assoc_id: Option<AssocId>,
+    /// One per peer address, in the dump's `INET_DIAG_PEERS` order.
     pub paths: Vec<HostPath>,
+    /// The process holding the socket (from /proc/*/fd); `None` when this user cannot see it.
     pub owner: Option<Owner>,
 }
 
+/// An endpoint (socket) anywhere on the host, with the process that holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostEndpoint {
+    /// What the dump said (its fields appear flattened in this one's JSON).
     #[serde(flatten)]
     pub diag: DiagEndpoint,
+    /// The process holding the socket (from /proc/*/fd); `None` when this user cannot see it.
     pub owner: Option<Owner>,
 }
 
@@ -55,12 +68,17 @@ pub struct HostEndpoint {
 pub struct HostSnapshot {
     /// The network namespace (`None`: the sampler's own).
     pub netns: Option<String>,
+    /// The sampling kernel's HZ, used to convert jiffies (`HostSampler` always sets it).
     pub hz: Option<KernelHz>,
+    /// Every association, joined with its /proc paths and owner.
     pub assocs: Vec<HostAssoc>,
+    /// Every endpoint (socket), with its owner.
     pub endpoints: Vec<HostEndpoint>,
     /// See `Dump`.
     pub interrupted: bool,
+    /// Dump messages that could not be decoded (`Dump::malformed`).
     pub malformed: u32,
+    /// Associations past `MAX_ASSOCS`, not kept (`Dump::dropped`).
     pub dropped: u32,
     /// What could not be read besides the dump (the /proc files), said once per snapshot.
     pub warnings: Vec<String>,
@@ -153,7 +171,7 @@ impl DiagSocket {
                 let n = sys::recv(&self.sock, &mut self.buf, libc::MSG_TRUNC)
                     .context(|| "receive the sock_diag dump".into())?;
                 if n > self.buf.len() {
-                    return Err(Error::invalid(
+                    return Err(Error::malformed(
                         "receive the sock_diag dump",
                         format!("a {n}-byte datagram does not fit the {}-byte buffer", self.buf.len()),
                     ));
@@ -193,6 +211,7 @@ impl HostSampler {
         })
     }
 
+    /// The namespace it watches, as given to `open` (`None`: the one the opening thread was in).
     pub fn netns(&self) -> Option<&str> {
         self.netns.as_deref()
     }
