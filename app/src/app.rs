@@ -267,7 +267,8 @@ impl InspectorApp {
                         None => crate::diagnostics::Source::Live,
                     };
                     let report = crate::diagnostics::report(&self.session.model, source);
-                    self.notice = Some(format!("diagnostics copied to the clipboard ({} lines)", report.lines().count()));
+                    self.notice =
+                        Some(format!("diagnostics copied to the clipboard ({} lines)", report.lines().count()));
                     self.clipboard = Some(report);
                 }
             }
@@ -388,7 +389,9 @@ impl InspectorApp {
             });
             if ui
                 .button("Copy diagnostics")
-                .on_hover_text("Versions, kernel, HZ, SCTP sysctls, sampling, drops and the last errors, for a bug report")
+                .on_hover_text(
+                    "Versions, kernel, HZ, SCTP sysctls, sampling, drops and the last errors, for a bug report",
+                )
                 .clicked()
             {
                 asked.push(AppCommand::CopyDiagnostics);

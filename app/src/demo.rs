@@ -308,7 +308,8 @@ impl Demo {
             Step::ShowDiagram => {
                 let (ep, assoc) = app.state.sel.ep.zip(app.state.sel.assoc).ok_or("nothing selected")?;
                 let history = &app.session.model.endpoints.get(&ep).ok_or("no slow endpoint")?.assocs;
-                let ended = history.get(&assoc).and_then(|a| a.history.current()) == Some(sctp_core::AssocState::Closed);
+                let ended =
+                    history.get(&assoc).and_then(|a| a.history.current()) == Some(sctp_core::AssocState::Closed);
                 if !ended {
                     return Err("the slow association has not ended yet".into());
                 }

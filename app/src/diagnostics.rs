@@ -88,9 +88,9 @@ pub fn report(model: &Model, source: Source<'_>) -> String {
         "events: {} seen; dropped: {} data, {} samples, {} host snapshots, {} other",
         model.events_seen, d.data, d.samples, d.host_snapshots, d.other
     );
-    let _ = writeln!(w, "RUST_LOG: {}", std::env::var("RUST_LOG").unwrap_or_else(|_| format!("unset ({DEFAULT_FILTER})")));
-    let problems: Vec<_> =
-        model.log.iter().filter(|e| matches!(e.kind, LogKind::Warning | LogKind::Error)).collect();
+    let _ =
+        writeln!(w, "RUST_LOG: {}", std::env::var("RUST_LOG").unwrap_or_else(|_| format!("unset ({DEFAULT_FILTER})")));
+    let problems: Vec<_> = model.log.iter().filter(|e| matches!(e.kind, LogKind::Warning | LogKind::Error)).collect();
     let skip = problems.len().saturating_sub(REPORT_LAST_PROBLEMS);
     let _ = writeln!(w, "last warnings and errors ({} of {}):", problems.len() - skip, problems.len());
     for e in &problems[skip..] {

@@ -342,7 +342,8 @@ fn the_kernel_tab_lists_extensions_on_and_off_with_the_remedy_and_every_sysctl()
     assert!(h.query_by_label("Linux 6.1.0-test · HZ 100").is_some());
     assert!(h.query_by_label("net.sctp.reconf_enable = 0").is_some());
     assert!(h.query_by_label("RFC 6525").is_some());
-    let remedy = "off for new associations: sysctl -w net.sctp.reconf_enable=1, or per socket with SCTP_RECONFIG_SUPPORTED";
+    let remedy =
+        "off for new associations: sysctl -w net.sctp.reconf_enable=1, or per socket with SCTP_RECONFIG_SUPPORTED";
     assert!(h.query_by_label(remedy).is_some());
     h.get_by_label("all 12 net.sctp.* sysctls").click();
     h.run_steps(2);
@@ -397,4 +398,25 @@ fn the_state_diagram_lists_what_the_selected_association_went_through() {
     assert!(h.query_by_label("ESTABLISHED -> CLOSED (steps between too short to sample)").is_some());
     assert!(h.query_by_label("ASSOC_CHANGE ShutdownComplete").is_some());
     assert!(h.query_by_label("7.500 s").is_some());
+}
+
+#[test]
+fn teaching_mode_explains_the_hovered_plot_with_its_rfc() {
+    let mut app = fed_app();
+    app.state.sel = sctp_inspector::panels::Selection { ep: Some(EpId(1)), assoc: Some(AssocId(3)) };
+    let mut h = harness(app);
+    h.run_steps(2);
+    assert!(h.query_by_label("Teaching").is_none(), "the panel is closed until asked for");
+    h.key_press(egui::Key::F2);
+    h.run_steps(2);
+    assert!(h.state().state.teaching);
+    assert!(h.query_by_label_contains("Hover over a field").is_some());
+    h.get_by_label("cwnd (bytes)").hover();
+    h.run_steps(3);
+    assert_eq!(h.state().state.explained.as_deref(), Some("metric.path.cwnd"));
+    let e = sctp_core::explain::explain(sctp_core::explain::Topic::PathMetric(sctp_core::model::PathMetric::Cwnd))
+        .expect("cwnd is explained");
+    assert!(h.query_by_label("metric.path.cwnd").is_some(), "the panel names the topic");
+    // Twice: in the hover's tooltip and in the panel, which stays.
+    assert_eq!(h.query_all_by_label(&e.rfc).count(), 2, "where it is defined: {}", e.rfc);
 }

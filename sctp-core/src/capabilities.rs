@@ -150,17 +150,23 @@ fn capability(feature: Feature, sysctls: &BTreeMap<String, String>) -> Capabilit
         Feature::UdpEncapsulation => (true, None),
         Feature::Plpmtud if value == 0 => (
             false,
-            Some(format!("probing is off: set net.sctp.plpmtud_probe_interval to a period in ms (at least 5000){socket}")),
+            Some(format!(
+                "probing is off: set net.sctp.plpmtud_probe_interval to a period in ms (at least 5000){socket}"
+            )),
         ),
         Feature::Plpmtud => (true, None),
-        Feature::Asconf if value != 0 && number("auth_enable") == Some(0) && number("addip_noauth_enable") != Some(1) => (
-            true,
-            Some(
-                "on, but RFC 5061 has ASCONF sent only with AUTH (RFC 4895): with net.sctp.auth_enable = 0 and \
+        Feature::Asconf
+            if value != 0 && number("auth_enable") == Some(0) && number("addip_noauth_enable") != Some(1) =>
+        {
+            (
+                true,
+                Some(
+                    "on, but RFC 5061 has ASCONF sent only with AUTH (RFC 4895): with net.sctp.auth_enable = 0 and \
                  net.sctp.addip_noauth_enable = 0 peers will not accept address changes"
-                    .into(),
-            ),
-        ),
+                        .into(),
+                ),
+            )
+        }
         Feature::PotentiallyFailed if value != 0 => match number("pf_expose") {
             Some(2) => (true, None),
             Some(1) => (true, Some("on, but net.sctp.pf_expose = 1 hides the PF state from applications".into())),
@@ -218,7 +224,9 @@ mod tests {
         assert_eq!(reconf.setting, "net.sctp.reconf_enable = 0");
         assert_eq!(
             reconf.note.as_deref(),
-            Some("off for new associations: sysctl -w net.sctp.reconf_enable=1, or per socket with SCTP_RECONFIG_SUPPORTED")
+            Some(
+                "off for new associations: sysctl -w net.sctp.reconf_enable=1, or per socket with SCTP_RECONFIG_SUPPORTED"
+            )
         );
         assert!(get(&caps, Feature::UdpEncapsulation).note.as_ref().unwrap().contains("9899"));
         assert!(get(&caps, Feature::PotentiallyFailed).note.as_ref().unwrap().contains("pf_expose = 0"));

@@ -16,18 +16,23 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
+/// The socket's address family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Family {
+    /// AF_INET.
     #[default]
     Ipv4,
+    /// AF_INET6 (also reaches IPv4 peers through v4-mapped addresses unless IPV6_V6ONLY is set).
     Ipv6,
 }
 
 /// gen_sctp's `seqpacket` (one-to-many) and `stream` (one-to-one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Style {
+    /// SOCK_SEQPACKET: one socket carries many associations, told apart by association id.
     #[default]
     OneToMany,
+    /// SOCK_STREAM: one association per socket, TCP-like (connect/accept).
     OneToOne,
 }
 
@@ -35,13 +40,19 @@ pub enum Style {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SocketOptions {
+    /// SO_SNDBUF request, bytes (the kernel doubles it).
     pub sndbuf: Option<u32>,
+    /// SO_RCVBUF request, bytes (the kernel doubles it).
     pub rcvbuf: Option<u32>,
+    /// SO_REUSEADDR.
     pub reuseaddr: bool,
+    /// SO_REUSEPORT.
     pub reuseport: bool,
     /// IP TOS / IPv6 traffic class byte.
     pub tos: Option<u8>,
+    /// SO_PRIORITY: the queueing priority of sent packets.
     pub priority: Option<u32>,
+    /// SO_DONTROUTE: send only to directly connected hosts, bypassing routing.
     pub dontroute: bool,
     /// SO_LINGER seconds (Some(0): close aborts).
     pub linger: Option<u32>,
@@ -57,7 +68,9 @@ pub struct SocketOptions {
     /// class and TTL per message. Linux 6.1 accepts them on SCTP sockets and delivers none
     /// (see `IpRecvInfo`).
     pub recvtos: bool,
+    /// IPV6_RECVTCLASS (IPv6 endpoints only): the traffic class of received packets.
     pub recvtclass: bool,
+    /// IP_RECVTTL: the TTL of received packets.
     pub recvttl: bool,
 }
 
@@ -67,22 +80,31 @@ pub struct SocketOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AppliedOptions {
+    /// SO_SNDBUF, bytes, as the kernel sized it.
     pub sndbuf: u32,
+    /// SO_RCVBUF, bytes, as the kernel sized it.
     pub rcvbuf: u32,
+    /// SO_REUSEADDR.
     pub reuseaddr: bool,
+    /// SO_REUSEPORT.
     pub reuseport: bool,
     /// IP_TOS (IPv4) / IPV6_TCLASS (IPv6).
     pub tos: u8,
+    /// IP_TTL (IPv4) / IPV6_UNICAST_HOPS (IPv6) of sent packets.
     pub ttl: u8,
+    /// SO_PRIORITY.
     pub priority: u32,
+    /// SO_DONTROUTE.
     pub dontroute: bool,
     /// SO_LINGER seconds when on.
     pub linger: Option<u32>,
     /// IPv6 endpoints only.
     pub ipv6_v6only: Option<bool>,
+    /// IP_RECVTOS.
     pub recvtos: bool,
     /// IPv6 endpoints only.
     pub recvtclass: Option<bool>,
+    /// IP_RECVTTL.
     pub recvttl: bool,
 }
 
@@ -90,7 +112,9 @@ pub struct AppliedOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EndpointConfig {
+    /// IPv4 or IPv6 socket.
     pub family: Family,
+    /// One-to-many or one-to-one socket.
     pub style: Style,
     /// Local addresses; empty = the wildcard address. More than one = multi-homed.
     pub addrs: Vec<IpAddr>,
@@ -98,9 +122,12 @@ pub struct EndpointConfig {
     pub port: u16,
     /// A named network namespace (`ip netns add NAME`) to open the socket in.
     pub netns: Option<String>,
+    /// Elementary socket options set before bind.
     pub options: SocketOptions,
 }
 
+/// One open SCTP socket (owns the fd; closed on drop), with a reassembly buffer for messages the
+/// kernel delivers in parts.
 #[derive(Debug)]
 pub struct Endpoint {
     fd: OwnedFd,
@@ -382,10 +409,12 @@ impl Endpoint {
             .context(|| format!("bindx remove {}", list(addrs)))
     }
 
+    /// One-to-many or one-to-one, as opened.
     pub fn style(&self) -> Style {
         self.style
     }
 
+    /// IPv4 or IPv6, as opened.
     pub fn family(&self) -> Family {
         self.family
     }

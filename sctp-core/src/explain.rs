@@ -3,12 +3,12 @@
 //! teaching panel. `topics()` lists everything that must have an entry; a test holds the
 //! table to it, so a new option field or metric cannot ship unexplained.
 
+use crate::endpoint::SocketOptions;
 use crate::info::{AssocState, PathInfo, PathState, Status};
 use crate::message::SendInfo;
 use crate::model::{AssocMetric, PathMetric};
 use crate::notification::EventKind;
 use crate::options::OptionName;
-use crate::endpoint::SocketOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -137,15 +137,8 @@ pub fn topics() -> Vec<String> {
         keys.push(Topic::SendField(&f).key());
     }
     // Built field by field, so a new field fails to compile here until it is explained.
-    let path = PathInfo {
-        addr: None,
-        state: PathState::Active,
-        cwnd: 0,
-        srtt_ms: 0.0,
-        srtt_jiffies: 0,
-        rto_ms: 0,
-        mtu: 0,
-    };
+    let path =
+        PathInfo { addr: None, state: PathState::Active, cwnd: 0, srtt_ms: 0.0, srtt_jiffies: 0, rto_ms: 0, mtu: 0 };
     let status = Status {
         assoc: crate::AssocId(0),
         state: AssocState::Established,
@@ -155,7 +148,7 @@ pub fn topics() -> Vec<String> {
         inbound_streams: 0,
         outbound_streams: 0,
         fragmentation_point: 0,
-        primary: path.clone(),
+        primary: path,
     };
     for f in fields(serde_json::to_value(status)) {
         keys.push(Topic::StatusField(&f).key());
@@ -192,7 +185,12 @@ mod tests {
     fn every_field_state_metric_and_event_is_explained_with_its_rfc() {
         let table = table().unwrap();
         let missing: Vec<String> = topics().into_iter().filter(|k| !table.contains_key(k)).collect();
-        assert!(missing.is_empty(), "{} topics have no entry in assets/explanations.toml:\n{}", missing.len(), missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "{} topics have no entry in assets/explanations.toml:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
         for (key, e) in table {
             assert!(e.rfc.starts_with("RFC "), "{key}: rfc {:?} names no RFC", e.rfc);
             assert!(e.text.len() >= 20, "{key}: {:?} explains nothing", e.text);

@@ -165,7 +165,9 @@ pub struct Status {
     pub rwnd: u32,
     /// DATA chunks sent and not yet acknowledged.
     pub unacked: u16,
-    /// DATA chunks waiting to be sent.
+    /// TSNs still missing from the peer: the holes between the cumulative ack point and the
+    /// highest TSN received (`sstat_penddata`, from Linux's receive TSN map; not data queued
+    /// for sending).
     pub pending: u16,
     /// Negotiated number of streams the peer may send on (`sstat_instrms`).
     pub inbound_streams: u16,

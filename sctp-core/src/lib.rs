@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod capabilities;
 pub mod cmsg;
 pub mod diag;
 pub mod endpoint;
@@ -17,7 +18,6 @@ pub mod files;
 pub mod forms;
 pub mod fsm;
 pub mod fuzzing;
-pub mod capabilities;
 pub mod host;
 pub mod hz;
 pub mod info;

@@ -16,28 +16,42 @@ use std::net::SocketAddr;
 /// Per-path metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PathMetric {
+    /// Congestion window, bytes (`spinfo_cwnd`).
     Cwnd,
+    /// Smoothed RTT, ms (converted from the kernel's jiffies with its HZ).
     SrttMs,
+    /// Retransmission timeout, ms.
     RtoMs,
+    /// Path MTU, bytes.
     Mtu,
+    /// Path state as a level: 0 inactive, 1 potentially failed, 2 active, 3 unconfirmed (-1 unknown).
     State,
 }
 
 /// Per-association metrics; the `PerSec` ones are rates from assoc stats counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum AssocMetric {
+    /// The peer's advertised receive window, bytes (SCTP_STATUS).
     Rwnd,
+    /// DATA chunks sent and not yet acknowledged.
     Unacked,
+    /// DATA chunks waiting to be sent.
     Pending,
+    /// Chunks retransmitted per second (`sas_rtxchunks`).
     RetransmitsPerSec,
+    /// Gap Ack Blocks received in SACKs per second (`sas_gapcnt`).
     GapAcksPerSec,
+    /// SCTP packets sent per second (`sas_opackets`).
     PacketsOutPerSec,
+    /// SCTP packets received per second (`sas_ipackets`).
     PacketsInPerSec,
 }
 
 impl PathMetric {
+    /// Every path metric, in the order the plots list them.
     pub const ALL: [PathMetric; 5] =
         [PathMetric::Cwnd, PathMetric::SrttMs, PathMetric::RtoMs, PathMetric::Mtu, PathMetric::State];
+    /// The metric's name on a plot, with its unit.
     pub fn label(self) -> &'static str {
         match self {
             PathMetric::Cwnd => "cwnd (bytes)",
@@ -50,6 +64,7 @@ impl PathMetric {
 }
 
 impl AssocMetric {
+    /// Every association metric, in the order the plots list them.
     pub const ALL: [AssocMetric; 7] = [
         AssocMetric::Rwnd,
         AssocMetric::Unacked,
@@ -59,6 +74,7 @@ impl AssocMetric {
         AssocMetric::PacketsOutPerSec,
         AssocMetric::PacketsInPerSec,
     ];
+    /// The metric's name on a plot, with its unit.
     pub fn label(self) -> &'static str {
         match self {
             AssocMetric::Rwnd => "peer rwnd (bytes)",
@@ -72,20 +88,45 @@ impl AssocMetric {
     }
 }
 
+/// Names one plotted series: a metric of one path, or of one association.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SeriesKey {
-    Path { ep: EpId, assoc: AssocId, addr: SocketAddr, metric: PathMetric },
-    Assoc { ep: EpId, assoc: AssocId, metric: AssocMetric },
+    /// A metric of one path of an association.
+    Path {
+        /// The endpoint that owns the association.
+        ep: EpId,
+        /// The association.
+        assoc: AssocId,
+        /// The path's peer address.
+        addr: SocketAddr,
+        /// What is plotted.
+        metric: PathMetric,
+    },
+    /// A metric of one association.
+    Assoc {
+        /// The endpoint that owns the association.
+        ep: EpId,
+        /// The association.
+        assoc: AssocId,
+        /// What is plotted.
+        metric: AssocMetric,
+    },
 }
 
+/// What a log entry is, for the log view's filters and colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LogKind {
     /// A command's outcome (the entry names the command).
     Result,
+    /// A command that failed (the entry is its error).
     Error,
+    /// An SCTP notification.
     Notification,
+    /// A received message.
     Data,
+    /// An endpoint opened or closed, or an association gone.
     Endpoint,
+    /// A warning, and the worker's greeting (`Event::Hello`).
     Warning,
 }
 
@@ -93,18 +134,26 @@ pub enum LogKind {
 /// text is made only when the entry is drawn or searched (then kept).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Logged {
+    /// An SCTP notification, as the worker read it.
     Notification(Notification),
     /// A received message: its length and first bytes.
     Data {
+        /// The sender's address, when the kernel gave one.
         from: Option<SocketAddr>,
+        /// SCTP_RCVINFO: association, stream, SSN, PPID, TSN, unordered.
         info: Option<RecvInfo>,
+        /// TOS/TTL/traffic class of the packet, when the kernel passed them on.
         ip: IpRecvInfo,
+        /// The whole message's length, bytes.
         len: usize,
+        /// Its first bytes (at most `worker::DATA_HEAD`).
         head: Vec<u8>,
     },
     /// A command's outcome: what was asked (as the worker described it) and the reply or error.
     Result {
+        /// The command, as `Command::describe` put it.
         command: String,
+        /// The reply, or what failed and why.
         outcome: std::result::Result<Reply, Error>,
     },
     /// A warning from the worker or the session.
@@ -114,6 +163,7 @@ pub enum Logged {
 }
 
 impl Logged {
+    /// The entry as one line of text (what `LogEntry::text` makes and keeps).
     pub fn describe(&self) -> String {
         match self {
             Logged::Notification(n) => describe_notification(n),
@@ -139,17 +189,24 @@ impl Logged {
     }
 }
 
+/// One line of the event log.
 #[derive(Debug, Clone)]
 pub struct LogEntry {
+    /// When, in seconds since the worker started (the event's stamp).
     pub t: f64,
+    /// What kind of line it is.
     pub kind: LogKind,
+    /// The endpoint it is about, if any.
     pub ep: Option<EpId>,
+    /// The association it is about, if known.
     pub assoc: Option<AssocId>,
+    /// What it says, typed.
     pub what: Logged,
     text: std::cell::OnceCell<String>,
 }
 
 impl LogEntry {
+    /// An entry whose text is made when first asked for.
     pub fn new(t: f64, kind: LogKind, ep: Option<EpId>, assoc: Option<AssocId>, what: Logged) -> LogEntry {
         LogEntry { t, kind, ep, assoc, what, text: std::cell::OnceCell::new() }
     }
@@ -176,24 +233,38 @@ impl PartialEq for LogEntry {
     }
 }
 
+/// What the model knows of one association: its last sample, its history, whether it ended.
 #[derive(Debug, Clone, Default)]
 pub struct AssocView {
+    /// SCTP_STATUS from the last sample; `None` before the first.
     pub status: Option<Status>,
+    /// The paths the last sample could read.
     pub paths: Vec<PathInfo>,
+    /// The paths the last sample could not read, and why.
     pub unreadable_paths: Vec<(SocketAddr, Error)>,
+    /// The latest counters read (SCTP_GET_ASSOC_STATS); a sample without them keeps these.
     pub stats: Option<AssocStats>,
+    /// Ended: COMM_LOST or SHUTDOWN_COMP, no longer listed by the kernel, or its endpoint closed (a later
+    /// sample clears it).
     pub gone: bool,
     /// The states it went through (RFC 9260 §4), as samples and ASSOC_CHANGEs showed them.
     pub history: crate::fsm::History,
 }
 
+/// What the model knows of one endpoint, from `Event::Opened` on.
 #[derive(Debug, Clone)]
 pub struct EndpointView {
+    /// Its name, as first announced.
     pub label: String,
+    /// One-to-many or one-to-one.
     pub style: Style,
+    /// Its bound local addresses, as last announced (bindx re-announces them).
     pub local_addrs: Vec<SocketAddr>,
+    /// What it was opened with; `None` for accepted and peeled-off endpoints.
     pub config: Option<EndpointConfig>,
+    /// Its associations by id, ended ones too (the newest `KEEP_ENDED` over the whole model).
     pub assocs: BTreeMap<AssocId, AssocView>,
+    /// Its socket was closed; the view stays until `KEEP_CLOSED` newer closed ones push it out.
     pub closed: bool,
     /// The elementary options as the kernel read them back after open.
     pub applied: Option<crate::endpoint::AppliedOptions>,
@@ -205,8 +276,11 @@ pub const KEEP_ENDED: usize = 64;
 /// everything kept about it, so opening and closing all day does not grow memory.
 pub const KEEP_CLOSED: usize = 64;
 
+/// How much the model keeps, so a long session does not grow memory.
 pub struct Limits {
+    /// Points one series keeps at most; fewer when `points_total` must be shared.
     pub points_per_series: usize,
+    /// Log entries kept; older ones are dropped and counted.
     pub log_entries: usize,
     /// All series together hold at most this many points: with many associations each
     /// series keeps a shorter history (said in the status bar) rather than memory growing
@@ -225,14 +299,22 @@ impl Default for Limits {
     }
 }
 
+/// Everything a view shows, built only by `apply` from worker events (live, or replayed from a recording).
 pub struct Model {
+    /// Every endpoint announced, closed ones too (the newest `KEEP_CLOSED` of those).
     pub endpoints: BTreeMap<EpId, EndpointView>,
+    /// Plotted series: `[t, value]` points, t in seconds since the worker started, in bounded rings that count
+    /// what they dropped.
     pub series: HashMap<SeriesKey, Ring<[f64; 2]>>,
+    /// The event log, bounded by `Limits::log_entries` (it counts what it dropped).
     pub log: Ring<LogEntry>,
+    /// The kernel's HZ, from `Event::Hello`; `None` before it.
     pub hz: Option<KernelHz>,
+    /// Whether the kernel can open SCTP sockets, and why not, from `Event::Hello`; `None` before it.
     pub kernel_sctp: Option<std::result::Result<(), Error>>,
     /// The kernel's release and SCTP sysctls, as the worker reported them.
     pub kernel: Option<crate::kernel_facts::KernelFacts>,
+    /// The period the worker samples its own associations at, ms (100 until it says).
     pub sample_interval_ms: u64,
     /// The latest event time seen.
     pub now: f64,
@@ -248,8 +330,11 @@ pub struct Model {
     ended: std::collections::VecDeque<(EpId, AssocId)>,
     /// Closed endpoints, oldest first (see `KEEP_CLOSED`).
     closed: std::collections::VecDeque<EpId>,
+    /// Events applied so far.
     pub events_seen: u64,
+    /// Received-message events applied so far.
     pub data_messages: u64,
+    /// Notifications applied so far.
     pub notifications: u64,
     /// Every association in the watched namespace (the Host view).
     pub host: crate::host::HostModel,
@@ -258,6 +343,7 @@ pub struct Model {
     /// How the worker samples its own associations, the period in force, and whether it
     /// had to slow down to stay within its share of a core.
     pub sampling: Option<(crate::worker::SampleMethod, u64, bool)>,
+    /// The share of a core the worker's own sampling may take, percent (from `Event::Sampling`).
     pub sampler_share_percent: u8,
     /// The bound each series has now (`Limits::points_total` shared among the series).
     points_per_series: usize,
@@ -273,6 +359,7 @@ impl Default for Model {
 }
 
 impl Model {
+    /// An empty model within `limits`.
     pub fn new(limits: Limits) -> Self {
         Model {
             endpoints: BTreeMap::new(),
@@ -301,6 +388,7 @@ impl Model {
         }
     }
 
+    /// Changes how many log entries are kept; shrinking drops the oldest (counted).
     pub fn set_log_capacity(&mut self, n: usize) {
         self.limits.log_entries = n;
         self.log.set_capacity(n);
@@ -381,6 +469,7 @@ impl Model {
         self.series.values().fold((0, 0), |(n, d), s| (n + s.len(), d + s.dropped()))
     }
 
+    /// Applies one stamped worker event: endpoints and associations, series, log, counters and the host view.
     pub fn apply(&mut self, s: &Stamped) {
         let t = s.t;
         self.now = self.now.max(t);

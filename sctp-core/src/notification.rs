@@ -11,23 +11,40 @@ use std::net::SocketAddr;
 /// The notification types one can subscribe to with SCTP_EVENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventKind {
+    /// SCTP_DATA_IO_EVENT: not a notification; received messages carry the old SCTP_SNDRCV
+    /// ancillary data.
     DataIo,
+    /// SCTP_ASSOC_CHANGE: an association came up, was lost, restarted, shut down or failed to start
+    /// (RFC 6458 §6.1.1).
     AssocChange,
+    /// SCTP_PEER_ADDR_CHANGE: a peer address changed state (RFC 6458 §6.1.2).
     PeerAddrChange,
+    /// SCTP_SEND_FAILED: the deprecated form of the undelivered-message notification (RFC 6458 §6.1.4).
     SendFailed,
+    /// SCTP_REMOTE_ERROR: the peer sent an ERROR chunk (RFC 6458 §6.1.3).
     RemoteError,
+    /// SCTP_SHUTDOWN_EVENT: the peer sent SHUTDOWN (RFC 6458 §6.1.5).
     Shutdown,
+    /// SCTP_PARTIAL_DELIVERY_EVENT: a partially delivered message was aborted (RFC 6458 §6.1.7).
     PartialDelivery,
+    /// SCTP_ADAPTATION_INDICATION: the peer's Adaptation Layer Indication (RFC 6458 §6.1.6).
     Adaptation,
+    /// SCTP_AUTHENTICATION_EVENT: SCTP-AUTH key events (RFC 6458 §6.1.8).
     Authentication,
+    /// SCTP_SENDER_DRY_EVENT: nothing left to send or retransmit (RFC 6458 §6.1.9).
     SenderDry,
+    /// SCTP_STREAM_RESET_EVENT: streams were reset (RFC 6525 §6.1.1).
     StreamReset,
+    /// SCTP_ASSOC_RESET_EVENT: the association's TSNs were reset (RFC 6525 §6.1.2).
     AssocReset,
+    /// SCTP_STREAM_CHANGE_EVENT: streams were added (RFC 6525 §6.1.3).
     StreamChange,
+    /// SCTP_SEND_FAILED_EVENT: the current undelivered-message notification (RFC 6458 §6.1.11).
     SendFailedEvent,
 }
 
 impl EventKind {
+    /// Every kind, in `sn_type` order.
     pub const ALL: [EventKind; 14] = [
         EventKind::DataIo,
         EventKind::AssocChange,
@@ -50,6 +67,7 @@ impl EventKind {
         ffi::SCTP_SN_TYPE_BASE + self as u16
     }
 
+    /// The snake_case name scenarios and the window use ("assoc_change").
     pub fn name(self) -> &'static str {
         match self {
             EventKind::DataIo => "data_io",
@@ -73,11 +91,17 @@ impl EventKind {
 /// `sac_state` of an association change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AssocChangeState {
+    /// SCTP_COMM_UP (0): a new association is ready for data.
     CommUp,
+    /// SCTP_COMM_LOST (1): the association failed and is closed (e.g. ABORT, retransmission limit).
     CommLost,
+    /// SCTP_RESTART (2): the peer restarted; the association continues with new state.
     Restart,
+    /// SCTP_SHUTDOWN_COMP (3): a graceful shutdown finished.
     ShutdownComplete,
+    /// SCTP_CANT_STR_ASSOC (4): the association could not be set up (INIT failed or was aborted).
     CantStartAssoc,
+    /// A value this crate does not know, kept as the kernel gave it.
     Other(u16),
 }
 
@@ -97,13 +121,21 @@ impl AssocChangeState {
 /// `spc_state` of a peer address change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PeerAddrState {
+    /// SCTP_ADDR_AVAILABLE (0): the address is reachable again.
     Available,
+    /// SCTP_ADDR_UNREACHABLE (1): the address can no longer be reached; data goes to other paths.
     Unreachable,
+    /// SCTP_ADDR_REMOVED (2): the address was removed from the association (ASCONF).
     Removed,
+    /// SCTP_ADDR_ADDED (3): the address was added to the association (ASCONF).
     Added,
+    /// SCTP_ADDR_MADE_PRIM (4): the address became the primary path.
     MadePrimary,
+    /// SCTP_ADDR_CONFIRMED (5): a heartbeat confirmed the address (RFC 9260 §5.4).
     Confirmed,
+    /// SCTP_ADDR_POTENTIALLY_FAILED (6): Linux's potentially-failed state (RFC 7829).
     PotentiallyFailed,
+    /// A value this crate does not know, kept as the kernel gave it.
     Other(i32),
 }
 
@@ -125,89 +157,148 @@ impl PeerAddrState {
 /// What a failed message was sent with (from either send-failed form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FailedSendInfo {
+    /// The stream it was sent on (`sinfo_stream` / `snd_sid`).
     pub stream: u16,
+    /// Linux puts the failed DATA chunk's header flags here, not the send flags: 0x04 U (unordered),
+    /// 0x02 B (first fragment), 0x01 E (last fragment).
     pub flags: u16,
     /// As it travelled: network byte order (see `message`).
     pub ppid: u32,
+    /// The opaque context given at send time (`sinfo_context` / `snd_context`).
     pub context: u32,
 }
 
+/// One notification (RFC 6458 §6.1), decoded from the bytes of a MSG_NOTIFICATION read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Notification {
+    /// SCTP_ASSOC_CHANGE (`struct sctp_assoc_change`, RFC 6458 §6.1.1).
     AssocChange {
+        /// `sac_assoc_id`.
         assoc: AssocId,
+        /// `sac_state`: what happened.
         state: AssocChangeState,
         /// The error cause code (RFC 9260 §3.3.10) when an error ended the association.
         error: u16,
+        /// Outbound streams the association has (`sac_outbound_streams`).
         outbound_streams: u16,
+        /// Inbound streams the association has (`sac_inbound_streams`).
         inbound_streams: u16,
         /// Trailing `sac_info`: supported features on COMM_UP/RESTART, the causes of the
         /// peer's ABORT on COMM_LOST/CANT_STR_ASSOC (see `ErrorCause::parse_all`).
         info: Vec<u8>,
     },
+    /// SCTP_PEER_ADDR_CHANGE (`struct sctp_paddr_change`, RFC 6458 §6.1.2).
     PeerAddrChange {
+        /// `spc_assoc_id`.
         assoc: AssocId,
+        /// The peer address concerned (`spc_aaddr`); `None` for an unknown address family.
         addr: Option<SocketAddr>,
+        /// `spc_state`: what happened to the address.
         state: PeerAddrState,
+        /// `spc_error`: on Linux the reason, enum sctp_sn_error (0 SCTP_FAILED_THRESHOLD,
+        /// 1 SCTP_RECEIVED_SACK, 2 SCTP_HEARTBEAT_SUCCESS, 3 SCTP_RESPONSE_TO_USER_REQ, ...).
         error: i32,
     },
+    /// SCTP_REMOTE_ERROR: the peer sent an ERROR chunk (`struct sctp_remote_error`, RFC 6458 §6.1.3).
     RemoteError {
+        /// `sre_assoc_id`.
         assoc: AssocId,
         /// Error cause code, host order.
         cause: u16,
+        /// `sre_data`: the cause's information after its code and length, padded to 4 bytes (Linux sends
+        /// one notification per cause).
         data: Vec<u8>,
     },
+    /// A message could not be delivered (SCTP_SEND_FAILED_EVENT or SCTP_SEND_FAILED, RFC 6458 §6.1.11,
+    /// §6.1.4); Linux sends one per DATA chunk, so a fragmented message gives several.
     SendFailed {
+        /// `ssf_assoc_id`.
         assoc: AssocId,
         /// True for SCTP_SEND_FAILED_EVENT (RFC 6458), false for the older SCTP_SEND_FAILED.
         event_form: bool,
         /// SCTP_DATA_SENT: the data had been put on the wire.
         was_sent: bool,
+        /// `ssf_error`: the kernel's reason value, as it passes it.
         error: u32,
+        /// What the message was sent with (`ssf_info` / `ssfe_info`).
         info: FailedSendInfo,
+        /// `ssf_data`: the payload of the undelivered DATA chunk.
         data: Vec<u8>,
     },
+    /// SCTP_SHUTDOWN_EVENT: the peer sent SHUTDOWN; no more data can be sent (RFC 6458 §6.1.5).
     Shutdown {
+        /// `sse_assoc_id`.
         assoc: AssocId,
     },
+    /// SCTP_ADAPTATION_INDICATION: the peer sent an Adaptation Layer Indication (RFC 6458 §6.1.6).
     Adaptation {
+        /// `sai_assoc_id`.
         assoc: AssocId,
+        /// The peer's 32-bit adaptation code point (`sai_adaptation_ind`, RFC 5061 §4.2.7).
         indication: u32,
     },
+    /// SCTP_PARTIAL_DELIVERY_EVENT: a message being delivered in parts will not be finished
+    /// (RFC 6458 §6.1.7).
     PartialDelivery {
+        /// `pdapi_assoc_id`.
         assoc: AssocId,
+        /// `pdapi_indication`: 0 is SCTP_PARTIAL_DELIVERY_ABORTED, the only value defined.
         indication: u32,
+        /// Stream of the aborted message (`pdapi_stream`).
         stream: u32,
+        /// Stream sequence number of the aborted message (`pdapi_seq`).
         seq: u32,
     },
+    /// SCTP_AUTHENTICATION_EVENT: an SCTP-AUTH key event (RFC 6458 §6.1.8).
     Authentication {
+        /// `auth_assoc_id`.
         assoc: AssocId,
+        /// The shared key concerned (`auth_keynumber`).
         key_number: u16,
+        /// `auth_indication`: 0 SCTP_AUTH_NEW_KEY, 1 SCTP_AUTH_FREE_KEY, 2 SCTP_AUTH_NO_AUTH (peer lacks AUTH).
         indication: u32,
     },
+    /// SCTP_SENDER_DRY_EVENT: no user data is left to send or retransmit (RFC 6458 §6.1.9).
     SenderDry {
+        /// `sender_dry_assoc_id`.
         assoc: AssocId,
     },
+    /// SCTP_STREAM_RESET_EVENT: streams were reset, or a reset failed (RFC 6525 §6.1.1).
     StreamReset {
+        /// `strreset_assoc_id`.
         assoc: AssocId,
+        /// `strreset_flags`: SCTP_STREAM_RESET_INCOMING_SSN 0x1, _OUTGOING_SSN 0x2, _DENIED 0x4, _FAILED 0x8.
         flags: u16,
+        /// The streams reset (`strreset_stream_list`); empty means all of them.
         streams: Vec<u16>,
     },
+    /// SCTP_ASSOC_RESET_EVENT: the association's TSNs were reset, or a reset failed (RFC 6525 §6.1.2).
     AssocReset {
+        /// `assocreset_assoc_id`.
         assoc: AssocId,
+        /// `assocreset_flags`: SCTP_ASSOC_RESET_DENIED 0x4, SCTP_ASSOC_RESET_FAILED 0x8.
         flags: u16,
+        /// The next TSN this end sends (`assocreset_local_tsn`).
         local_tsn: u32,
+        /// The next TSN expected from the peer (`assocreset_remote_tsn`).
         remote_tsn: u32,
     },
+    /// SCTP_STREAM_CHANGE_EVENT: streams were added, or adding failed (RFC 6525 §6.1.3).
     StreamChange {
+        /// `strchange_assoc_id`.
         assoc: AssocId,
+        /// `strchange_flags`: SCTP_STREAM_CHANGE_DENIED 0x4, SCTP_STREAM_CHANGE_FAILED 0x8.
         flags: u16,
+        /// Inbound streams now (`strchange_instrms`).
         inbound_streams: u16,
+        /// Outbound streams now (`strchange_outstrms`).
         outbound_streams: u16,
     },
     /// A type this build does not know, or one too short to decode.
     Unknown {
+        /// The leading `sn_type` (0 when fewer than two bytes came).
         sn_type: u16,
+        /// The whole notification as received.
         bytes: Vec<u8>,
     },
 }
@@ -224,6 +315,7 @@ fn tail(bytes: &[u8], header: usize, length: u32) -> Vec<u8> {
 }
 
 impl Notification {
+    /// Decodes one notification; unknown or too short input becomes `Unknown`.
     pub fn decode(bytes: &[u8]) -> Notification {
         let sn_type = bytes.get(0..2).map(|b| u16::from_ne_bytes([b[0], b[1]])).unwrap_or(0);
         Self::decode_known(sn_type, bytes).unwrap_or_else(|| Notification::Unknown { sn_type, bytes: bytes.to_vec() })
@@ -395,6 +487,7 @@ impl Notification {
         })
     }
 
+    /// `EventKind::name` of the kind, or "unknown".
     pub fn kind_name(&self) -> &'static str {
         self.kind().map_or("unknown", EventKind::name)
     }
@@ -404,7 +497,9 @@ impl Notification {
 /// association or complained about something.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorCause {
+    /// Cause code, host order (12 = User-Initiated Abort).
     pub code: u16,
+    /// Cause-specific information after the 4-byte cause header, padding excluded.
     pub data: Vec<u8>,
 }
 

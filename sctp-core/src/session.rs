@@ -62,8 +62,11 @@ impl Outbound {
     }
 }
 
+/// A worker (or a recording shown instead), the model its events build, and the recording, setup log and
+/// scenario those events also feed.
 pub struct Session {
     out: Outbound,
+    /// What the session knows: every event `pump` applied, or the recording shown.
     pub model: Model,
     scenario: Option<Runner>,
     /// How the scenario ended, once it has.
@@ -102,6 +105,7 @@ impl Session {
         Ok(session)
     }
 
+    /// The worker; `None` when the session shows a recording (or was made without one).
     pub fn worker(&self) -> Option<&WorkerHandle> {
         self.out.worker.as_ref()
     }
@@ -197,6 +201,7 @@ impl Session {
         Ok(())
     }
 
+    /// Stops writing the recording; the file keeps every line written so far.
     pub fn stop_recording(&mut self) {
         self.out.recording = None;
     }
@@ -222,10 +227,12 @@ impl Session {
         self.scenario_result = None;
     }
 
+    /// The scenario opened last, running or ended.
     pub fn scenario(&self) -> Option<&Runner> {
         self.scenario.as_ref()
     }
 
+    /// How the scenario ended: `Ok`, or why it failed; `None` while it runs or when none is open.
     pub fn scenario_result(&self) -> Option<&Result<(), String>> {
         self.scenario_result.as_ref()
     }

@@ -5,9 +5,9 @@
 //! `RELIABILITY_OUT=DIR` makes each case write its row of `tests/reliability/results.md`
 //! there. `tests/reliability/run` sets both.
 
+use sctp_core::model::Logged;
 use sctp_core::notification::{AssocChangeState, PeerAddrState};
 use sctp_core::options::{AssocInfo, OptionValue, PeerAddrParams, RtoInfo, Toggle};
-use sctp_core::model::Logged;
 use sctp_core::worker::{Command, EpId, Event, Warning};
 use sctp_core::{Endpoint, EndpointConfig, Notification, Scope, SendInfo, Style};
 use sctp_inspector_tests::harness::Harness;
@@ -194,7 +194,8 @@ fn an_exhausted_fd_table_pauses_accepting_instead_of_spinning() {
         match &ev.event {
             Event::Warning(warning) => {
                 warnings += 1;
-                let emfile = |w: &Warning| matches!(w, Warning::AcceptPaused { error, .. } if error.errno == Some(libc::EMFILE));
+                let emfile =
+                    |w: &Warning| matches!(w, Warning::AcceptPaused { error, .. } if error.errno == Some(libc::EMFILE));
                 pausing += usize::from(emfile(warning));
             }
             Event::Opened { ep, .. } if *ep != listener => accepted += 1,

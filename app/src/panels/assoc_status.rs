@@ -3,9 +3,9 @@
 
 use super::Ctx;
 use crate::widgets::{badge, explained, path_color};
-use sctp_core::explain::Topic;
 use egui::{RichText, Ui};
 use sctp_core::AssocId;
+use sctp_core::explain::Topic;
 use sctp_core::worker::EpId;
 
 pub fn ui(ui: &mut Ui, cx: &mut Ctx, ep: EpId, assoc: AssocId) {
@@ -31,7 +31,14 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx, ep: EpId, assoc: AssocId) {
         });
     }
     egui::Grid::new("paths").num_columns(6).striped(true).show(ui, |ui| {
-        for (h, field) in [("path", "addr"), ("state", "state"), ("cwnd", "cwnd"), ("srtt", "srtt_ms"), ("rto", "rto_ms"), ("mtu", "mtu")] {
+        for (h, field) in [
+            ("path", "addr"),
+            ("state", "state"),
+            ("cwnd", "cwnd"),
+            ("srtt", "srtt_ms"),
+            ("rto", "rto_ms"),
+            ("mtu", "mtu"),
+        ] {
             explained(ui.label(RichText::new(h).weak()), Topic::PathField(field), cx.out);
         }
         ui.end_row();

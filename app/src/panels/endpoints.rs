@@ -4,8 +4,8 @@
 use super::Ctx;
 use crate::forms;
 use crate::widgets::{explained, submit, text_field};
-use sctp_core::explain::Topic;
 use egui::Ui;
+use sctp_core::explain::Topic;
 use sctp_core::worker::{Command, EpId};
 use sctp_core::{EndpointConfig, Family, SocketOptions, Style};
 use serde::{Deserialize, Serialize};

@@ -16,9 +16,8 @@ pub fn reported(cx: &Ctx) -> Option<Vec<Capability>> {
 
 /// One line for the status bar: the extensions on and off.
 pub fn summary(caps: &[Capability]) -> (String, String) {
-    let names = |on: bool| {
-        caps.iter().filter(|c| c.enabled == on).map(|c| c.feature.name()).collect::<Vec<_>>().join(", ")
-    };
+    let names =
+        |on: bool| caps.iter().filter(|c| c.enabled == on).map(|c| c.feature.name()).collect::<Vec<_>>().join(", ");
     (names(true), names(false))
 }
 

@@ -17,10 +17,12 @@ pub trait SockOpt: Sized + Default {
     const NAME: &'static str;
     /// SCTP_* option number.
     const OPTNAME: i32;
+    /// The `#[repr(C)]` struct (or int) getsockopt/setsockopt exchange, e.g. `sctp_rtoinfo`.
     type Raw: Zeroable;
     /// Fills the C struct; `assoc_id` is the scope (an association id or
     /// SCTP_FUTURE/CURRENT/ALL_ASSOC) for options that have one.
     fn encode(&self, assoc_id: i32) -> Self::Raw;
+    /// Reads the C struct the kernel filled in getsockopt.
     fn decode(raw: &Self::Raw) -> Self;
     /// Checks made before the syscall; the message says which field and why.
     fn validate(&self) -> Result<(), String> {
@@ -32,20 +34,35 @@ pub trait SockOpt: Sized + Default {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptionName {
+    /// SCTP_RTOINFO: retransmission timeout bounds.
     Rtoinfo,
+    /// SCTP_ASSOCINFO: association retransmission limit, cookie life, windows.
     Associnfo,
+    /// SCTP_INITMSG: streams and INIT retries asked for in the next INIT.
     Initmsg,
+    /// SCTP_NODELAY: send without bundling delay.
     Nodelay,
+    /// SCTP_AUTOCLOSE: idle time (s) before a one-to-many association is closed.
     Autoclose,
+    /// SCTP_DISABLE_FRAGMENTS: refuse messages that would need fragmenting.
     DisableFragments,
+    /// SCTP_I_WANT_MAPPED_V4_ADDR: IPv4 peers as v4-mapped IPv6 addresses.
     IWantMappedV4Addr,
+    /// SCTP_MAXSEG: largest DATA chunk size.
     Maxseg,
+    /// SCTP_PRIMARY_ADDR: the peer address used as primary path.
     PrimaryAddr,
+    /// SCTP_SET_PEER_PRIMARY_ADDR: ask the peer to use a local address as its primary (write-only).
     SetPeerPrimaryAddr,
+    /// SCTP_ADAPTATION_LAYER: the adaptation indication sent in INIT/INIT ACK.
     AdaptationLayer,
+    /// SCTP_PEER_ADDR_PARAMS: heartbeat, path retransmissions, path MTU, SACK delay.
     PeerAddrParams,
+    /// SCTP_DEFAULT_SEND_PARAM: send info used when a send gives none.
     DefaultSendParam,
+    /// SCTP_EVENTS: which notifications are delivered.
     Events,
+    /// SCTP_DELAYED_ACK_TIME: SACK delay and frequency.
     DelayedAckTime,
 }
 
@@ -53,20 +70,35 @@ pub enum OptionName {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "option", content = "value", rename_all = "snake_case")]
 pub enum OptionValue {
+    /// SCTP_RTOINFO.
     Rtoinfo(RtoInfo),
+    /// SCTP_ASSOCINFO.
     Associnfo(AssocInfo),
+    /// SCTP_INITMSG.
     Initmsg(InitMsg),
+    /// SCTP_NODELAY.
     Nodelay(NoDelay),
+    /// SCTP_AUTOCLOSE.
     Autoclose(AutoClose),
+    /// SCTP_DISABLE_FRAGMENTS.
     DisableFragments(DisableFragments),
+    /// SCTP_I_WANT_MAPPED_V4_ADDR.
     IWantMappedV4Addr(MappedV4),
+    /// SCTP_MAXSEG.
     Maxseg(MaxSeg),
+    /// SCTP_PRIMARY_ADDR.
     PrimaryAddr(PrimaryAddr),
+    /// SCTP_SET_PEER_PRIMARY_ADDR.
     SetPeerPrimaryAddr(SetPeerPrimaryAddr),
+    /// SCTP_ADAPTATION_LAYER.
     AdaptationLayer(AdaptationLayer),
+    /// SCTP_PEER_ADDR_PARAMS.
     PeerAddrParams(PeerAddrParams),
+    /// SCTP_DEFAULT_SEND_PARAM.
     DefaultSendParam(DefaultSendParam),
+    /// SCTP_EVENTS.
     Events(EventSubscriptions),
+    /// SCTP_DELAYED_ACK_TIME.
     DelayedAckTime(DelayedAck),
 }
 
@@ -98,6 +130,7 @@ macro_rules! with_options {
 }
 
 impl OptionName {
+    /// Every option, in declaration order.
     pub const ALL: [OptionName; 15] = [
         OptionName::Rtoinfo,
         OptionName::Associnfo,
@@ -140,6 +173,7 @@ impl OptionName {
 }
 
 impl OptionValue {
+    /// Which option this is a value of.
     pub fn option_name(&self) -> OptionName {
         macro_rules! dispatch {
             ($($v:ident: $t:ty),*) => {
@@ -151,6 +185,7 @@ impl OptionValue {
         crate::with_options!(dispatch)
     }
 
+    /// gen_sctp's name of the option (`SockOpt::NAME`).
     pub fn name(&self) -> &'static str {
         macro_rules! dispatch {
             ($($v:ident: $t:ty),*) => {
@@ -162,6 +197,7 @@ impl OptionValue {
         crate::with_options!(dispatch)
     }
 
+    /// The option's `SockOpt::validate`: the checks made before setsockopt.
     pub fn validate(&self) -> Result<(), String> {
         macro_rules! dispatch {
             ($($v:ident: $t:ty),*) => {

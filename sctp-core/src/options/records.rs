@@ -13,8 +13,11 @@ use std::net::SocketAddr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RtoInfo {
+    /// RTO before any RTT is measured (`srto_initial`, RTO.Initial); 0 in a set keeps it.
     pub initial: u32,
+    /// Upper bound of the RTO (`srto_max`, RTO.Max); 0 in a set keeps it.
     pub max: u32,
+    /// Lower bound of the RTO (`srto_min`, RTO.Min); 0 in a set keeps it.
     pub min: u32,
 }
 
@@ -52,9 +55,14 @@ impl SockOpt for RtoInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AssocInfo {
+    /// Association.Max.Retrans (`sasoc_asocmaxrxt`): retransmissions, over all paths, before the
+    /// peer counts as unreachable and the association is closed (RFC 9260 §8.1); 0 in a set keeps it.
     pub max_retrans: u16,
+    /// Number of peer addresses (`sasoc_number_peer_destinations`); read-only.
     pub peer_destinations: u16,
+    /// The peer's receive window, bytes (`sasoc_peer_rwnd`); read-only.
     pub peer_rwnd: u32,
+    /// The local receive window, bytes (`sasoc_local_rwnd`); read-only.
     pub local_rwnd: u32,
     /// Cookie lifetime, ms.
     pub cookie_life: u32,
@@ -89,8 +97,11 @@ impl SockOpt for AssocInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InitMsg {
+    /// Outbound streams to ask for (`sinit_num_ostreams`); 0 in a set keeps the current value.
     pub num_ostreams: u16,
+    /// Most inbound streams to accept (`sinit_max_instreams`); 0 in a set keeps the current value.
     pub max_instreams: u16,
+    /// Times to resend INIT before giving up (`sinit_max_attempts`); 0 in a set keeps the current value.
     pub max_attempts: u16,
     /// Largest INIT retransmission timeout, ms.
     pub max_init_timeo: u16,
@@ -200,6 +211,7 @@ fn require_addr(addr: &Option<SocketAddr>, what: &str) -> Result<(), String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PrimaryAddr {
+    /// The peer address to use as primary path (`ssp_addr`); required in a set.
     pub addr: Option<SocketAddr>,
 }
 
@@ -224,6 +236,7 @@ impl SockOpt for PrimaryAddr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SetPeerPrimaryAddr {
+    /// The local address the peer should make its primary (`sspp_addr`); required.
     pub addr: Option<SocketAddr>,
 }
 
@@ -247,6 +260,7 @@ impl SockOpt for SetPeerPrimaryAddr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AdaptationLayer {
+    /// The 32-bit adaptation code point sent to peers (`ssb_adaptation_ind`, RFC 5061 §4.2.7).
     pub indication: u32,
 }
 
@@ -267,10 +281,13 @@ impl SockOpt for AdaptationLayer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DefaultSendParam {
+    /// Outgoing stream (`sinfo_stream`).
     pub stream: u16,
     /// Host order here; the kernel gets and gives network order (see `message`).
     pub ppid: u32,
+    /// `sinfo_flags`: SCTP_UNORDERED, SCTP_ADDR_OVER, ... as in `SendFlags::bits`.
     pub flags: u16,
+    /// Opaque value returned in send-failed notifications (`sinfo_context`).
     pub context: u32,
     /// ms; 0 = reliable.
     pub time_to_live: u32,
@@ -307,13 +324,16 @@ impl SockOpt for DefaultSendParam {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EventSubscriptions {
+    /// The kinds switched on (one `sctp_event_subscribe` byte each); every other kind is off.
     pub on: Vec<EventKind>,
 }
 
 impl EventSubscriptions {
+    /// Every kind switched on.
     pub fn all() -> Self {
         EventSubscriptions { on: EventKind::ALL.to_vec() }
     }
+    /// Whether `kind` is switched on.
     pub fn contains(&self, kind: EventKind) -> bool {
         self.on.contains(&kind)
     }
@@ -368,7 +388,9 @@ impl SockOpt for EventSubscriptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DelayedAck {
+    /// How long a SACK may be delayed, ms (`sack_delay`, at most 500).
     pub delay: u32,
+    /// Packets received before a SACK is sent at once (`sack_freq`); 1 disables delayed SACK.
     pub freq: u32,
 }
 

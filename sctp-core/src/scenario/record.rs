@@ -99,7 +99,10 @@ mod tests {
     fn lines_round_trip_and_replay_into_a_model() {
         let lines = vec![
             RecordLine::Command { t: 0.0, request: Request { id: 1, command: Command::Close { ep: EpId(1) } } },
-            RecordLine::Event(Stamped { t: 0.5, event: Event::Warning(crate::worker::Warning::Text { text: "w".into() }) }),
+            RecordLine::Event(Stamped {
+                t: 0.5,
+                event: Event::Warning(crate::worker::Warning::Text { text: "w".into() }),
+            }),
             RecordLine::Step {
                 t: 0.6,
                 index: 0,

@@ -640,6 +640,7 @@ pub struct sctp_assoc_ids {
 /// Implement only for types whose every bit pattern, all-zero included, is a valid value
 /// and which have no padding bytes; only this module does.
 pub unsafe trait Zeroable: Copy {
+    /// The all-zero value, the starting point of every struct handed to the kernel.
     fn zeroed() -> Self {
         // SAFETY: the trait's contract: all-zero is a valid value of `Self`.
         unsafe { std::mem::zeroed() }

@@ -16,11 +16,18 @@ use std::time::{Duration, Instant};
 /// wake it first.
 pub const RETRY_AFTER_WOULD_BLOCK: Duration = Duration::from_millis(1);
 
+/// One `Command::Send` under way: `count` messages of one payload to one stream, one every `interval` (or as
+/// fast as the socket takes them).
 pub struct Burst {
+    /// The request id its `Event::Done` will carry.
     pub request: u64,
+    /// The command as `Command::describe` put it, for the log.
     pub command: String,
+    /// The endpoint it sends on.
     pub ep: EpId,
+    /// The SCTP_SNDINFO of every message: association, stream, PPID, flags, context.
     pub info: SendInfo,
+    /// The bytes of each message.
     pub payload: Vec<u8>,
     left: u32,
     sent: u32,
@@ -59,17 +66,23 @@ pub enum SendResult {
     Sent(usize),
     /// EAGAIN: the send buffer is full.
     WouldBlock,
+    /// Any other error: the burst ends with it.
     Failed(Error),
 }
 
 /// A burst that ended: its request, and the reply or the error (saying how far it got).
 pub struct Finished {
+    /// The request id of its `Send`.
     pub request: u64,
+    /// The endpoint it sent on.
     pub ep: EpId,
+    /// The command as `Command::describe` put it, for the log.
     pub command: String,
+    /// `Reply::Sent` with the totals, or the error (with how many messages went before it).
     pub outcome: Result<Reply>,
 }
 
+/// Every burst under way, in the order they were asked for; the worker runs one `turn` per loop.
 #[derive(Default)]
 pub struct Bursts {
     queue: Vec<Burst>,
@@ -82,6 +95,7 @@ impl Bursts {
         self.queue.push(burst);
     }
 
+    /// No burst is under way.
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }

@@ -156,7 +156,13 @@ mod tests {
         let t0 = Instant::now();
         let mut c = two_waiting(t0);
         let mut asked = Vec::new();
-        assert!(c.expire(t0 + Duration::from_millis(49), |ep, a| { asked.push((ep, a)); None }).is_empty());
+        assert!(
+            c.expire(t0 + Duration::from_millis(49), |ep, a| {
+                asked.push((ep, a));
+                None
+            })
+            .is_empty()
+        );
         let first = c.expire(t0 + Duration::from_millis(50), |ep, a| {
             asked.push((ep, a));
             Some(AssocState::CookieWait)

@@ -48,7 +48,9 @@ struct Known {
 
 /// One endpoint's associations in one tick.
 pub struct EndpointSamples {
+    /// The endpoint.
     pub ep: EpId,
+    /// Its associations sampled this tick, by id.
     pub samples: Vec<(AssocId, Sample)>,
     /// Dump entries of this endpoint that could not be matched to an association id.
     pub unmatched: usize,
@@ -56,12 +58,15 @@ pub struct EndpointSamples {
 
 /// What one tick found and cost.
 pub struct Tick {
+    /// One entry per endpoint asked for, in the order given.
     pub endpoints: Vec<EndpointSamples>,
     /// The kernel said its tables changed during the dump.
     pub interrupted: bool,
     /// Associations the dump skipped that getsockopt found alive (sampled that way).
     pub confirmed: usize,
+    /// getsockopt calls the tick made (matching new entries, reading paths, confirming).
     pub getsockopt_calls: usize,
+    /// How long the netlink dump itself took, microseconds.
     pub dump_us: u64,
 }
 

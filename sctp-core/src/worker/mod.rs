@@ -25,6 +25,8 @@ use std::time::Duration;
 /// Called by the worker after it emitted events (the UI passes request_repaint_after).
 pub type Waker = Box<dyn Fn() + Send>;
 
+/// The other side of the worker thread: sends commands, receives stamped events. Dropping it stops the
+/// thread, which closes every socket.
 pub struct WorkerHandle {
     commands: Option<Sender<Request>>,
     events: Receiver<Stamped>,
@@ -40,6 +42,7 @@ impl WorkerHandle {
         Self::spawn_with_interval(waker, Duration::from_millis(100))
     }
 
+    /// Like `spawn`, sampling the worker's own associations every `sample_interval` from the start.
     pub fn spawn_with_interval(waker: Waker, sample_interval: Duration) -> std::io::Result<WorkerHandle> {
         Self::spawn_with(waker, sample_interval, queue::CHANNEL_EVENTS)
     }

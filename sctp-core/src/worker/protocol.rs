@@ -16,92 +16,160 @@ use std::net::SocketAddr;
 #[serde(transparent)]
 pub struct EpId(pub u32);
 
+/// What the worker is asked to do, about one syscall each; every command ends in an `Event::Done` that carries
+/// its request id. Tagged `command` in scenario files and recordings (gen_sctp's calls, as data).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
+    /// socket(2), the options in `config`, bind(2) (bindx for several addresses), and every notification but
+    /// SENDER_DRY subscribed; replies `Reply::Endpoint` and emits `Event::Opened` and `Event::OptionsApplied`.
     Open {
+        /// A name for the log and the endpoint tree (accepted and peeled-off endpoints are named after it).
         label: String,
+        /// Family, style, local addresses, port, network namespace and the options set before bind.
         config: EndpointConfig,
     },
+    /// close(2): the kernel shuts the endpoint's associations down (or aborts them, with unread data or SO_LINGER 0).
+    /// Its unfinished sends and connects fail; emits `Event::Closed`.
     Close {
+        /// The endpoint to close.
         ep: EpId,
     },
     /// One-to-many: backlog 0 stops listening. One-to-one: accept queue length; the worker
     /// accepts new associations as they come, each as a new endpoint.
     Listen {
+        /// The endpoint to listen on.
         ep: EpId,
+        /// The listen(2) backlog.
         backlog: i32,
     },
+    /// setsockopt(SCTP_SOCKOPT_BINDX_ADD), sctp_bindx with SCTP_BINDX_ADD_ADDR (RFC 6458 §9.1): add local
+    /// addresses; `Event::Opened` then re-announces the endpoint's addresses.
     BindxAdd {
+        /// The endpoint to add addresses to.
         ep: EpId,
+        /// The local addresses to add.
         addrs: Vec<SocketAddr>,
     },
+    /// setsockopt(SCTP_SOCKOPT_BINDX_REM), sctp_bindx with SCTP_BINDX_REM_ADDR (RFC 6458 §9.1): remove local
+    /// addresses; `Event::Opened` then re-announces the ones left.
     BindxRemove {
+        /// The endpoint to remove addresses from.
         ep: EpId,
+        /// The local addresses to remove.
         addrs: Vec<SocketAddr>,
     },
     /// Always non-blocking inside the worker. With `timeout_ms` the command completes when
     /// COMM_UP arrives (or fails when it does not in time, like gen_sctp connect/4);
     /// without, it completes at once with the association id (connect_init).
     Connect {
+        /// The endpoint to connect from (one-to-many: a new association; one-to-one: its only one).
         ep: EpId,
+        /// The peer's addresses, all of one association: sctp_connectx (SCTP_SOCKOPT_CONNECTX3, or CONNECTX
+        /// on kernels without it).
         addrs: Vec<SocketAddr>,
+        /// SCTP_INITMSG to set for the endpoint's future associations first (streams asked for, INIT attempts and
+        /// timeout).
         init: Option<InitMsg>,
+        /// How long to wait for COMM_UP, ms; `None` replies at once (connect_init).
         timeout_ms: Option<u64>,
     },
     /// `count` messages, one every `interval_ms` (0 = as fast as the socket takes them).
     Send {
+        /// The endpoint to send on.
         ep: EpId,
+        /// sendmsg's SCTP_SNDINFO (association, stream, PPID, flags, context), plus SCTP_PRINFO when a PR-SCTP
+        /// lifetime is set.
         info: SendInfo,
+        /// The bytes of each message.
         payload: Vec<u8>,
+        /// How many messages (0 counts as 1); `Reply::Sent` comes after the last one.
         count: u32,
+        /// Pause between messages, ms; 0 sends whenever the send buffer has room.
         interval_ms: u32,
     },
+    /// Graceful SHUTDOWN of one association (RFC 9260 §9.2): sendmsg with the SCTP_EOF flag on one-to-many,
+    /// shutdown(SHUT_WR) on one-to-one.
     Eof {
+        /// The endpoint the association belongs to.
         ep: EpId,
+        /// The association to shut down (ignored on one-to-one).
         assoc: AssocId,
     },
+    /// ABORT one association (RFC 9260 §9.1): sendmsg with the SCTP_ABORT flag on one-to-many; on one-to-one
+    /// SO_LINGER 0 and close(2), so the endpoint closes too.
     Abort {
+        /// The endpoint the association belongs to.
         ep: EpId,
+        /// The association to abort (ignored on one-to-one).
         assoc: AssocId,
+        /// Sent to the peer as the User-Initiated Abort cause (RFC 9260 §3.3.10.12); one-to-many only (one-to-one's
+        /// close sends none).
         reason: String,
     },
+    /// getsockopt(SCTP_SOCKOPT_PEELOFF_FLAGS), sctp_peeloff: move one association to a new one-to-one style
+    /// socket, adopted as a new endpoint (`Reply::Endpoint`) and closed when that association ends.
     Peeloff {
+        /// The one-to-many endpoint that holds the association.
         ep: EpId,
+        /// The association to peel off.
         assoc: AssocId,
     },
+    /// setsockopt of one SCTP option, then getsockopt of what the kernel applied (`Reply::Option`;
+    /// write-only options reply `Reply::Done`).
     SetOption {
+        /// The endpoint to set it on.
         ep: EpId,
+        /// Which associations: future (the endpoint's defaults), current, all, or one; a set for current or all is
+        /// read back at future scope (the kernel refuses gets for those).
         scope: Scope,
+        /// The option and its new value.
         value: OptionValue,
     },
+    /// getsockopt of one SCTP option; replies `Reply::Option` with the value read.
     GetOption {
+        /// The endpoint to read it from.
         ep: EpId,
+        /// One association, or the endpoint's defaults for future ones.
         scope: Scope,
+        /// Which option, with the input fields the get needs (such as the path address of peer address
+        /// parameters).
         template: OptionValue,
     },
+    /// setsockopt(SCTP_EVENT): switch one notification type on or off (RFC 6458 §6.2.2).
     Subscribe {
+        /// The endpoint whose notifications change.
         ep: EpId,
+        /// Which associations the change applies to.
         scope: Scope,
+        /// The notification type (SCTP_ASSOC_CHANGE, SCTP_PEER_ADDR_CHANGE, …).
         kind: EventKind,
+        /// True subscribes, false unsubscribes.
         on: bool,
     },
+    /// How often the worker samples its own associations; emits `Event::SampleInterval` and samples at once.
     SetSampleInterval {
+        /// The period, ms, within `SAMPLE_INTERVAL_MS`.
         ms: u64,
     },
     /// The most of a core sampling the worker's own associations may use, in percent
     /// (1..=100): past it, the period stretches and `Event::Sampling` says so.
     SetSamplerShare {
+        /// Percent of one core (the worker starts at 25).
         percent: u8,
     },
     /// Watch every association in a network namespace (`None`: the worker's own) through
     /// the sctp_diag dump, every `interval_ms`, never spending more than `max_core_share`
     /// of a core on it (the period stretches instead, and the snapshot says so).
     WatchHost {
+        /// The named network namespace (`ip netns`) to watch; `None` for the worker's own.
         netns: Option<String>,
+        /// The period asked for, ms, within `HOST_INTERVAL_MS`.
         interval_ms: u64,
+        /// The most of one core the dumps may take, as a fraction (0.01..=1).
         max_core_share: f64,
     },
+    /// Ends what `WatchHost` started: no more `Event::HostSnapshot`s.
     StopWatchingHost,
 }
 
@@ -115,6 +183,7 @@ impl Command {
         }
     }
 
+    /// The endpoint the command acts on; `None` for `Open` and the worker-wide ones (sampling, host view).
     pub fn endpoint(&self) -> Option<EpId> {
         use Command::*;
         match self {
@@ -187,7 +256,9 @@ impl Command {
 /// A command with the id its result will carry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
+    /// Unique per worker, counting from 1; the command's `Event::Done` carries it as `request`.
     pub id: u64,
+    /// What to do.
     pub command: Command,
 }
 
@@ -195,15 +266,36 @@ pub struct Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
+    /// It worked and there is nothing to return (close, listen, bindx, eof, abort, subscribe, settings).
     Done,
-    Endpoint { ep: EpId },
-    Assoc { assoc: AssocId },
-    Option { value: OptionValue },
-    Sent { messages: u32, bytes: u64 },
+    /// A new endpoint, made by `Open` or `Peeloff`.
+    Endpoint {
+        /// Its id.
+        ep: EpId,
+    },
+    /// The association a `Connect` set up: with a timeout, once it is up (COMM_UP); without, at once
+    /// while the handshake goes on.
+    Assoc {
+        /// Its id on the connecting endpoint.
+        assoc: AssocId,
+    },
+    /// The option as the kernel holds it: what a get read, or the read-back after a set.
+    Option {
+        /// The value read.
+        value: OptionValue,
+    },
+    /// A whole `Send` burst went out.
+    Sent {
+        /// Messages sent: the command's count (at least 1).
+        messages: u32,
+        /// Bytes the kernel took, all messages together.
+        bytes: u64,
+    },
 }
 
 /// The sampling periods the worker accepts, ms: its own associations, and the host view.
 pub const SAMPLE_INTERVAL_MS: std::ops::RangeInclusive<u64> = 10..=60_000;
+/// The periods `Command::WatchHost` accepts for the host view, ms.
 pub const HOST_INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=60_000;
 
 /// A period in ms, checked against `range`; the error says what was wrong.
@@ -230,13 +322,16 @@ pub fn parse_interval(text: &str, range: std::ops::RangeInclusive<u64>) -> std::
 pub struct DropCounts {
     /// Received-message events (the messages themselves were read and counted).
     pub data: u64,
+    /// `Event::Sample`s (the next sample replaces them).
     pub samples: u64,
+    /// `Event::HostSnapshot`s (the next snapshot replaces them).
     pub host_snapshots: u64,
     /// Anything else, only when even the backlog was full.
     pub other: u64,
 }
 
 impl DropCounts {
+    /// Every dropped event, of all kinds.
     pub fn total(&self) -> u64 {
         self.data + self.samples + self.host_snapshots + self.other
     }
@@ -249,23 +344,38 @@ pub enum SampleMethod {
     /// The kernel's sock_diag dump (getsockopt only for what it lacks).
     Dump,
     /// getsockopt per association: the dump is not available, and why.
-    Getsockopt { why: String },
+    Getsockopt {
+        /// Why the sock_diag dump cannot serve (no socket, or the dump failed).
+        why: String,
+    },
 }
 
 /// One path in a sample: its info, or why it could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PathSample {
+    /// The path as read: SCTP_GET_PEER_ADDR_INFO, the primary path in SCTP_STATUS, or the sock_diag dump.
     Info(PathInfo),
-    Unreadable { addr: SocketAddr, error: Error },
+    /// getsockopt(SCTP_GET_PEER_ADDR_INFO) failed for this path.
+    Unreadable {
+        /// The path's peer address.
+        addr: SocketAddr,
+        /// What failed and why.
+        error: Error,
+    },
 }
 
+/// What comes out of the worker: command results, endpoints opening and closing, what it reads from sockets,
+/// its samples and warnings. Stamped with the worker's clock in `Stamped`; tagged `event` in recordings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// First event: the kernel's HZ and whether it has SCTP at all.
     Hello {
+        /// The kernel's HZ (jiffies per second), used to turn jiffies (srtt) into ms.
         hz: KernelHz,
+        /// Whether an SCTP socket can be opened at all, and if not, why.
         kernel_sctp: Result<(), Error>,
+        /// The period the worker samples its own associations at, ms.
         sample_interval_ms: u64,
         /// The kernel's release and SCTP sysctls as the worker reads them (absent in
         /// recordings made before they were reported).
@@ -274,82 +384,121 @@ pub enum Event {
     },
     /// A command finished; `ep` is the endpoint it was about (for Open, see the reply).
     Done {
+        /// The `Request::id` of the command.
         request: u64,
+        /// The endpoint the command was about (`Command::endpoint`).
         ep: Option<EpId>,
         /// Set for option commands, so their results and errors can be shown by the form.
         option: Option<OptionName>,
+        /// The command as `Command::describe` put it, for the log.
         command: String,
+        /// The reply, or what failed and why.
         outcome: Result<Reply, Error>,
     },
+    /// An endpoint was opened, accepted or peeled off; sent again, with `config: None`, when bindx changes its
+    /// addresses.
     Opened {
+        /// Its id.
         ep: EpId,
+        /// Its name: as given to `Open`, or made from its listener's or parent's label.
         label: String,
+        /// One-to-many or one-to-one (accepted and peeled-off endpoints are one-to-one).
         style: Style,
+        /// Its bound local addresses (SCTP_GET_LOCAL_ADDRS); empty if they could not be read.
         local_addrs: Vec<SocketAddr>,
+        /// What it was opened with; `None` for accepted and peeled-off endpoints and for re-announcements.
         config: Option<EndpointConfig>,
     },
     /// The elementary options as the kernel holds them after open (read back).
     OptionsApplied {
+        /// The endpoint read.
         ep: EpId,
+        /// Buffer sizes, address reuse, TOS/traffic class, linger… as getsockopt returned them.
         applied: crate::endpoint::AppliedOptions,
     },
+    /// An endpoint's socket was closed (`Close`, a one-to-one abort or failed read, or the end of its peeled-off
+    /// association); the model marks its associations ended.
     Closed {
+        /// The endpoint closed.
         ep: EpId,
     },
+    /// An SCTP notification read from an endpoint (MSG_NOTIFICATION, RFC 6458 §6.1).
     Notification {
+        /// The endpoint it was read on.
         ep: EpId,
+        /// The decoded notification.
         notification: Notification,
     },
     /// A received message: its full length and the first bytes (the log stays bounded).
     Data {
+        /// The endpoint it was read on.
         ep: EpId,
+        /// The sender's address (recvmsg's msg_name), when the kernel gave one.
         from: Option<SocketAddr>,
+        /// SCTP_RCVINFO: association, stream, SSN, PPID, TSN, unordered; `None` when it did not come.
         info: Option<RecvInfo>,
         /// TOS/TTL/traffic class of the packet, when the kernel passes them on.
         #[serde(default, skip_serializing_if = "crate::message::IpRecvInfo::is_empty")]
         ip: crate::message::IpRecvInfo,
+        /// The whole message's length, bytes.
         len: usize,
+        /// Its first bytes, at most `DATA_HEAD`.
         head: Vec<u8>,
         /// `message::payload_digest` of the whole message (0 in recordings made before it).
         #[serde(default)]
         digest: u64,
     },
+    /// One sample of an association: SCTP_STATUS, each path and the SCTP_GET_ASSOC_STATS counters, read by
+    /// getsockopt or from the sock_diag dump.
     Sample {
+        /// The endpoint that owns the association.
         ep: EpId,
+        /// The association (on a one-to-one endpoint, the id SCTP_STATUS reports).
         assoc: AssocId,
+        /// State, peer rwnd, unacked and pending chunks, stream counts, primary path.
         status: Status,
+        /// Every peer address (path) of the association.
         paths: Vec<PathSample>,
+        /// The association's counters; `None` when not read this time (the model keeps the last).
         stats: Option<AssocStats>,
     },
     /// An association no longer listed by the kernel.
     AssocGone {
+        /// The endpoint that had it.
         ep: EpId,
+        /// The association gone.
         assoc: AssocId,
     },
     /// Something the user should know that is not a command's answer.
     Warning(super::Warning),
     /// The sampler\'s new period.
     SampleInterval {
+        /// The period, ms.
         ms: u64,
     },
     /// How the worker samples its own associations, said when it changes.
     Sampling {
+        /// The sock_diag dump, or getsockopt and why not the dump.
         method: SampleMethod,
         /// The period in force: longer than asked when sampling cost more than its share.
         period_ms: u64,
+        /// True when `period_ms` is longer than the interval asked for.
         slowed: bool,
         /// The share of a core it may take, percent.
         share_percent: u8,
     },
     /// The UI fell behind and the worker dropped events; the totals so far.
     Dropped {
+        /// Totals per kind since the worker started.
         counts: DropCounts,
     },
     /// One look at every association in the watched namespace.
     HostSnapshot {
+        /// Every association in the namespace, from one sock_diag dump.
         snapshot: Box<crate::diag::reader::HostSnapshot>,
         /// The period in force: longer than asked when the dump cost more than its share.
         interval_ms: u64,
+        /// True when `interval_ms` is longer than the period asked for.
         slowed: bool,
     },
 }
@@ -357,7 +506,9 @@ pub enum Event {
 /// An event with the worker's clock: seconds since it started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stamped {
+    /// Seconds since the worker started (monotonic clock); 0 on its last words after a panic.
     pub t: f64,
+    /// What happened.
     #[serde(flatten)]
     pub event: Event,
 }

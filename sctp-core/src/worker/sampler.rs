@@ -14,15 +14,21 @@ use std::net::SocketAddr;
 /// Samples between unconditional re-reads of a peer address list.
 const REFRESH: u32 = 50;
 
+/// Samples one endpoint's associations by getsockopt, caching each association's peer address list
+/// (SCTP_GET_PEER_ADDRS).
 #[derive(Default)]
 pub struct Sampler {
     peers: HashMap<AssocId, (Vec<SocketAddr>, u32)>,
 }
 
+/// One association at one moment, as `Event::Sample` carries it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
+    /// SCTP_STATUS: state, peer rwnd, unacked and pending chunks, streams, primary path.
     pub status: Status,
+    /// Every peer address: its info, or why it could not be read.
     pub paths: Vec<PathSample>,
+    /// The association's counters (SCTP_GET_ASSOC_STATS); `None` when they were not read.
     pub stats: Option<AssocStats>,
 }
 

@@ -200,7 +200,8 @@ mod tests {
         assert!(line.contains(r#""warning":"message_too_large""#), "{line}");
         assert_eq!(serde_json::from_str::<Stamped>(&line).unwrap(), typed);
         // The shape recordings had before: the text alone.
-        let old: Stamped = serde_json::from_str(r#"{"t":2.0,"event":"warning","text":"host view stopped: x"}"#).unwrap();
+        let old: Stamped =
+            serde_json::from_str(r#"{"t":2.0,"event":"warning","text":"host view stopped: x"}"#).unwrap();
         assert_eq!(old.event, Event::Warning(Warning::Text { text: "host view stopped: x".into() }));
         let Event::Warning(w) = &typed.event else { unreachable!() };
         assert_eq!(w.ep(), Some(EpId(3)));

@@ -119,7 +119,8 @@ fn recvtos_recvtclass_recvttl_are_accepted_on_sctp_but_no_control_message_is_del
         ..cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None)
     });
     // A raw socket sees the packets themselves: the sender's TOS and TTL are on the wire.
-    let raw = sctp_core::test_door::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_SCTP).expect("a raw SCTP socket");
+    let raw =
+        sctp_core::test_door::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_SCTP).expect("a raw SCTP socket");
     let timeout = libc::timeval { tv_sec: 5, tv_usec: 0 };
     sctp_core::test_door::setsockopt(&raw, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeout).unwrap();
     let ip = ip_of_one_message(&mut server, &client, loopback(5351));

@@ -81,7 +81,10 @@ fn peeloff_moves_the_association_and_data_still_flows() {
 
     let mut peeled = srv.peeloff(server_assoc).unwrap();
     assert_eq!(peeled.style(), Style::OneToOne);
-    assert!(sctp_core::test_door::is_cloexec(&peeled).unwrap(), "a peeled-off socket must not leak into spawned programs");
+    assert!(
+        sctp_core::test_door::is_cloexec(&peeled).unwrap(),
+        "a peeled-off socket must not leak into spawned programs"
+    );
     assert!(!srv.assoc_ids().unwrap().contains(&server_assoc), "association still on the one-to-many socket");
     client.send(b"after", &SendInfo { assoc, ..Default::default() }).unwrap();
     let (r, _) = wait_for(&mut peeled, T, |r| data(r).is_some());
