@@ -54,19 +54,17 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx) {
     };
     let empty = History::default();
     let history = history.unwrap_or(&empty);
-    ui.horizontal_top(|ui| {
+    egui::ScrollArea::vertical().id_salt("fsm-scroll").show(ui, |ui| {
         diagram(ui, history, cx.out);
-        ui.vertical(|ui| {
-            ui.strong("What it went through");
-            changes(ui, history);
-        });
+        ui.strong("What it went through");
+        changes(ui, history);
     });
 }
 
 fn diagram(ui: &mut Ui, history: &History, out: &mut Vec<AppCommand>) {
-    let size = Vec2::new(560.0, 520.0);
+    let size = Vec2::new(ui.available_width().clamp(420.0, 760.0), 460.0);
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
-    let box_size = Vec2::new(150.0, 30.0);
+    let box_size = Vec2::new(140.0, 28.0);
     let at = |state: AssocState, ending: bool| {
         let (c, r) = cell(state, ending);
         let x = rect.left() + 20.0 + box_size.x / 2.0 + c * (rect.width() - 40.0 - box_size.x) / 3.0;
@@ -79,14 +77,18 @@ fn diagram(ui: &mut Ui, history: &History, out: &mut Vec<AppCommand>) {
     let taken_color = Color32::from_rgb(60, 140, 230);
     for e in &EDGES {
         let from = at(e.from, false);
-        let to = at(e.to, e.to == AssocState::Closed);
+        // A shutdown ends at the bottom CLOSED; a handshake that failed goes back to the top.
+        let ending = e.to == AssocState::Closed && !matches!(e.from, AssocState::CookieWait | AssocState::CookieEchoed);
+        let to = at(e.to, ending);
         // Leave and enter at the boxes' edges, not their centres.
         let dir = (to - from).normalized();
         let clip = |p: Pos2, sign: f32| {
             let t = (box_size.x / 2.0 / dir.x.abs().max(1e-3)).min(box_size.y / 2.0 / dir.y.abs().max(1e-3));
             p + dir * t * sign
         };
-        let (a, b) = (clip(from, 1.0), clip(to, -1.0));
+        // Two-way pairs (CLOSED <-> COOKIE-WAIT) are drawn side by side, not on one line.
+        let side = if fsm::find_edge(e.to, e.from).is_some() { Vec2::new(-dir.y, dir.x) * 7.0 } else { Vec2::ZERO };
+        let (a, b) = (clip(from, 1.0) + side, clip(to, -1.0) + side);
         let taken = history.last_taken(e);
         let stroke = match taken {
             Some(_) => Stroke::new(3.0, taken_color),

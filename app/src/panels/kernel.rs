@@ -41,24 +41,22 @@ pub fn ui(ui: &mut Ui, cx: &Ctx) {
         }
     };
     ui.add_space(6.0);
-    egui::Grid::new("capabilities").num_columns(5).striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
-        for h in ["extension", "state", "setting", "defined in", "note"] {
-            ui.label(RichText::new(h).strong());
-        }
-        ui.end_row();
-        for c in capabilities(sysctls) {
-            ui.label(c.feature.name());
-            if c.enabled {
-                ui.colored_label(ON, "on");
-            } else {
-                ui.colored_label(OFF, "off");
-            }
+    // One block per extension: its facts on a line, the reason and remedy wrapped below it.
+    for c in capabilities(sysctls) {
+        ui.horizontal(|ui| {
+            ui.add_sized([170.0, 18.0], egui::Label::new(RichText::new(c.feature.name()).strong()));
+            let (color, state) = if c.enabled { (ON, "on") } else { (OFF, "off") };
+            ui.add_sized([28.0, 18.0], egui::Label::new(RichText::new(state).color(color)));
             ui.monospace(&c.setting);
-            ui.label(c.feature.rfc());
-            ui.label(c.note.as_deref().unwrap_or(""));
-            ui.end_row();
+            ui.label(RichText::new(c.feature.rfc()).weak());
+        });
+        if let Some(note) = &c.note {
+            ui.indent(("capability-note", c.feature.name()), |ui| {
+                ui.add(egui::Label::new(note.as_str()).wrap());
+            });
         }
-    });
+        ui.add_space(3.0);
+    }
     ui.add_space(8.0);
     egui::CollapsingHeader::new(format!("all {} net.sctp.* sysctls", sysctls.len())).show(ui, |ui| {
         egui::Grid::new("sysctls").num_columns(2).striped(true).show(ui, |ui| {
