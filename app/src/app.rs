@@ -46,6 +46,8 @@ pub enum CentreTab {
     Kernel,
     /// The selected association on RFC 9260's state diagram.
     Diagram,
+    /// The selected association's paths as a graph, with their actions.
+    Topology,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -210,6 +212,7 @@ impl InspectorApp {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut s.centre, CentreTab::Plots, "Plots");
                 ui.selectable_value(&mut s.centre, CentreTab::Host, "Host: every association");
+                ui.selectable_value(&mut s.centre, CentreTab::Topology, "Paths");
                 ui.selectable_value(&mut s.centre, CentreTab::Diagram, "State diagram");
                 ui.selectable_value(&mut s.centre, CentreTab::Kernel, "Kernel: SCTP extensions");
                 if let Some(r) = &self.remote {
@@ -225,6 +228,7 @@ impl InspectorApp {
                 CentreTab::Host => s.host.ui(ui, &mut cx),
                 CentreTab::Kernel => crate::panels::kernel::ui(ui, &cx),
                 CentreTab::Diagram => crate::panels::diagram::ui(ui, &mut cx),
+                CentreTab::Topology => crate::panels::topology::ui(ui, &mut cx),
             }
         });
         let step = self.apply_commands();

@@ -42,6 +42,8 @@ enum Step {
     /// The slow association on the state diagram, with the teaching panel open.
     ShowDiagram,
     ShowKernel,
+    /// The first client's association as a path graph.
+    ShowPaths,
     Quit,
 }
 
@@ -69,6 +71,8 @@ const TIMELINE: &[(f64, Step)] = &[
     (1.0, Step::Shot("06-state-diagram-teaching.png")),
     (0.5, Step::ShowKernel),
     (1.0, Step::Shot("07-kernel-extensions.png")),
+    (0.5, Step::ShowPaths),
+    (1.5, Step::Shot("08-paths.png")),
     (1.0, Step::Quit),
 ];
 
@@ -320,6 +324,12 @@ impl Demo {
             Step::ShowKernel => {
                 app.state.centre = crate::app::CentreTab::Kernel;
                 app.state.teaching = false;
+            }
+            Step::ShowPaths => {
+                let client = Self::ep(app, "client").ok_or("no client")?;
+                let assoc = Self::first_assoc(app, client).ok_or("no client association")?;
+                app.state.sel = crate::panels::Selection { ep: Some(client), assoc: Some(assoc) };
+                app.state.centre = crate::app::CentreTab::Topology;
             }
             Step::Quit => {}
         }

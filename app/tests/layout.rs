@@ -420,3 +420,32 @@ fn teaching_mode_explains_the_hovered_plot_with_its_rfc() {
     // Twice: in the hover's tooltip and in the panel, which stays.
     assert_eq!(h.query_all_by_label(&e.rfc).count(), 2, "where it is defined: {}", e.rfc);
 }
+
+#[test]
+fn the_paths_tab_draws_each_path_and_its_actions_reach_the_session() {
+    let mut app = fed_app();
+    app.state.sel = sctp_inspector::panels::Selection { ep: Some(EpId(1)), assoc: Some(AssocId(3)) };
+    let mut h = harness(app);
+    h.run_steps(2);
+    h.get_by_label("Paths").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Association 3 on ep1: 0 local address(es), 2 path(s)").is_some());
+    let buttons: Vec<_> = h.query_all_by_label("make primary").collect();
+    assert_eq!(buttons.len(), 2, "one per path");
+    buttons[1].click();
+    h.run_steps(2);
+    // No worker here: the session says the command was not sent, naming it.
+    let sent: Vec<String> = h
+        .state()
+        .session
+        .model
+        .log
+        .iter()
+        .filter_map(|e| match &e.what {
+            Logged::Warning(Warning::NotSent { command, .. }) => Some(command.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0], "set primary_addr on ep1 (association 3)");
+}

@@ -161,11 +161,13 @@ impl AssociationsPanel {
     }
 }
 
-fn set(ep: EpId, assoc: AssocId, value: OptionValue) -> Command {
+/// Sets an option on one association.
+pub(super) fn set(ep: EpId, assoc: AssocId, value: OptionValue) -> Command {
     Command::SetOption { ep, scope: Scope::Assoc(assoc), value }
 }
 
-fn heartbeat(ep: EpId, assoc: AssocId, addr: SocketAddr) -> Command {
+/// Asks for a heartbeat to `addr` now (SCTP_PEER_ADDR_PARAMS with SPP_HB_DEMAND).
+pub(super) fn heartbeat(ep: EpId, assoc: AssocId, addr: SocketAddr) -> Command {
     set(
         ep,
         assoc,

@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod send;
 pub mod status;
 pub mod teach;
+pub mod topology;
 
 use crate::app::FileAction;
 use sctp_core::AssocId;
