@@ -411,7 +411,7 @@ impl InspectorApp {
         });
         if let Some(path) = &self.confirm_open_recording {
             ui.horizontal(|ui| {
-                let open = self.session.model.endpoints.values().filter(|v| !v.closed).count();
+                let (open, _) = self.session.model.open_counts();
                 crate::widgets::error_line(
                     ui,
                     &format!(

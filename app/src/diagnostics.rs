@@ -79,9 +79,8 @@ pub fn report(model: &Model, source: Source<'_>) -> String {
         ),
         None => writeln!(w, "sampling: not started"),
     };
-    let open_eps = model.endpoints.values().filter(|e| !e.closed).count();
-    let assocs: usize = model.endpoints.values().map(|e| e.assocs.len()).sum();
-    let _ = writeln!(w, "endpoints: {open_eps} open of {}; associations: {assocs}", model.endpoints.len());
+    let (open_eps, assocs) = model.open_counts();
+    let _ = writeln!(w, "endpoints: {open_eps} open of {}; live associations: {assocs}", model.endpoints.len());
     let d = &model.dropped_events;
     let _ = writeln!(
         w,

@@ -124,9 +124,8 @@ pub fn topics() -> Vec<String> {
     let mut keys = Vec::new();
     for o in OptionName::ALL {
         keys.push(Topic::Option(o).key());
-        let value = serde_json::to_value(o.default_value()).ok().and_then(|mut v| v.get_mut("value").map(|v| v.take()));
-        for f in value.map(fields_of).unwrap_or_default() {
-            keys.push(Topic::OptionField(o, &f).key());
+        for f in o.default_value().fields().keys() {
+            keys.push(Topic::OptionField(o, f).key());
         }
     }
     let fields = |v: Result<serde_json::Value, serde_json::Error>| v.map(fields_of).unwrap_or_default();

@@ -30,22 +30,20 @@ impl KernelFacts {
     /// Reads the running kernel's facts (uname(2), HZ detection, /proc/sys/net/sctp) in the
     /// calling thread's network namespace.
     pub fn read() -> KernelFacts {
-        KernelFacts {
-            release: crate::sys::kernel_release().unwrap_or_else(|e| format!("unknown ({e})")),
-            hz: KernelHz::get(),
-            sysctls: read_sysctls(Path::new(SCTP_SYSCTL_DIR)),
-        }
+        Self::read_in(None)
     }
 
     /// The same, with the sysctls of network namespace `netns` (each namespace has its own
     /// `net.sctp.*`, and a new one starts from the kernel's defaults, not from the host's).
     pub fn read_in(netns: Option<&str>) -> KernelFacts {
-        match netns {
-            None => Self::read(),
-            Some(name) => {
-                let sysctls = crate::endpoint::in_netns(name, || read_sysctls(Path::new(SCTP_SYSCTL_DIR)));
-                KernelFacts { sysctls, ..Self::read() }
-            }
+        let sysctls = match netns {
+            None => read_sysctls(Path::new(SCTP_SYSCTL_DIR)),
+            Some(name) => crate::endpoint::in_netns(name, || read_sysctls(Path::new(SCTP_SYSCTL_DIR))),
+        };
+        KernelFacts {
+            release: crate::sys::kernel_release().unwrap_or_else(|e| format!("unknown ({e})")),
+            hz: KernelHz::get(),
+            sysctls,
         }
     }
 

@@ -399,6 +399,12 @@ impl Model {
         self.log.push(LogEntry::new(t, kind, ep, assoc, Logged::Text(text)));
     }
 
+    /// Open endpoints, and the live associations on them.
+    pub fn open_counts(&self) -> (usize, usize) {
+        let open = || self.endpoints.values().filter(|v| !v.closed);
+        (open().count(), open().map(|v| v.assocs.values().filter(|a| !a.gone).count()).sum())
+    }
+
     /// Logs a warning, on its endpoint's line when it names one.
     pub fn warn(&mut self, t: f64, warning: Warning) {
         let ep = warning.ep();

@@ -35,16 +35,16 @@ struct Outbound {
 }
 
 impl Outbound {
-    /// The request id, or why the command could not be sent (with the command back, so a
-    /// payload is not copied just in case).
-    fn send(&mut self, t: f64, command: Command) -> Result<u64, Box<(&'static str, Command)>> {
+    /// The request id, or the warning saying why the command could not be sent (the command
+    /// is described only then, so a payload is not copied just in case).
+    fn send(&mut self, t: f64, command: Command) -> Result<u64, Warning> {
         let Some(worker) = self.worker.as_ref().filter(|_| !self.worker_gone) else {
             let why = match (&self.viewing, self.worker_gone) {
                 (Some(_), _) => "this window shows a recording, it has no worker",
                 (None, true) => "the worker has stopped",
                 (None, false) => "this session has no worker",
             };
-            return Err(Box::new((why, command)));
+            return Err(Warning::NotSent { command: command.describe(), why: why.to_string() });
         };
         let id = worker.send(command.clone());
         self.setup.sent(id, &command);
@@ -130,9 +130,8 @@ impl Session {
     pub fn send(&mut self, command: Command) -> Option<u64> {
         match self.out.send(self.model.now, command) {
             Ok(id) => Some(id),
-            Err(refused) => {
-                let (why, command) = *refused;
-                self.model.warn(self.model.now, Warning::NotSent { command: command.describe(), why: why.to_string() });
+            Err(not_sent) => {
+                self.model.warn(self.model.now, not_sent);
                 None
             }
         }
@@ -252,8 +251,7 @@ impl Session {
         let mut send = |command: Command| match out.send(model.now, command) {
             Ok(id) => Some(id),
             Err(not_sent) => {
-                let (why, command) = *not_sent;
-                refused.push(Warning::NotSent { command: command.describe(), why: why.to_string() });
+                refused.push(not_sent);
                 None
             }
         };

@@ -109,15 +109,6 @@ impl Default for OptionsPanel {
     }
 }
 
-/// The JSON fields of an option value ({"value": x} for single-value options).
-fn fields_of(value: &OptionValue) -> Map<String, Value> {
-    match serde_json::to_value(value).ok().and_then(|mut v| v.get_mut("value").map(Value::take)) {
-        Some(Value::Object(m)) => m,
-        Some(other) => Map::from_iter([("value".to_string(), other)]),
-        None => Map::new(),
-    }
-}
-
 fn value_from_fields(option: OptionName, fields: &Map<String, Value>) -> Result<OptionValue, String> {
     let inner = if is_record(option) {
         Value::Object(fields.clone())
@@ -159,7 +150,7 @@ impl OptionsPanel {
 
     fn draft(&mut self) -> &mut Map<String, Value> {
         let option = self.option;
-        self.drafts.entry(option.as_str().to_string()).or_insert_with(|| fields_of(&option.default_value()))
+        self.drafts.entry(option.as_str().to_string()).or_insert_with(|| option.default_value().fields())
     }
 
     /// Builds the option value from the form, checking every field.
@@ -189,7 +180,7 @@ impl OptionsPanel {
     /// Copies a value the kernel reported into the form.
     pub fn load(&mut self, value: &OptionValue) {
         let option = value.option_name();
-        let fields = fields_of(value);
+        let fields = value.fields();
         for (name, v) in &fields {
             if matches!(v, Value::Number(_) | Value::Null) || name == "address" || name == "addr" {
                 self.texts.insert((option, name.clone()), if v.is_null() { String::new() } else { show_value(v) });
@@ -283,10 +274,8 @@ impl OptionsPanel {
                 if set {
                     // The read-back that follows loads into the form again.
                     self.edited.remove(&self.option);
-                    self.sent.insert(
-                        self.option.as_str().into(),
-                        serde_json::to_value(fields_of(&value)).unwrap_or_default(),
-                    );
+                    self.sent
+                        .insert(self.option.as_str().into(), serde_json::to_value(value.fields()).unwrap_or_default());
                     cx.send(Command::SetOption { ep, scope, value });
                 } else {
                     cx.send(Command::GetOption { ep, scope, template: value });
@@ -298,7 +287,7 @@ impl OptionsPanel {
 
     fn form(&mut self, ui: &mut Ui, read: Option<&OptionValue>, out: &mut Vec<super::AppCommand>) {
         let option = self.option;
-        let read_fields = read.map(fields_of).unwrap_or_default();
+        let read_fields = read.map(OptionValue::fields).unwrap_or_default();
         let sent = self.sent.get(option.as_str()).cloned();
         let fields: Vec<(String, Value)> = self.draft().clone().into_iter().collect();
         egui::Grid::new(("option-form", option.as_str())).num_columns(3).min_col_width(90.0).striped(true).show(ui, |ui| {

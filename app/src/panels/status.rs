@@ -74,14 +74,7 @@ impl StatusBar {
                 .response
                 .on_hover_text("The most of a core sampling may take; past it, the period stretches");
             ui.separator();
-            let open = cx.model.endpoints.values().filter(|v| !v.closed).count();
-            let assocs: usize = cx
-                .model
-                .endpoints
-                .values()
-                .filter(|v| !v.closed)
-                .map(|v| v.assocs.values().filter(|a| !a.gone).count())
-                .sum();
+            let (open, assocs) = cx.model.open_counts();
             ui.label(format!(
                 "{open} endpoints · {assocs} associations · {} messages · {} notifications · log {} (dropped {})",
                 cx.model.data_messages,

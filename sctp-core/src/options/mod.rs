@@ -173,6 +173,17 @@ impl OptionName {
 }
 
 impl OptionValue {
+    /// The value's fields by their serde names, as forms edit them and explanations key
+    /// them; a single-value option is one field named `value`.
+    pub fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::Value;
+        match serde_json::to_value(self).ok().and_then(|mut v| v.get_mut("value").map(Value::take)) {
+            Some(Value::Object(m)) => m,
+            Some(other) => serde_json::Map::from_iter([("value".to_string(), other)]),
+            None => serde_json::Map::new(),
+        }
+    }
+
     /// Which option this is a value of.
     pub fn option_name(&self) -> OptionName {
         macro_rules! dispatch {
