@@ -82,11 +82,7 @@ pub fn report(model: &Model, source: Source<'_>) -> String {
     let (open_eps, assocs) = model.open_counts();
     let _ = writeln!(w, "endpoints: {open_eps} open of {}; live associations: {assocs}", model.endpoints.len());
     let d = &model.dropped_events;
-    let _ = writeln!(
-        w,
-        "events: {} seen; dropped: {} data, {} samples, {} host snapshots, {} other",
-        model.events_seen, d.data, d.samples, d.host_snapshots, d.other
-    );
+    let _ = writeln!(w, "events: {} seen; dropped: {}", model.events_seen, d.describe());
     let _ =
         writeln!(w, "RUST_LOG: {}", std::env::var("RUST_LOG").unwrap_or_else(|_| format!("unset ({DEFAULT_FILTER})")));
     let problems: Vec<_> = model.log.iter().filter(|e| matches!(e.kind, LogKind::Warning | LogKind::Error)).collect();

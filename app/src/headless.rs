@@ -25,6 +25,8 @@ pub enum RunError {
 
 pub struct Options<'a> {
     pub record: Option<&'a Path>,
+    /// Capture the scenario's packets into this pcapng file, at most this many bytes.
+    pub capture: Option<(&'a Path, u64)>,
     /// Also print every received message (not only notifications and results).
     pub verbose: bool,
 }
@@ -37,6 +39,29 @@ fn print_report(out: &mut dyn Write, r: &StepReport, total: usize) {
     let detail = if detail.is_empty() { String::new() } else { format!(" — {detail}") };
     let _ =
         writeln!(out, "[{:>8.3}] step {:>2}/{total} {:<14} {} … {mark}{detail}", r.t, r.index + 1, r.verb, r.summary);
+}
+
+/// Ends a running capture so its last packets and counters are in the file and the
+/// recording, and says what it holds.
+fn stop_capture(session: &mut Session, out: &mut dyn Write) {
+    if !session.model.capture.as_ref().is_some_and(|c| c.running) {
+        return;
+    }
+    session.send(sctp_core::worker::Command::StopCapture);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while session.model.capture.as_ref().is_some_and(|c| c.running) && std::time::Instant::now() < deadline {
+        session.pump_waiting(Duration::from_millis(20));
+    }
+    if let Some(c) = &session.model.capture {
+        let _ = writeln!(
+            out,
+            "capture: {} packets, {} bytes in {}{}",
+            c.stats.packets,
+            c.stats.bytes,
+            c.path.display(),
+            if c.stats.lost() > 0 { format!(" ({} packets lost)", c.stats.lost()) } else { String::new() }
+        );
+    }
 }
 
 pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunError> {
@@ -57,7 +82,11 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
     if let Some(record) = opts.record {
         session.start_recording(record).map_err(RunError::Input)?;
     }
-    session.open_scenario(Runner::new(scenario, base));
+    let mut runner = Runner::new(scenario, base);
+    if let Some((path, max_bytes)) = opts.capture {
+        runner.capture_to(path.to_path_buf(), max_bytes);
+    }
+    session.open_scenario(runner);
     let mut printed_log = 0u64;
     // Ctrl-C and SIGTERM only raise a flag: the loop stops and every socket and the lab's
     // namespaces are cleaned up on the way out.
@@ -103,6 +132,7 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
             Progress::Failed(why) => break Err(RunError::Step(why)),
         }
     };
+    stop_capture(&mut session, out);
     // A failed step is the verdict; a recording that could not be written is reported
     // too, and fails an otherwise passing run.
     let record_err = record_err.or(session.take_recording_error());

@@ -23,6 +23,14 @@ enum Cmd {
         /// Write every command, event, metric sample and step result to this JSONL file.
         #[arg(long)]
         record: Option<PathBuf>,
+        /// Also capture the scenario's SCTP packets into a pcapng beside the recording (same
+        /// name, .pcapng), on the recording's clock: the lab's side A (both paths), or this
+        /// namespace without a lab. Needs CAP_NET_RAW.
+        #[arg(long, requires = "record")]
+        capture: bool,
+        /// The capture file's size cap, MiB; past it packets are counted, not written.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+        capture_max_mib: u64,
         /// Also print every received message.
         #[arg(long, short)]
         verbose: bool,
@@ -81,8 +89,10 @@ fn main() -> ExitCode {
     sctp_inspector::diagnostics::init_log();
     let result = match cli.command {
         Some(Cmd::Agent(args)) => return sctp_inspector::agent::main(args),
-        Some(Cmd::Run { file, record, verbose }) => {
-            let opts = sctp_inspector::headless::Options { record: record.as_deref(), verbose };
+        Some(Cmd::Run { file, record, capture, capture_max_mib, verbose }) => {
+            let pcapng = record.as_deref().filter(|_| capture).map(sctp_core::capture::beside);
+            let capture = pcapng.as_deref().map(|p| (p, capture_max_mib << 20));
+            let opts = sctp_inspector::headless::Options { record: record.as_deref(), capture, verbose };
             return match sctp_inspector::headless::run(&file, &opts, &mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(sctp_inspector::headless::RunError::Step(_)) => ExitCode::from(1),

@@ -21,6 +21,17 @@ pub struct TwoPaths {
     pub b: String,
 }
 
+/// One side of the lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Namespace A, the client side (va1, va2).
+    #[default]
+    A,
+    /// Namespace B, the server side (vb1, vb2).
+    B,
+}
+
 /// Where iproute2 is looked for: the system's own directories, never `PATH` (the lab runs
 /// as root, and a PATH entry the user controls must not pick the program that runs).
 const SYSTEM_DIRS: [&str; 4] = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
@@ -95,10 +106,19 @@ impl TwoPaths {
     }
 
     /// `tc qdisc replace … netem SPEC` on A's side of a path (A -> B traffic), e.g.
-    /// "delay 50ms" or "loss 5%".
+    /// `"delay 50ms loss 2%"`.
     pub fn netem(&self, path: u8, spec: &str) -> Result<()> {
-        let dev = format!("va{path}");
-        let mut args = vec!["-n", &self.a, "qdisc", "replace", "dev", &dev, "root", "netem"];
+        self.netem_on(Side::A, path, spec)
+    }
+
+    /// `tc qdisc replace … netem SPEC` on one side of a path: A's side shapes A -> B
+    /// traffic, B's side B -> A (loss of only the answers, for one).
+    pub fn netem_on(&self, side: Side, path: u8, spec: &str) -> Result<()> {
+        let (ns, dev) = match side {
+            Side::A => (&self.a, format!("va{path}")),
+            Side::B => (&self.b, format!("vb{path}")),
+        };
+        let mut args = vec!["-n", ns, "qdisc", "replace", "dev", &dev, "root", "netem"];
         args.extend(spec.split_whitespace());
         run("tc", &args)
     }

@@ -9,6 +9,7 @@
 
 pub mod addr;
 pub mod capabilities;
+pub mod capture;
 pub mod cmsg;
 pub mod diag;
 pub mod endpoint;

@@ -249,6 +249,8 @@ pub struct AssocView {
     pub gone: bool,
     /// The states it went through (RFC 9260 §4), as samples and ASSOC_CHANGEs showed them.
     pub history: crate::fsm::History,
+    /// Its verification tags once a dump sample had both (they name it in a packet capture).
+    pub tags: Option<crate::capture::Tags>,
 }
 
 /// What the model knows of one endpoint, from `Event::Opened` on.
@@ -349,7 +351,41 @@ pub struct Model {
     points_per_series: usize,
     /// Events the worker dropped because this side fell behind (totals so far).
     pub dropped_events: crate::worker::DropCounts,
+    /// The packet capture: the running one, or the last one after it stopped.
+    pub capture: Option<CaptureView>,
+    /// Summaries of the captured packets, the newest `PACKET_MARKS` (it counts what it dropped).
+    pub packets: Ring<crate::capture::PacketMark>,
     limits: Limits,
+}
+
+/// Packet summaries the model keeps (the pcapng file has every packet).
+pub const PACKET_MARKS: usize = 100_000;
+
+/// A packet capture as the worker reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureView {
+    /// The pcapng file.
+    pub path: std::path::PathBuf,
+    /// Its interfaces (one per namespace), in `PacketMark::iface` order.
+    pub interfaces: Vec<String>,
+    /// The Unix time of the worker clock's zero (to turn `t` into pcapng time and back).
+    pub unix_at_zero: f64,
+    /// The file's size cap, bytes.
+    pub max_bytes: u64,
+    /// The latest counters.
+    pub stats: crate::capture::CaptureStats,
+    /// Whether it still runs.
+    pub running: bool,
+    /// Packets lost when the last `CaptureLost` warning was given (it repeats at tenfold).
+    warned_lost: u64,
+}
+
+impl CaptureView {
+    /// A worker-clock time as Unix seconds, the time base of the pcapng file and of
+    /// Wireshark's `frame.time_epoch`.
+    pub fn unix_time(&self, t: f64) -> f64 {
+        self.unix_at_zero + t
+    }
 }
 
 impl Default for Model {
@@ -383,6 +419,8 @@ impl Model {
             sampling: None,
             sampler_share_percent: 25,
             dropped_events: crate::worker::DropCounts::default(),
+            capture: None,
+            packets: Ring::new(PACKET_MARKS),
             points_per_series: limits.points_per_series,
             limits,
         }
@@ -397,6 +435,23 @@ impl Model {
     /// Adds a line of text to the log (what is not a notification, message or result).
     pub fn log(&mut self, t: f64, kind: LogKind, ep: Option<EpId>, assoc: Option<AssocId>, text: String) {
         self.log.push(LogEntry::new(t, kind, ep, assoc, Logged::Text(text)));
+    }
+
+    /// What names an association in a packet capture: the endpoint's port, the peer's
+    /// port (from its paths) and both verification tags (once a dump sample had them).
+    pub fn wire_id(&self, ep: EpId, assoc: AssocId) -> Option<crate::capture::WireId> {
+        let view = self.endpoints.get(&ep)?;
+        let a = view.assocs.get(&assoc)?;
+        let tags = a.tags?;
+        let local_port = view.local_addrs.iter().map(|a| a.port()).find(|p| *p != 0)?;
+        let peer_port = a
+            .paths
+            .iter()
+            .filter_map(|p| p.addr)
+            .chain(a.status.and_then(|s| s.primary.addr))
+            .map(|a| a.port())
+            .next()?;
+        Some(crate::capture::WireId { local_port, peer_port, tag: tags.tag, peer_tag: tags.peer_tag })
     }
 
     /// Open endpoints, and the live associations on them.
@@ -570,7 +625,9 @@ impl Model {
                 let what = Logged::Data { from: *from, info: *info, ip: *ip, len: *len, head: head.clone() };
                 self.log.push(LogEntry::new(t, LogKind::Data, Some(*ep), info.map(|i| i.assoc), what));
             }
-            Event::Sample { ep, assoc, status, paths, stats } => self.sample(t, *ep, *assoc, status, paths, stats),
+            Event::Sample { ep, assoc, status, paths, stats, tags } => {
+                self.sample(t, *ep, *assoc, status, paths, stats, *tags)
+            }
             Event::AssocGone { ep, assoc } => {
                 self.ended(*ep, *assoc);
                 self.log(t, LogKind::Endpoint, Some(*ep), Some(*assoc), format!("association {} gone", assoc.0));
@@ -595,6 +652,46 @@ impl Model {
             Event::HostSnapshot { snapshot, interval_ms, slowed } => {
                 self.host_interval = Some((*interval_ms, *slowed));
                 self.host.apply(t, (**snapshot).clone());
+            }
+            Event::CaptureStarted { path, interfaces, unix_at_zero, max_bytes } => {
+                self.capture = Some(CaptureView {
+                    path: path.clone(),
+                    interfaces: interfaces.clone(),
+                    unix_at_zero: *unix_at_zero,
+                    max_bytes: *max_bytes,
+                    stats: Default::default(),
+                    running: true,
+                    warned_lost: 0,
+                });
+                self.log(
+                    t,
+                    LogKind::Result,
+                    None,
+                    None,
+                    format!("capturing packets of {} to {}", interfaces.join(", "), path.display()),
+                );
+            }
+            Event::Packets { marks } => {
+                for m in marks {
+                    self.packets.push(m.clone());
+                }
+            }
+            Event::CaptureStats { stats, stopped, failure } => {
+                let Some(c) = self.capture.as_mut() else { return };
+                c.stats = *stats;
+                c.running &= !*stopped;
+                let lost = stats.lost();
+                let warn = lost > 0 && lost >= c.warned_lost.saturating_mul(10).max(1);
+                if warn {
+                    c.warned_lost = lost;
+                }
+                let max_bytes = c.max_bytes;
+                if warn {
+                    self.warn(t, Warning::CaptureLost { stats: *stats, max_bytes });
+                }
+                if let Some(why) = failure {
+                    self.warn(t, Warning::CaptureFailed { why: why.clone() });
+                }
             }
         }
     }
@@ -655,6 +752,7 @@ impl Model {
         status: &Status,
         paths: &[PathSample],
         stats: &Option<AssocStats>,
+        tags: Option<crate::capture::Tags>,
     ) {
         // A sample still in flight for an endpoint that closed would only grow series
         // nobody can see. (An endpoint never announced — a recording started mid-session —
@@ -706,6 +804,9 @@ impl Model {
         a.unreadable_paths = unreadable;
         if stats.is_some() {
             a.stats = *stats;
+        }
+        if let Some(tags) = tags.filter(|t| t.tag != 0 && t.peer_tag != 0) {
+            a.tags = Some(tags);
         }
         a.gone = false;
     }
@@ -835,6 +936,7 @@ mod tests {
                 status,
                 paths: vec![path("10.1.1.2:9", cwnd)],
                 stats: Some(stats),
+                tags: None,
             },
         }
     }

@@ -97,9 +97,8 @@ impl StatusBar {
             if d.total() > 0 {
                 ui.colored_label(Color32::from_rgb(230, 160, 40), format!("behind: {} events dropped", d.total()))
                     .on_hover_text(format!(
-                        "This window fell behind the worker, which dropped {} received-message events, {} samples, \
-                         {} host snapshots and {} others rather than grow memory.",
-                        d.data, d.samples, d.host_snapshots, d.other
+                        "This window fell behind the worker, which dropped {} rather than grow memory.",
+                        d.describe()
                     ));
             }
         });

@@ -171,6 +171,13 @@ pub struct AssocKey {
     pub peer_tag: u32,
 }
 
+impl AssocKey {
+    /// The two verification tags.
+    pub fn tags(&self) -> crate::capture::Tags {
+        crate::capture::Tags { tag: self.tag, peer_tag: self.peer_tag }
+    }
+}
+
 /// A socket as an endpoint: bound, maybe listening, with or without associations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiagEndpoint {

@@ -311,12 +311,16 @@ pub enum Step {
         /// Name of the endpoint (opened by an earlier step) that is closed.
         endpoint: String,
     },
-    /// Lab only: netem on one path (A's side), e.g. "delay 50ms loss 2%".
+    /// Lab only: netem on one path, e.g. "delay 50ms loss 2%": on A's side (A -> B traffic)
+    /// unless `side = "b"` (B -> A traffic).
     Netem {
         /// The lab path, 1 or 2.
         path: u8,
         /// Arguments of `tc … netem`, e.g. `"delay 50ms 5ms loss 2%"`; they replace the path's previous ones.
         spec: String,
+        /// Which side's egress it shapes: `"a"` (the default) or `"b"`.
+        #[serde(default)]
+        side: crate::lab::Side,
     },
     /// Lab only: take one path's link down or up.
     Link {

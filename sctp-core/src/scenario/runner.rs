@@ -83,6 +83,14 @@ pub struct Runner {
     /// One report per finished step, in order.
     pub reports: Vec<StepReport>,
     failure: Option<String>,
+    capture: CaptureRequest,
+}
+
+/// A packet capture asked for with the run: not yet started, or the request that starts it.
+enum CaptureRequest {
+    None,
+    Pending { path: PathBuf, max_bytes: u64 },
+    Sent { request: u64 },
 }
 
 fn json(v: &impl serde::Serialize) -> Value {
@@ -157,7 +165,16 @@ impl Runner {
             clock: Instant::now(),
             reports: Vec::new(),
             failure: None,
+            capture: CaptureRequest::None,
         }
+    }
+
+    /// Captures the scenario's packets into a pcapng file at `path`: those of the lab's side
+    /// A (both paths; every packet between A and B passes there), or of the worker's own
+    /// namespace without a lab. Starts before the first step; a capture that cannot start
+    /// fails the run.
+    pub fn capture_to(&mut self, path: PathBuf, max_bytes: u64) {
+        self.capture = CaptureRequest::Pending { path, max_bytes };
     }
 
     /// The step that runs next (for a timeline view).
@@ -177,6 +194,11 @@ impl Runner {
             Event::Done { request, outcome, .. } => {
                 if matches!(self.phase, Phase::AwaitReply { request: r, .. } if r == *request) {
                     self.reply = Some((*request, outcome.clone()));
+                }
+                if let (CaptureRequest::Sent { request: r }, Err(e)) = (&self.capture, outcome)
+                    && r == request
+                {
+                    self.failure.get_or_insert_with(|| format!("start the packet capture: {e}"));
                 }
             }
             Event::Notification { .. } | Event::Data { .. } => {
@@ -271,6 +293,16 @@ impl Runner {
                         match TwoPaths::new() {
                             Ok(l) => self.lab = Some(l),
                             Err(e) => return Progress::Failed(format!("build the lab: {e}")),
+                        }
+                    }
+                    if let CaptureRequest::Pending { path, max_bytes } =
+                        std::mem::replace(&mut self.capture, CaptureRequest::None)
+                    {
+                        let netns = vec![self.lab.as_ref().map(|l| l.a.clone())];
+                        // The worker runs commands in order: the capture is on before the first step's.
+                        match send(Command::StartCapture { path, netns, max_bytes }) {
+                            Some(request) => self.capture = CaptureRequest::Sent { request },
+                            None => return Progress::Failed("start the packet capture: no worker".into()),
                         }
                     }
                     match self.start(model, send) {
@@ -457,8 +489,8 @@ impl Runner {
                 Phase::Poll { deadline: self.within(within_ms), matched: 0 }
             }
             Step::Sleep { ms } => Phase::Sleep { until: self.clock + Duration::from_millis(ms) },
-            Step::Netem { path, spec } => {
-                self.lab_ref()?.netem(path, &spec).map_err(|e| e.to_string())?;
+            Step::Netem { path, spec, side } => {
+                self.lab_ref()?.netem_on(side, path, &spec).map_err(|e| e.to_string())?;
                 return Ok(None);
             }
             Step::Link { path, up } => {
@@ -783,7 +815,8 @@ pub fn summary(step: &Step) -> String {
         Step::Abort { endpoint, .. } => format!("abort {endpoint}"),
         Step::Peeloff { endpoint, name, .. } => format!("peeloff from {endpoint} as {name}"),
         Step::Close { endpoint } => format!("close {endpoint}"),
-        Step::Netem { path, spec } => format!("netem path {path}: {spec}"),
+        Step::Netem { path, spec, side: crate::lab::Side::A } => format!("netem path {path}: {spec}"),
+        Step::Netem { path, spec, side: crate::lab::Side::B } => format!("netem path {path} (B's side): {spec}"),
         Step::Link { path, up } => format!("link {path} {}", if *up { "up" } else { "down" }),
     }
 }

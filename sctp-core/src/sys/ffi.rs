@@ -695,9 +695,11 @@ zeroable!(
     sctp_assoc_reset_event,
     sctp_stream_change_event,
     libc::sockaddr_storage,
+    libc::sockaddr_ll,
     libc::linger,
     libc::timeval,
     i32,
+    [u32; 2],
     u32,
 );
 

@@ -381,3 +381,37 @@ pub fn recv(fd: impl AsFd, buf: &mut [u8], flags: i32) -> io::Result<usize> {
     let n = syscall!(unsafe { libc::recv(fd.as_fd().as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) })?;
     Ok(n as usize)
 }
+
+/// socket(2) AF_PACKET / SOCK_DGRAM for every protocol (ETH_P_ALL), non-blocking, with
+/// SOCK_CLOEXEC: sees every packet of every interface of the calling thread's network
+/// namespace, from its network header on. Needs CAP_NET_RAW.
+pub fn packet_socket() -> io::Result<OwnedFd> {
+    socket(libc::AF_PACKET, libc::SOCK_DGRAM | libc::SOCK_NONBLOCK, i32::from((libc::ETH_P_ALL as u16).to_be()))
+}
+
+/// setsockopt(2) SOL_SOCKET/SO_ATTACH_FILTER: a classic BPF program that picks the packets
+/// the socket receives (the kernel copies it).
+pub fn attach_filter(fd: impl AsFd, program: &[libc::sock_filter]) -> io::Result<()> {
+    let len = u16::try_from(program.len()).map_err(|_| invalid("BPF program longer than 65535 instructions"))?;
+    let prog = libc::sock_fprog { len, filter: program.as_ptr().cast_mut() };
+    // SAFETY: `prog` and the instructions it points at are live for the call; the kernel
+    // only reads them (and copies the program).
+    syscall!(unsafe {
+        libc::setsockopt(
+            fd.as_fd().as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&prog as *const libc::sock_fprog).cast(),
+            size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// getsockopt(2) SOL_PACKET/PACKET_STATISTICS: packets received and dropped (no room in the
+/// receive buffer) by a packet socket since the last call — the kernel resets both.
+pub fn packet_statistics(fd: impl AsFd) -> io::Result<(u32, u32)> {
+    let mut stats = [0u32; 2];
+    getsockopt(fd, libc::SOL_PACKET, libc::PACKET_STATISTICS, &mut stats)?;
+    Ok((stats[0], stats[1]))
+}

@@ -144,7 +144,7 @@ impl DumpSampler {
                     // The status has the primary; the other paths as last read.
                     let primary = PathSample::Info(status.primary);
                     let paths = std::iter::once(primary).chain(k.others.iter().cloned()).collect();
-                    out[slot].samples.push((k.assoc, Sample { status, paths, stats: None }));
+                    out[slot].samples.push((k.assoc, Sample { status, paths, stats: None, tags: Some(key.tags()) }));
                 }
                 _ => {}
             }
@@ -295,7 +295,7 @@ fn sample_of(assoc: AssocId, d: &DiagAssoc, primary: &DiagPrimary, primary_mtu: 
             others.iter().find(|p| path_is(p, addr)).cloned()
         })
         .collect();
-    Sample { status, paths, stats: Some(d.stats) }
+    Sample { status, paths, stats: Some(d.stats), tags: Some(d.key().tags()) }
 }
 
 fn path_addr(p: &PathSample) -> Option<SocketAddr> {

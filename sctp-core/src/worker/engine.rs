@@ -63,6 +63,9 @@ const MAX_ENDPOINTS: usize = 50_000;
 const DEFAULT_SAMPLE_SHARE: u8 = 25;
 /// How long to wait before opening a failed dump source again.
 const DUMP_RETRY: Duration = Duration::from_secs(10);
+/// How often a running capture's packet summaries are passed on: often enough that a
+/// chunk timeline keeps up with the plots, seldom enough that a busy path makes few events.
+const CAPTURE_DRAIN: Duration = Duration::from_millis(100);
 
 /// A namespace's dump sampler, or why there is none (and when to try again).
 type DumpSource = std::result::Result<DumpSampler, (String, Instant)>;
@@ -109,6 +112,11 @@ pub(super) struct Engine {
     /// What `Event::Sampling` said last.
     sampling_said: Option<Event>,
     host: Option<HostWatch>,
+    /// The running packet capture.
+    capture: Option<crate::capture::Capture>,
+    /// The capture counters `Event::CaptureStats` said last.
+    capture_said: Option<crate::capture::CaptureStats>,
+    next_capture_drain: Instant,
     emitted: bool,
 }
 
@@ -137,6 +145,9 @@ impl Engine {
             dumps: BTreeMap::new(),
             sampling_said: None,
             host: None,
+            capture: None,
+            capture_said: None,
+            next_capture_drain: start,
             emitted: false,
         }
     }
@@ -184,6 +195,9 @@ impl Engine {
             if self.host.as_ref().is_some_and(|h| Instant::now() >= h.next) {
                 self.sample_host();
             }
+            if Instant::now() >= self.next_capture_drain {
+                self.drain_capture();
+            }
             let _ = self.events.flush();
             if std::mem::take(&mut self.emitted) {
                 (self.waker)();
@@ -198,6 +212,9 @@ impl Engine {
         let mut due = self.next_sample;
         if let Some(h) = &self.host {
             due = due.min(h.next);
+        }
+        if self.capture.is_some() {
+            due = due.min(self.next_capture_drain);
         }
         due = self.bursts.next_due().map_or(due, |b| b.min(due));
         due = self.connects.next_deadline().map_or(due, |c| c.min(due));
@@ -378,6 +395,30 @@ impl Engine {
             }
             Command::StopWatchingHost => {
                 self.host = None;
+                Ok(Some(Reply::Done))
+            }
+            Command::StartCapture { path, netns, max_bytes } => {
+                if let Some(c) = &self.capture {
+                    return Err(Error::invalid(
+                        describe,
+                        format!("a capture to {} is running; stop it first", c.path().display()),
+                    ));
+                }
+                let c = crate::capture::Capture::start(&path, &netns, max_bytes, self.start)?;
+                self.emit(Event::CaptureStarted {
+                    path,
+                    interfaces: c.interfaces().to_vec(),
+                    unix_at_zero: c.unix_at_zero(),
+                    max_bytes,
+                });
+                self.capture = Some(c);
+                self.capture_said = None;
+                Ok(Some(Reply::Done))
+            }
+            Command::StopCapture => {
+                let c = self.capture.take().ok_or_else(|| Error::invalid(describe, "no capture is running"))?;
+                let (marks, stats, failure) = c.stop();
+                self.report_capture(marks, stats, true, failure);
                 Ok(Some(Reply::Done))
             }
             Command::Send { ep, info, payload, count, interval_ms } => {
@@ -630,6 +671,35 @@ impl Engine {
         }
     }
 
+    /// Passes on what the capture thread saw since the last drain: the packet summaries, and
+    /// the counters when they changed; a capture that failed on its own is ended.
+    fn drain_capture(&mut self) {
+        self.next_capture_drain = Instant::now() + CAPTURE_DRAIN;
+        let Some(c) = &self.capture else { return };
+        let (marks, stats, failure) = c.take();
+        let stopped = failure.is_some();
+        if stopped {
+            self.capture = None;
+        }
+        self.report_capture(marks, stats, stopped, failure);
+    }
+
+    fn report_capture(
+        &mut self,
+        marks: Vec<crate::capture::PacketMark>,
+        stats: crate::capture::CaptureStats,
+        stopped: bool,
+        failure: Option<String>,
+    ) {
+        if !marks.is_empty() {
+            self.emit(Event::Packets { marks });
+        }
+        if stopped || self.capture_said != Some(stats) {
+            self.capture_said = Some(stats);
+            self.emit(Event::CaptureStats { stats, stopped, failure });
+        }
+    }
+
     /// Samples every association the worker owns: by one sock_diag dump per namespace,
     /// or by getsockopt where the dump is unavailable; then schedules the next sample
     /// within the configured share of a core.
@@ -755,7 +825,7 @@ impl Engine {
             }
         };
         for (assoc, s) in samples {
-            self.emit(Event::Sample { ep, assoc, status: s.status, paths: s.paths, stats: s.stats });
+            self.emit(Event::Sample { ep, assoc, status: s.status, paths: s.paths, stats: s.stats, tags: s.tags });
         }
         for assoc in gone {
             self.emit(Event::AssocGone { ep, assoc });

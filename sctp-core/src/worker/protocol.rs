@@ -171,6 +171,21 @@ pub enum Command {
     },
     /// Ends what `WatchHost` started: no more `Event::HostSnapshot`s.
     StopWatchingHost,
+    /// Capture the SCTP packets of the given network namespaces into a new pcapng file
+    /// (`crate::capture`); the worker then emits `Event::Packets` and `Event::CaptureStats`.
+    /// Refused while another capture runs.
+    StartCapture {
+        /// The pcapng file to create (owner-only; a symbolic link there is refused).
+        path: std::path::PathBuf,
+        /// One capture interface per namespace: a name (`ip netns`), or `None` for the worker's own.
+        netns: Vec<Option<String>>,
+        /// The file's size cap, bytes (at least `capture::MIN_MAX_BYTES`): past it packets are
+        /// counted as `over_cap`, not written.
+        max_bytes: u64,
+    },
+    /// Ends the running capture: the file is flushed and closed, `Event::CaptureStats` says
+    /// the last counts with `stopped`.
+    StopCapture,
 }
 
 impl Command {
@@ -187,9 +202,13 @@ impl Command {
     pub fn endpoint(&self) -> Option<EpId> {
         use Command::*;
         match self {
-            Open { .. } | SetSampleInterval { .. } | SetSamplerShare { .. } | WatchHost { .. } | StopWatchingHost => {
-                None
-            }
+            Open { .. }
+            | SetSampleInterval { .. }
+            | SetSamplerShare { .. }
+            | WatchHost { .. }
+            | StopWatchingHost
+            | StartCapture { .. }
+            | StopCapture => None,
             Close { ep }
             | Listen { ep, .. }
             | BindxAdd { ep, .. }
@@ -249,6 +268,13 @@ impl Command {
                 netns.as_deref().map_or("this namespace".to_string(), |n| format!("namespace {n}"))
             ),
             StopWatchingHost => "stop watching the host".to_string(),
+            StartCapture { path, netns, max_bytes } => format!(
+                "capture packets of {} to {} (at most {} MiB)",
+                netns.iter().map(|n| crate::capture::interface_name(n.as_deref())).collect::<Vec<_>>().join(", "),
+                path.display(),
+                max_bytes >> 20
+            ),
+            StopCapture => "stop capturing packets".to_string(),
         }
     }
 }
@@ -326,6 +352,8 @@ pub struct DropCounts {
     pub samples: u64,
     /// `Event::HostSnapshot`s (the next snapshot replaces them).
     pub host_snapshots: u64,
+    /// Packet summaries (`Event::Packets` batches; the capture file still has the packets).
+    pub packet_batches: u64,
     /// Anything else, only when even the backlog was full.
     pub other: u64,
 }
@@ -333,7 +361,15 @@ pub struct DropCounts {
 impl DropCounts {
     /// Every dropped event, of all kinds.
     pub fn total(&self) -> u64 {
-        self.data + self.samples + self.host_snapshots + self.other
+        self.data + self.samples + self.host_snapshots + self.packet_batches + self.other
+    }
+
+    /// Each kind with its count, for the status bar, warnings and diagnostics.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} received-message events, {} samples, {} host snapshots, {} packet-summary batches and {} others",
+            self.data, self.samples, self.host_snapshots, self.packet_batches, self.other
+        )
     }
 }
 
@@ -461,6 +497,9 @@ pub enum Event {
         paths: Vec<PathSample>,
         /// The association's counters; `None` when not read this time (the model keeps the last).
         stats: Option<AssocStats>,
+        /// Its verification tags, when sampled from the sock_diag dump (getsockopt cannot read them).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tags: Option<crate::capture::Tags>,
     },
     /// An association no longer listed by the kernel.
     AssocGone {
@@ -468,6 +507,34 @@ pub enum Event {
         ep: EpId,
         /// The association gone.
         assoc: AssocId,
+    },
+    /// A packet capture began (`Command::StartCapture`).
+    CaptureStarted {
+        /// The pcapng file.
+        path: std::path::PathBuf,
+        /// Its interfaces, one per namespace captured, in `PacketMark::iface` order.
+        interfaces: Vec<String>,
+        /// The Unix time (seconds) of this clock's zero: a packet's pcapng timestamp minus
+        /// this is its `t` here (and in the recording).
+        unix_at_zero: f64,
+        /// The size cap, bytes.
+        max_bytes: u64,
+    },
+    /// The SCTP packets captured since the last such event, summarised (the file has them whole).
+    Packets {
+        /// One per packet, in the order read.
+        marks: Vec<crate::capture::PacketMark>,
+    },
+    /// The running capture's counters, sent when they change (at most every sample tick),
+    /// and once more when it stops.
+    CaptureStats {
+        /// Packets and bytes written, and every kind of loss counted.
+        stats: crate::capture::CaptureStats,
+        /// The capture ended (stopped, or failed: then `failure` says why).
+        stopped: bool,
+        /// Why the capture stopped on its own (a write error).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<String>,
     },
     /// Something the user should know that is not a command's answer.
     Warning(super::Warning),

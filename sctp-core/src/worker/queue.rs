@@ -28,6 +28,7 @@ fn droppable(event: &Event) -> Option<fn(&mut DropCounts) -> &mut u64> {
         Event::Data { .. } => Some(|d| &mut d.data),
         Event::Sample { .. } => Some(|d| &mut d.samples),
         Event::HostSnapshot { .. } => Some(|d| &mut d.host_snapshots),
+        Event::Packets { .. } => Some(|d| &mut d.packet_batches),
         Event::Hello { .. }
         | Event::Done { .. }
         | Event::Opened { .. }
@@ -38,7 +39,9 @@ fn droppable(event: &Event) -> Option<fn(&mut DropCounts) -> &mut u64> {
         | Event::Warning(_)
         | Event::SampleInterval { .. }
         | Event::Sampling { .. }
-        | Event::Dropped { .. } => None,
+        | Event::Dropped { .. }
+        | Event::CaptureStarted { .. }
+        | Event::CaptureStats { .. } => None,
     }
 }
 

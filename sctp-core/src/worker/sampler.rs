@@ -30,6 +30,8 @@ pub struct Sample {
     pub paths: Vec<PathSample>,
     /// The association's counters (SCTP_GET_ASSOC_STATS); `None` when they were not read.
     pub stats: Option<AssocStats>,
+    /// The association's verification tags, when the sample came from the sock_diag dump.
+    pub tags: Option<crate::capture::Tags>,
 }
 
 impl Sampler {
@@ -57,7 +59,7 @@ impl Sampler {
             })
             .collect();
         let stats = ep.assoc_stats(query).ok();
-        Ok(Sample { status, paths, stats })
+        Ok(Sample { status, paths, stats, tags: None })
     }
 
     /// The association's addresses changed: read them again next time.

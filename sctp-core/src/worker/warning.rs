@@ -102,6 +102,19 @@ pub enum Warning {
         /// Why it was not sent.
         why: String,
     },
+    /// The packet capture lost packets (size cap reached, or the kernel dropped them); said
+    /// when the loss first appears and again each time it grows tenfold.
+    CaptureLost {
+        /// The capture's counters then.
+        stats: crate::capture::CaptureStats,
+        /// The file's size cap, bytes.
+        max_bytes: u64,
+    },
+    /// The packet capture stopped on its own.
+    CaptureFailed {
+        /// Why (a write error: disk full, file removed…).
+        why: String,
+    },
     /// A warning from a recording made before warnings were typed.
     #[serde(untagged)]
     Text {
@@ -127,6 +140,8 @@ impl Warning {
             | Warning::SamplingByGetsockopt { .. }
             | Warning::FellBehind { .. }
             | Warning::NotSent { .. }
+            | Warning::CaptureLost { .. }
+            | Warning::CaptureFailed { .. }
             | Warning::Text { .. } => None,
         }
     }
@@ -169,11 +184,21 @@ impl fmt::Display for Warning {
             Warning::SamplingByGetsockopt { why } => write!(f, "sampling by getsockopt: {why}"),
             Warning::FellBehind { counts } => write!(
                 f,
-                "this window fell behind the worker: {} received-message events, {} samples, {} host snapshots \
-                 and {} others dropped so far (the worker read those messages; only their entries are missing)",
-                counts.data, counts.samples, counts.host_snapshots, counts.other
+                "this window fell behind the worker: {} dropped so far (the worker read those messages; only \
+                 their entries are missing)",
+                counts.describe()
             ),
             Warning::NotSent { command, why } => write!(f, "{command}: not sent — {why}"),
+            Warning::CaptureLost { stats, max_bytes } => write!(
+                f,
+                "packet capture: {} packets not in the file ({} past the {} MiB cap, {} dropped by the kernel); \
+                 the summaries in this window still count them",
+                stats.lost(),
+                stats.over_cap,
+                max_bytes >> 20,
+                stats.kernel_drops
+            ),
+            Warning::CaptureFailed { why } => write!(f, "packet capture stopped: {why}"),
             Warning::Text { text } => f.write_str(text),
         }
     }
