@@ -82,6 +82,17 @@ pub struct UiState {
     /// The topic the teaching panel shows (the last one hovered).
     #[serde(skip)]
     pub explained: Option<String>,
+    /// Capture the packets into a pcapng beside each recording.
+    pub capture_packets: bool,
+}
+
+/// The capture file and filter to hand to Wireshark by hand, when it could not be started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handoff {
+    pub path: PathBuf,
+    pub filter: String,
+    /// Why Wireshark was not started.
+    pub why: String,
 }
 
 pub const STORAGE_KEY: &str = "sctp-inspector";
@@ -107,6 +118,10 @@ pub struct InspectorApp {
     pub remote: Option<RemoteHost>,
     /// Text to put on the clipboard at the end of this frame.
     clipboard: Option<String>,
+    /// The program "Open in Wireshark" starts (tests point it elsewhere).
+    pub wireshark: PathBuf,
+    /// A hand-off shown for copying, when Wireshark could not be started.
+    pub handoff: Option<Handoff>,
 }
 
 impl InspectorApp {
@@ -137,6 +152,8 @@ impl InspectorApp {
             repaint: None,
             remote: None,
             clipboard: None,
+            wireshark: PathBuf::from("wireshark"),
+            handoff: None,
         }
     }
 
@@ -254,7 +271,12 @@ impl InspectorApp {
                 AppCommand::Scenario(ScenarioControl::Run) => self.scenario_running = true,
                 AppCommand::Scenario(ScenarioControl::Pause) => self.scenario_running = false,
                 AppCommand::Scenario(ScenarioControl::Step) => step = true,
-                AppCommand::StopRecording => self.session.stop_recording(),
+                AppCommand::StopRecording => {
+                    self.session.stop_recording();
+                    if self.session.model.capture.as_ref().is_some_and(|c| c.running) {
+                        self.session.send(Command::StopCapture);
+                    }
+                }
                 AppCommand::BackToLive => self.back_to_live(),
                 AppCommand::ConfirmOpenRecording(yes) => {
                     if let Some(path) = self.confirm_open_recording.take()
@@ -264,6 +286,7 @@ impl InspectorApp {
                     }
                 }
                 AppCommand::AttachHost(to) => self.attach(to),
+                AppCommand::Wireshark { filter } => self.open_in_wireshark(filter),
                 AppCommand::Explain(key) => self.state.explained = Some(key),
                 AppCommand::CopyDiagnostics => {
                     let source = match self.session.viewing() {
@@ -278,6 +301,66 @@ impl InspectorApp {
             }
         }
         step
+    }
+
+    /// Starts Wireshark on the capture with `filter`; without Wireshark (or the file), shows
+    /// the file and the filter to copy instead.
+    fn open_in_wireshark(&mut self, filter: String) {
+        let Some(path) = self.session.model.capture.as_ref().map(|c| c.path.clone()) else {
+            self.notice = Some("Wireshark: no packet capture in this session (record with packet capture on)".into());
+            return;
+        };
+        if !path.exists() {
+            self.handoff =
+                Some(Handoff { why: format!("{} is not there (moved or deleted?)", path.display()), path, filter });
+            return;
+        }
+        let started = std::process::Command::new(&self.wireshark)
+            .arg("-r")
+            .arg(&path)
+            .args(["-Y", &filter])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match started {
+            Ok(mut child) => {
+                // Reaped when it exits, so no zombie stays behind.
+                std::thread::spawn(move || child.wait());
+                self.notice = Some(format!("Wireshark opened {} with filter: {filter}", path.display()));
+            }
+            Err(e) => {
+                let why = format!("could not start {}: {e}", self.wireshark.display());
+                self.handoff = Some(Handoff { path, filter, why });
+            }
+        }
+    }
+
+    /// The namespaces a capture started from the window covers: the lab's side A when a
+    /// scenario built one (every packet between A and B passes there), else the selected
+    /// endpoint's, else those of every open endpoint, else the window's own.
+    fn capture_namespaces(&self) -> Vec<Option<String>> {
+        if let Some(lab) = self.session.scenario().and_then(|r| r.lab()) {
+            return vec![Some(lab.a.clone())];
+        }
+        let netns_of = |v: &sctp_core::model::EndpointView| v.config.as_ref().and_then(|c| c.netns.clone());
+        let model = &self.session.model;
+        if let Some(v) = self.state.sel.ep.and_then(|ep| model.endpoints.get(&ep)) {
+            return vec![netns_of(v)];
+        }
+        let all: std::collections::BTreeSet<Option<String>> =
+            model.endpoints.values().filter(|v| !v.closed).map(netns_of).collect();
+        if all.is_empty() { vec![None] } else { all.into_iter().collect() }
+    }
+
+    /// Starts a capture beside the recording at `recording`.
+    pub(crate) fn start_capture_beside(&mut self, recording: &std::path::Path) {
+        let netns = self.capture_namespaces();
+        self.session.send(Command::StartCapture {
+            path: sctp_core::capture::beside(recording),
+            netns,
+            max_bytes: sctp_core::capture::DEFAULT_MAX_BYTES,
+        });
     }
 
     /// Attaches the Host view to an agent (`Some((url, token))`) or back to this machine.
@@ -363,6 +446,10 @@ impl InspectorApp {
                     if ui.button("Record session…").clicked() {
                         asked.push(AppCommand::PickFile(FileAction::RecordTo));
                     }
+                    ui.checkbox(&mut self.state.capture_packets, "with packets").on_hover_text(
+                        "Also capture the SCTP packets into a pcapng beside the recording, on its clock \
+                         (needs CAP_NET_RAW); the plots then show a chunk timeline and can open Wireshark",
+                    );
                 }
                 (None, Some(path)) => {
                     ui.label(format!("viewing recording {}", path.display()));
@@ -409,6 +496,26 @@ impl InspectorApp {
                 crate::widgets::error_line(ui, n);
             }
         });
+        if let Some(h) = self.handoff.clone() {
+            let mut open = true;
+            egui::Window::new("Wireshark hand-off").open(&mut open).collapsible(false).show(ui.ctx(), |ui| {
+                ui.label(&h.why);
+                ui.label("Open the capture in Wireshark yourself, with this display filter:");
+                ui.monospace(h.path.display().to_string());
+                ui.add(egui::TextEdit::multiline(&mut h.filter.as_str()).code_editor().desired_width(480.0));
+                ui.horizontal(|ui| {
+                    if ui.button("Copy filter").clicked() {
+                        self.clipboard = Some(h.filter.clone());
+                    }
+                    if ui.button("Copy tshark command").clicked() {
+                        self.clipboard = Some(format!("tshark -r '{}' -Y '{}'", h.path.display(), h.filter));
+                    }
+                });
+            });
+            if !open {
+                self.handoff = None;
+            }
+        }
         if let Some(path) = &self.confirm_open_recording {
             ui.horizontal(|ui| {
                 let (open, _) = self.session.model.open_counts();

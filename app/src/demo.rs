@@ -89,6 +89,8 @@ pub struct Demo {
     saved: Arc<AtomicUsize>,
     /// Programs the demo started (iperf3), ended when the demo ends.
     programs: Vec<std::process::Child>,
+    /// Where the demo's packet capture goes (removed with the demo).
+    scratch: Option<tempfile::TempDir>,
     /// Set when a step failed; the demo stops and the process exits non-zero.
     pub failure: Option<String>,
 }
@@ -103,6 +105,7 @@ impl Demo {
             requested: 0,
             saved: Arc::new(AtomicUsize::new(0)),
             programs: Vec::new(),
+            scratch: None,
             failure: None,
         }
     }
@@ -160,6 +163,14 @@ impl Demo {
                     };
                     app.outbox.push(AppCommand::Worker(Command::Open { label: label.into(), config }));
                 }
+                // The packets of side A (both paths), for the chunk timeline above the plots.
+                let scratch = tempfile::tempdir().map_err(|e| format!("scratch directory: {e}"))?;
+                app.outbox.push(AppCommand::Worker(Command::StartCapture {
+                    path: scratch.path().join("demo.pcapng"),
+                    netns: vec![Some(t.a.clone())],
+                    max_bytes: 64 << 20,
+                }));
+                self.scratch = Some(scratch);
                 self.topo = Some(t);
             }
             Step::Listen => {

@@ -54,6 +54,7 @@ fn fed_app() -> InspectorApp {
                 PathSample::Info(path("10.2.2.2:6000", PathState::Active)),
             ],
             stats: None,
+            tags: None,
         },
     ];
     for (i, event) in events.into_iter().enumerate() {
@@ -350,14 +351,9 @@ fn the_kernel_tab_lists_extensions_on_and_off_with_the_remedy_and_every_sysctl()
     assert!(h.query_by_label("net.sctp.rto_min").is_some());
 }
 
-#[test]
-fn copy_diagnostics_puts_the_report_on_the_clipboard() {
-    let mut h = harness(with_kernel_facts(fed_app()));
-    h.run_steps(2);
-    h.get_by_label("Copy diagnostics").click();
-    h.step();
-    let copied: Vec<String> = h
-        .output()
+/// What the last frame put on the clipboard.
+fn copied(h: &Harness<'static, InspectorApp>) -> Vec<String> {
+    h.output()
         .platform_output
         .commands
         .iter()
@@ -365,7 +361,109 @@ fn copy_diagnostics_puts_the_report_on_the_clipboard() {
             egui::OutputCommand::CopyText(t) => Some(t.clone()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The fed app with a capture: the client bound to 10.1.1.1:5000, its association's tags
+/// from a dump sample, and three packets of it plus one of another association on the
+/// same ports.
+fn with_capture(mut app: InspectorApp, file: &std::path::Path) -> InspectorApp {
+    use sctp_core::capture::{ChunkKind, PacketMark, Tags};
+    let local: std::net::SocketAddr = "10.1.1.1:5000".parse().unwrap();
+    let peer: std::net::SocketAddr = "10.1.1.2:6000".parse().unwrap();
+    let mark = |t, out: bool, vtag, chunks| PacketMark {
+        t,
+        iface: 0,
+        src: if out { local } else { peer },
+        dst: if out { peer } else { local },
+        vtag,
+        init_tag: None,
+        chunks,
+        len: 100,
+    };
+    let mut events = vec![
+        Event::Opened {
+            ep: EpId(1),
+            label: "client".into(),
+            style: Style::OneToMany,
+            local_addrs: vec![local],
+            config: None,
+        },
+        Event::CaptureStarted {
+            path: file.to_path_buf(),
+            interfaces: vec!["netns lab".into()],
+            unix_at_zero: 1_700_000_000.0,
+            max_bytes: 1 << 20,
+        },
+        Event::Packets {
+            marks: vec![
+                mark(2.1, true, 0x22, vec![ChunkKind::Data, ChunkKind::Data]),
+                mark(2.2, false, 0x11, vec![ChunkKind::Sack]),
+                mark(2.3, true, 0x22, vec![ChunkKind::Heartbeat]),
+                mark(2.4, true, 0x99, vec![ChunkKind::Data]),
+            ],
+        },
+    ];
+    let sample = Event::Sample {
+        ep: EpId(1),
+        assoc: AssocId(3),
+        status: Status {
+            assoc: AssocId(3),
+            state: AssocState::Established,
+            rwnd: 100_000,
+            unacked: 0,
+            pending: 0,
+            inbound_streams: 10,
+            outbound_streams: 5,
+            fragmentation_point: 1452,
+            primary: path("10.1.1.2:6000", PathState::Active),
+        },
+        paths: vec![PathSample::Info(path("10.1.1.2:6000", PathState::Active))],
+        stats: None,
+        tags: Some(Tags { tag: 0x11, peer_tag: 0x22 }),
+    };
+    events.insert(1, sample);
+    for event in events {
+        app.session.model.apply(&Stamped { t: 3.0, event });
+    }
+    app.state.sel.ep = Some(EpId(1));
+    app.state.sel.assoc = Some(AssocId(3));
+    app
+}
+
+#[test]
+fn the_chunk_timeline_counts_the_associations_chunks_and_hands_them_to_wireshark() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("run.pcapng");
+    std::fs::write(&file, b"").unwrap();
+    let mut app = with_capture(InspectorApp::with_worker(None, UiState::default()), &file);
+    app.wireshark = dir.path().join("no-wireshark-here");
+    let mut h = harness(app);
+    h.run_steps(2);
+    assert!(h.query_by_label("chunks on the wire: sent above each path's line, received below").is_some());
+    // The other association's DATA (tag 0x99) on the same ports is not this one's.
+    assert!(h.query_by_label("DATA 2").is_some());
+    assert!(h.query_by_label("SACK 1").is_some());
+    assert!(h.query_by_label("HEARTBEAT / ACK 1").is_some());
+    assert!(h.query_by_label_contains("tags 0x00000011 / 0x00000022").is_some());
+    h.get_by_label("Wireshark: association").click();
+    h.run_steps(4);
+    assert!(h.query_by_label_contains("no-wireshark-here").is_some(), "the hand-off says why");
+    h.get_by_label("Copy filter").click();
+    h.step();
+    let copied = copied(&h);
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert!(copied[0].starts_with("sctp.port == 5000 && sctp.port == 6000"), "{}", copied[0]);
+    assert!(copied[0].contains("sctp.verification_tag == 0x00000022"), "{}", copied[0]);
+}
+
+#[test]
+fn copy_diagnostics_puts_the_report_on_the_clipboard() {
+    let mut h = harness(with_kernel_facts(fed_app()));
+    h.run_steps(2);
+    h.get_by_label("Copy diagnostics").click();
+    h.step();
+    let copied = copied(&h);
     assert_eq!(copied.len(), 1, "{copied:?}");
     assert!(copied[0].contains("kernel: 6.1.0-test (HZ 100"), "{}", copied[0]);
     assert!(copied[0].contains("net.sctp.reconf_enable = 0"), "{}", copied[0]);

@@ -626,7 +626,13 @@ impl Model {
                 self.log.push(LogEntry::new(t, LogKind::Data, Some(*ep), info.map(|i| i.assoc), what));
             }
             Event::Sample { ep, assoc, status, paths, stats, tags } => {
-                self.sample(t, *ep, *assoc, status, paths, stats, *tags)
+                self.sample(t, *ep, *assoc, status, paths, stats);
+                // Once a dump sample had both tags, they name the association in a capture.
+                if let Some(tags) = tags.filter(|t| t.tag != 0 && t.peer_tag != 0)
+                    && let Some(a) = self.endpoints.get_mut(ep).and_then(|v| v.assocs.get_mut(assoc))
+                {
+                    a.tags = Some(tags);
+                }
             }
             Event::AssocGone { ep, assoc } => {
                 self.ended(*ep, *assoc);
@@ -752,7 +758,6 @@ impl Model {
         status: &Status,
         paths: &[PathSample],
         stats: &Option<AssocStats>,
-        tags: Option<crate::capture::Tags>,
     ) {
         // A sample still in flight for an endpoint that closed would only grow series
         // nobody can see. (An endpoint never announced — a recording started mid-session —
@@ -804,9 +809,6 @@ impl Model {
         a.unreadable_paths = unreadable;
         if stats.is_some() {
             a.stats = *stats;
-        }
-        if let Some(tags) = tags.filter(|t| t.tag != 0 && t.peer_tag != 0) {
-            a.tags = Some(tags);
         }
         a.gone = false;
     }
@@ -1094,5 +1096,50 @@ mod tests {
         assert!(csv.contains("path 10.1.1.2:9 Cwnd,0.500,4380\n"), "{csv}");
         assert!(csv.contains("Rwnd,0.500,1000\n"));
         assert_eq!(m.series_csv(EpId(9), AssocId(3)), "series,t_s,value\n");
+    }
+
+    #[test]
+    fn capture_losses_are_warned_at_first_and_at_each_tenfold_and_summaries_are_bounded() {
+        use crate::capture::{CaptureStats, PacketMark};
+        let mut m = Model::default();
+        let stats_at = |m: &mut Model, over_cap: u64, stopped: bool| {
+            let stats = CaptureStats { packets: 10, over_cap, ..Default::default() };
+            m.apply(&Stamped { t: 1.0, event: Event::CaptureStats { stats, stopped, failure: None } });
+        };
+        // Counters before any capture started are not about anything shown.
+        stats_at(&mut m, 5, false);
+        assert!(m.capture.is_none());
+        m.apply(&Stamped {
+            t: 0.0,
+            event: Event::CaptureStarted {
+                path: "/c.pcapng".into(),
+                interfaces: vec!["host namespace".into()],
+                unix_at_zero: 100.0,
+                max_bytes: 1 << 20,
+            },
+        });
+        let warnings = |m: &Model| {
+            m.log.iter().filter(|e| matches!(e.what, Logged::Warning(Warning::CaptureLost { .. }))).count()
+        };
+        for (lost, expected) in [(0, 0), (1, 1), (5, 1), (10, 2), (99, 2), (100, 3)] {
+            stats_at(&mut m, lost, false);
+            assert_eq!(warnings(&m), expected, "after {lost} lost");
+        }
+        stats_at(&mut m, 100, true);
+        assert!(!m.capture.as_ref().unwrap().running);
+        assert_eq!(m.capture.as_ref().unwrap().unix_time(2.5), 102.5);
+
+        let mark = PacketMark {
+            t: 1.0,
+            iface: 0,
+            src: "10.1.1.1:1".parse().unwrap(),
+            dst: "10.1.1.2:2".parse().unwrap(),
+            vtag: 1,
+            init_tag: None,
+            chunks: vec![],
+            len: 60,
+        };
+        m.apply(&Stamped { t: 1.0, event: Event::Packets { marks: vec![mark; PACKET_MARKS + 5] } });
+        assert_eq!((m.packets.len(), m.packets.dropped()), (PACKET_MARKS, 5));
     }
 }

@@ -79,11 +79,11 @@ impl InspectorApp {
                     self.open_recording(path);
                 }
             }
-            FileAction::RecordTo => {
-                if let Err(e) = self.session.start_recording(&path) {
-                    self.notice = Some(e);
-                }
-            }
+            FileAction::RecordTo => match self.session.start_recording(&path) {
+                Ok(()) if self.state.capture_packets => self.start_capture_beside(&path),
+                Ok(()) => {}
+                Err(e) => self.notice = Some(e),
+            },
             FileAction::OpenScenario | FileAction::OpenProfile => match Scenario::load(&path) {
                 Ok(s) => {
                     let base = path.parent().map(PathBuf::from).unwrap_or_default();

@@ -107,15 +107,33 @@ impl LogPanel {
             row_h,
             rows.len(),
             |ui, range| {
+                let captured = cx.model.capture.is_some();
                 for e in &rows[range] {
-                    ui.add(
-                        egui::Label::new(RichText::new(format_entry(e)).monospace().color(kind_color(e.kind))).extend(),
-                    );
+                    let label = egui::Label::new(RichText::new(format_entry(e)).monospace().color(kind_color(e.kind)))
+                        .extend()
+                        .sense(egui::Sense::click());
+                    let row = ui.add(label);
+                    if captured {
+                        row.context_menu(|ui| {
+                            if ui.button(AROUND).clicked() {
+                                let assoc = e.ep.zip(e.assoc);
+                                let range = Some((e.t - AROUND_S, e.t + AROUND_S));
+                                if let Some(filter) = super::chunks::wireshark_filter(cx.model, assoc, range) {
+                                    cx.out.push(super::AppCommand::Wireshark { filter });
+                                }
+                                ui.close();
+                            }
+                        });
+                    }
                 }
             },
         );
     }
 }
+
+/// The log entry's menu item that opens the packets around it.
+pub const AROUND: &str = "Packets around this in Wireshark (±1 s)";
+const AROUND_S: f64 = 1.0;
 
 pub fn format_entry(e: &LogEntry) -> String {
     let ep = e.ep.map(|ep| format!("ep{}", ep.0)).unwrap_or_default();

@@ -4,6 +4,7 @@
 
 pub mod assoc_status;
 pub mod associations;
+pub mod chunks;
 pub mod diagram;
 pub mod endpoints;
 pub mod host;
@@ -41,6 +42,11 @@ pub enum AppCommand {
     CopyDiagnostics,
     /// The topic (an `explain::Topic` key) the teaching panel shows: the one hovered.
     Explain(String),
+    /// Open the packet capture in Wireshark with this display filter (or, without
+    /// Wireshark, show the file and the filter to copy).
+    Wireshark {
+        filter: String,
+    },
 }
 
 /// The Scenario tab's buttons.

@@ -124,6 +124,15 @@ impl PlotsPanel {
             egui::Grid::new("plots").num_columns(cols).show(ui, |ui| {
                 let mut n = 0;
                 let resolution = cx.model.hz.map(|hz| 1000.0 / f64::from(hz.hz));
+                // The chunk timeline heads the left column, so its time axis lines up with
+                // cwnd's below it; the capture's summary and hand-off sit beside it.
+                if cx.model.capture.is_some() {
+                    let (lo, hi) = (x_min, x_max);
+                    let frame = super::chunks::Frame { window: (lo, hi), width, follow: self.follow, marks: &marks };
+                    ui.vertical(|ui| super::chunks::timeline(ui, cx.model, ep, assoc, frame));
+                    ui.vertical(|ui| super::chunks::summary(ui, cx.model, ep, assoc, (lo, hi), cx.out));
+                    ui.end_row();
+                }
                 for metric in PathMetric::ALL {
                     let lines: Vec<(String, Color32, SeriesKey)> = paths
                         .iter()
@@ -203,9 +212,10 @@ impl PlotsPanel {
                 .width(width)
                 .height(height)
                 .legend(Legend::default())
-                .link_axis(Id::unique("sctp-time"), Vec2b::new(true, false))
-                .link_cursor(Id::unique("sctp-time"), Vec2b::new(true, false))
+                .link_axis(time_axis(), Vec2b::new(true, false))
+                .link_cursor(time_axis(), Vec2b::new(true, false))
                 .x_axis_label("s")
+                .y_axis_min_width(Y_AXIS_WIDTH)
                 .allow_scroll(!self.follow);
             if self.follow {
                 plot = plot.auto_bounds(Vec2b::new(false, true));
@@ -239,6 +249,15 @@ impl PlotsPanel {
             });
         });
     }
+}
+
+/// The y-axis width every plot on the time axis has, so their time scales line up (the chunk
+/// timeline's labels are addresses).
+pub const Y_AXIS_WIDTH: f32 = 96.0;
+
+/// The id every plot on the time axis links its x axis and cursor with.
+pub fn time_axis() -> Id {
+    Id::unique("sctp-time")
 }
 
 /// The association to plot: the selected one, or the first of the selected endpoint.

@@ -101,6 +101,26 @@ impl StatusBar {
                         d.describe()
                     ));
             }
+            if let Some(c) = &cx.model.capture {
+                let s = c.stats;
+                let text = format!(
+                    "{} {} packets, {:.1} MiB{}",
+                    if c.running { "capturing" } else { "captured" },
+                    s.packets,
+                    s.bytes as f64 / f64::from(1 << 20),
+                    if s.lost() > 0 { format!(", {} lost", s.lost()) } else { String::new() }
+                );
+                let color = if s.lost() > 0 { Color32::from_rgb(230, 160, 40) } else { ui.visuals().text_color() };
+                ui.colored_label(color, text).on_hover_text(format!(
+                    "{} ({}); {} past the {} MiB cap, {} dropped by the kernel, {} packet summaries not shown",
+                    c.path.display(),
+                    c.interfaces.join(", "),
+                    s.over_cap,
+                    c.max_bytes >> 20,
+                    s.kernel_drops,
+                    s.marks_dropped + cx.model.packets.dropped()
+                ));
+            }
         });
     }
 }

@@ -283,9 +283,21 @@ impl WireId {
             self.local_port, self.peer_port
         );
         if let Some((from, to)) = range {
-            f.push_str(&format!(" && frame.time_epoch >= {from:.6} && frame.time_epoch <= {to:.6}"));
+            f.push_str(&format!(" && {}", epoch_range(from, to)));
         }
         f
+    }
+}
+
+fn epoch_range(from: f64, to: f64) -> String {
+    format!("frame.time_epoch >= {from:.6} && frame.time_epoch <= {to:.6}")
+}
+
+/// A display filter for every SCTP packet, or those within a time range (Unix seconds).
+pub fn time_filter(range: Option<(f64, f64)>) -> String {
+    match range {
+        Some((from, to)) => format!("sctp && {}", epoch_range(from, to)),
+        None => "sctp".to_string(),
     }
 }
 
