@@ -1118,9 +1118,8 @@ mod tests {
                 max_bytes: 1 << 20,
             },
         });
-        let warnings = |m: &Model| {
-            m.log.iter().filter(|e| matches!(e.what, Logged::Warning(Warning::CaptureLost { .. }))).count()
-        };
+        let warnings =
+            |m: &Model| m.log.iter().filter(|e| matches!(e.what, Logged::Warning(Warning::CaptureLost { .. }))).count();
         for (lost, expected) in [(0, 0), (1, 1), (5, 1), (10, 2), (99, 2), (100, 3)] {
             stats_at(&mut m, lost, false);
             assert_eq!(warnings(&m), expected, "after {lost} lost");

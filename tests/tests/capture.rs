@@ -163,3 +163,55 @@ fn a_capture_that_cannot_start_fails_the_run_and_says_why() {
         other => panic!("expected a failed run, got {other:?}:\n{out}"),
     }
 }
+
+/// A capture past its size cap keeps a valid file no longer than the cap, counts every
+/// packet it could not write, and says so once in the log (not once per packet); a second
+/// capture is refused while one runs.
+#[test]
+fn a_capture_stops_growing_at_its_cap_and_counts_what_it_left_out() {
+    use sctp_core::model::Logged;
+    use sctp_core::worker::{Command, Reply, Warning};
+    use sctp_core::{EndpointConfig, SendInfo, Style};
+    use sctp_inspector_tests::harness::Harness;
+    use std::time::Duration;
+
+    let mut h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("capped.pcapng");
+    let cap = sctp_core::capture::MIN_MAX_BYTES;
+    h.run(Command::StartCapture { path: file.clone(), netns: vec![None], max_bytes: cap }).unwrap();
+    let again = h.run(Command::StartCapture { path: dir.path().join("b.pcapng"), netns: vec![None], max_bytes: cap });
+    assert!(again.unwrap_err().to_string().contains("is running; stop it first"));
+
+    let cfg = |port| EndpointConfig {
+        style: Style::OneToMany,
+        addrs: vec![[127, 0, 0, 1].into()],
+        port,
+        ..Default::default()
+    };
+    let server = h.open("server", cfg(0));
+    h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
+    let port = h.model.endpoints[&server].local_addrs[0].port();
+    let client = h.open("client", cfg(0));
+    let to = SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(Reply::Assoc { assoc }) =
+        h.run(Command::Connect { ep: client, addrs: vec![to], init: None, timeout_ms: Some(3000) })
+    else {
+        panic!("connect")
+    };
+    // 200 KB of DATA: three times the cap.
+    let info = SendInfo { assoc, ..Default::default() };
+    h.run(Command::Send { ep: client, info, payload: vec![7; 1000], count: 200, interval_ms: 0 }).unwrap();
+    h.until(Duration::from_secs(10), |e| matches!(&e.event, Event::CaptureStats { stats, .. } if stats.over_cap > 0));
+    h.run(Command::StopCapture).unwrap();
+    let c = h.model.capture.clone().unwrap();
+    assert!(!c.running);
+    let len = std::fs::metadata(&file).unwrap().len();
+    assert!(len <= cap && len == c.stats.bytes, "file {len} B, counted {} B, cap {cap}", c.stats.bytes);
+    assert!(c.stats.over_cap > 0 && c.stats.packets > 10, "{:?}", c.stats);
+    let written = tshark(&file, "sctp", &["frame.number"]).len() as u64;
+    assert_eq!(written, c.stats.packets, "the capped file is whole: tshark reads every packet counted");
+    let warned = h.model.log.iter().filter(|e| matches!(&e.what, Logged::Warning(Warning::CaptureLost { .. }))).count();
+    assert!((1..=3).contains(&warned), "{warned} CaptureLost warnings");
+    assert!(h.run(Command::StopCapture).unwrap_err().to_string().contains("no capture is running"));
+}

@@ -207,6 +207,8 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     let scratch = tempfile::tempdir().expect("a private scratch dir");
     let dir = scratch.path();
     let recording = dir.join("session.jsonl");
+    // Recorded with packets: a capture of this namespace's loopback beside the recording.
+    h.state_mut().state.capture_packets = true;
     h.state_mut().file_chosen(FileAction::RecordTo, recording.clone());
     // Like the shipped abort example, with a pause so the sampler sees the association.
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/scenarios/seed-client-abort.toml");
@@ -238,8 +240,25 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
     let server = endpoint(h.state(), "server").unwrap();
     let assoc =
         *h.state().session.model.endpoints[&server].assocs.keys().next().expect("the server's association was sampled");
+    until(&mut h, "packet summaries", |app| app.session.model.packets.len() > 4);
+    // Loopback shows each packet leaving and arriving; the capture keeps one of the two.
+    let inits = h
+        .state()
+        .session
+        .model
+        .packets
+        .iter()
+        .filter(|p| p.chunks.contains(&sctp_core::capture::ChunkKind::Init))
+        .count();
+    assert_eq!(inits, 1, "one INIT, captured once");
     h.get_by_label("Stop recording").click();
-    h.run_steps(1);
+    until(&mut h, "the capture to stop", |app| app.session.model.capture.as_ref().is_some_and(|c| !c.running));
+    let capture = h.state().session.model.capture.clone().unwrap();
+    assert_eq!(capture.path, dir.join("session.pcapng"));
+    assert_eq!(capture.interfaces, ["host namespace"]);
+    assert!(capture.stats.packets >= 5 && capture.stats.lost() == 0, "{:?}", capture.stats);
+    let file_len = std::fs::metadata(&capture.path).unwrap().len();
+    assert_eq!(file_len, capture.stats.bytes, "every byte counted is in the file");
 
     h.state_mut().file_chosen(FileAction::OpenRecording, recording.clone());
     h.run_steps(1);
@@ -257,6 +276,10 @@ fn run_a_scenario_in_the_window_record_it_and_reopen_the_recording() {
         "the abort is in the replayed log"
     );
     h.state_mut().state.sel = sctp_inspector::panels::Selection { ep: Some(server), assoc: Some(assoc) };
+    // The recording carries the packet summaries: the chunk timeline is there without a worker.
+    h.run_steps(2);
+    assert!(h.query_by_label("chunks on the wire: sent above each path's line, received below").is_some());
+    assert!(h.query_by_label("Wireshark: association").is_some());
     let csv = dir.join("series.csv");
     h.state_mut().file_chosen(FileAction::ExportCsv, csv.clone());
     let text = std::fs::read_to_string(&csv).unwrap();

@@ -181,7 +181,6 @@ impl Capture {
         let mut writer = PcapNgWriter::new(BufWriter::new(file))
             .map_err(|e| Error::invalid(action(), format!("write the pcapng header: {e}")))?;
         let interfaces: Vec<String> = netns.iter().map(|ns| interface_name(ns.as_deref())).collect();
-        let mut bytes = 0u64;
         for name in &interfaces {
             let idb = InterfaceDescriptionBlock {
                 linktype: DataLink::RAW,
@@ -192,12 +191,13 @@ impl Capture {
                     InterfaceDescriptionOption::IfTsResol(9),
                 ],
             };
-            bytes += writer
+            writer
                 .write_pcapng_block(idb)
-                .map_err(|e| Error::invalid(action(), format!("write an interface block: {e}")))?
-                as u64;
+                .map_err(|e| Error::invalid(action(), format!("write an interface block: {e}")))?;
         }
         writer.get_mut().flush().map_err(|e| Error::os(action(), &e))?;
+        // The section header and interface blocks count towards the cap too.
+        let bytes = writer.get_ref().get_ref().metadata().map_err(|e| Error::os(action(), &e))?.len();
         let unix_at_zero = (unix_now().saturating_sub(zero.elapsed())).as_secs_f64();
         let stop = Arc::new(sys::eventfd().context(|| "create the capture's stop eventfd".into())?);
         let shared = Arc::new(Mutex::new(Shared::default()));
