@@ -27,6 +27,21 @@ pub fn diag(data: &[u8]) {
     let _ = crate::diag::procfs::parse_remaddr(&text);
 }
 
+/// A captured IP packet (the capture summarises every packet a packet socket hands over,
+/// whatever another host sent), and the matcher over its summary.
+pub fn packet(data: &[u8]) {
+    if let Ok(mark) = crate::capture::wire::parse(data, 0.0, 0) {
+        let id = crate::capture::WireId {
+            local_port: mark.src.port(),
+            peer_port: mark.dst.port(),
+            tag: mark.vtag,
+            peer_tag: 0,
+        };
+        assert!(id.matches(&mark));
+        let _ = mark.chunks.iter().map(|k| k.name()).count();
+    }
+}
+
 /// A scenario file's text.
 pub fn scenario(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
@@ -135,6 +150,11 @@ mod tests {
         s.push(b"name = \"x\"\n[[step]]\ndo = \"send\"\nendpoint = \"a\"\nflags = [\"unordered\"]\n".to_vec());
         s.push(include_bytes!("diag/testdata/dump-0.bin").to_vec());
         s.push(br#"{"record":"event","t":1.0,"event":"warning","text":"w"}"#.to_vec());
+        // An IPv4 SCTP packet with an INIT chunk.
+        let mut p = vec![0x45, 0, 0, 52, 0, 0, 0x40, 0, 64, 132, 0, 0, 10, 1, 1, 1, 10, 1, 1, 2];
+        p.extend([0x13, 0x88, 0x17, 0x70, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 20]);
+        p.extend([0xab; 16]);
+        s.push(p);
         s
     }
 
@@ -152,6 +172,7 @@ mod tests {
             recording(data);
             forms(data);
             reassembly(data);
+            packet(data);
         }
     }
 
@@ -176,6 +197,7 @@ mod tests {
             diag(&data);
             forms(&data);
             reassembly(&data);
+            packet(&data);
         }
     }
 }
