@@ -547,6 +547,24 @@ impl Endpoint {
         }
     }
 
+    /// setsockopt(SCTP_RESET_STREAMS / SCTP_RESET_ASSOC / SCTP_ADD_STREAMS): sends a stream
+    /// reconfiguration request to the peer; its outcome comes as a notification.
+    pub fn reconfigure(&self, assoc: AssocId, request: &crate::options::Reconfig) -> Result<()> {
+        let action = || format!("{} on association {}", request.describe(), assoc.0);
+        let (opt, bytes) = request.encode(assoc.0).map_err(|why| Error::invalid(action(), why))?;
+        sys::setsockopt_bytes(&self.fd, ffi::SOL_SCTP, opt, &bytes).map(drop).map_err(|e| {
+            let err = Error::os(action(), &e);
+            match e.raw_os_error() {
+                Some(libc::ENOPROTOOPT) => err.with_detail(
+                    "stream reconfiguration is off here: net.sctp.reconf_enable = 1, or reconfig_supported on this socket, before the association starts",
+                ),
+                Some(libc::EPERM) => err.with_detail("this end did not enable the request (enable_stream_reset)"),
+                Some(libc::EINPROGRESS) | Some(libc::EAGAIN) => err.with_detail("a reconfiguration request is still outstanding; wait for its notification"),
+                _ => err,
+            }
+        })
+    }
+
     /// ABORT one association (sendmsg with SCTP_ABORT; `reason` goes to the peer as the
     /// user-initiated abort cause). One-to-one: SO_LINGER 0, so the close that follows
     /// aborts.

@@ -213,3 +213,35 @@ fn expect_data_checks_every_byte_of_a_long_message() {
     let (result, out) = run(&last_differs, None);
     assert!(matches!(result, Err(RunError::Step(_))), "a message that differs at byte 3000 must not match:\n{out}");
 }
+
+/// The shipped stream-reset scenario, checked in its recording: the receiver's SSNs on
+/// stream 1 run 0, 1 and, after the reset, 0 again (RFC 6525 §5.2.2).
+#[test]
+fn a_stream_reset_restarts_the_sequence_numbers_at_the_peer() {
+    require_kernel_sctp();
+    let rec = scratch("stream-reset.jsonl");
+    let (result, out) = run(&repo().join("assets/scenarios/stream-reset.toml"), Some(&rec));
+    assert!(result.is_ok(), "{out}");
+    let lines = record::load(&rec).unwrap();
+    let server = lines
+        .iter()
+        .find_map(|l| match l {
+            RecordLine::Event(s) => match &s.event {
+                Event::Opened { ep, label, .. } if label == "server" => Some(*ep),
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap();
+    let ssns: Vec<u16> = lines
+        .iter()
+        .filter_map(|l| match l {
+            RecordLine::Event(s) => match &s.event {
+                Event::Data { ep, info: Some(info), .. } if *ep == server && info.stream == 1 => Some(info.ssn),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ssns, [0, 1, 0], "{out}");
+}

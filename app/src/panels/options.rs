@@ -4,8 +4,9 @@
 //! checked (type, range, sctp-core's own checks) before any syscall. (The selected
 //! association's live status below the form is `assoc_status`.)
 //!
-//! One generic form serves all fifteen options: the record's serde shape gives its fields,
-//! `field_meta` their units and ranges.
+//! One generic form serves every option, gen_sctp's and the kernel's modern ones: the
+//! record's serde shape gives its fields, `field_meta` their units and ranges,
+//! `OptionName::field_choices` the values of a choice.
 
 use super::Ctx;
 use crate::forms;
@@ -52,6 +53,15 @@ pub fn field_meta(option: OptionName, field: &str) -> FieldMeta {
         (PeerAddrParams, "sack_delay") | (DelayedAckTime, "delay") => m("ms", 500),
         (DefaultSendParam, "stream") | (DefaultSendParam, "flags") => m("", 65535),
         (DefaultSendParam, "time_to_live") => m("ms", u32::MAX as u64),
+        (PrAssocStatus, "abandoned_unsent" | "abandoned_sent") => {
+            FieldMeta { unit: "messages", max: u64::MAX, read_only: true }
+        }
+        (DefaultPrinfo, "value") => m("ms / rtx / prio", u32::MAX as u64),
+        (StreamSchedulerValue, _) | (PeerAddrThresholds, _) | (RemoteUdpEncapsPort, _) => m("", 65535),
+        (PartialDeliveryPoint, _) => m("bytes", u32::MAX as u64),
+        (MaxBurst, _) => m("packets", u32::MAX as u64),
+        (FragmentInterleave, _) => m("", 2),
+        (PlpmtudProbeInterval, _) => m("ms", u32::MAX as u64),
         _ => m("", u32::MAX as u64),
     }
 }
@@ -63,6 +73,10 @@ fn zero_means(option: OptionName) -> Option<&'static str> {
         Rtoinfo | Associnfo | Initmsg | PeerAddrParams | DelayedAckTime => Some("leaves the kernel's value"),
         Maxseg => Some("lets the path MTU decide"),
         Autoclose => Some("never closes"),
+        MaxBurst => Some("means no limit"),
+        PartialDeliveryPoint => Some("lets the receive buffer decide"),
+        RemoteUdpEncapsPort => Some("turns UDP encapsulation off"),
+        PlpmtudProbeInterval => Some("turns PLPMTUD off"),
         _ => None,
     }
 }
@@ -153,8 +167,17 @@ impl OptionsPanel {
         self.drafts.entry(option.as_str().to_string()).or_insert_with(|| option.default_value().fields())
     }
 
-    /// Builds the option value from the form, checking every field.
+    /// Builds the option value from the form, checking every field and the option's own
+    /// rules (what a Set sends).
     pub fn value(&mut self) -> Result<OptionValue, String> {
+        let value = self.typed_value()?;
+        value.validate().map_err(|e| format!("{}: {e}", self.option.as_str()))?;
+        Ok(value)
+    }
+
+    /// The form as a typed value, each field checked but not the option's rules (what a Get
+    /// sends as its template: a read-only option's policy, a stream number).
+    fn typed_value(&mut self) -> Result<OptionValue, String> {
         let option = self.option;
         let mut fields = self.draft().clone();
         for (name, v) in fields.iter_mut() {
@@ -172,9 +195,7 @@ impl OptionsPanel {
                 }
             };
         }
-        let value = value_from_fields(option, &fields)?;
-        value.validate().map_err(|e| format!("{}: {e}", option.as_str()))?;
-        Ok(value)
+        value_from_fields(option, &fields)
     }
 
     /// Copies a value the kernel reported into the form.
@@ -196,7 +217,13 @@ impl OptionsPanel {
         };
         ui.horizontal(|ui| {
             let combo = egui::ComboBox::from_label("option").selected_text(self.option.as_str()).show_ui(ui, |ui| {
-                for name in OptionName::ALL {
+                ui.label(RichText::new("gen_sctp").weak());
+                for name in OptionName::ALL.into_iter().filter(|o| o.in_gen_sctp()) {
+                    ui.selectable_value(&mut self.option, name, name.as_str());
+                }
+                ui.separator();
+                ui.label(RichText::new("beyond gen_sctp").weak());
+                for name in OptionName::ALL.into_iter().filter(|o| !o.in_gen_sctp()) {
                     ui.selectable_value(&mut self.option, name, name.as_str());
                 }
             });
@@ -219,7 +246,7 @@ impl OptionsPanel {
             if !self.option.is_write_only() && ui.button("Get").clicked() {
                 self.submit(cx, ep, false);
             }
-            if ui.button("Set").clicked() {
+            if !self.option.is_read_only() && ui.button("Set").clicked() {
                 self.submit(cx, ep, true);
             }
             if let Some(read) = cx.model.option_reads.get(&(ep, self.option)).cloned()
@@ -267,7 +294,8 @@ impl OptionsPanel {
             Ok(s) => s,
             Err(e) => return self.error = Some(e),
         };
-        let value = if set { self.value() } else { Ok(self.value().unwrap_or_else(|_| self.option.default_value())) };
+        let value =
+            if set { self.value() } else { Ok(self.typed_value().unwrap_or_else(|_| self.option.default_value())) };
         match value {
             Ok(value) => {
                 self.error = None;
@@ -314,6 +342,21 @@ impl OptionsPanel {
                                 ui.selectable_value(&mut choice, c.to_string(), c.to_lowercase());
                             }
                         });
+                        if &choice != s {
+                            self.edited.insert(option);
+                            self.draft().insert(name.clone(), Value::String(choice));
+                        }
+                    }
+                    Value::String(s) if option.field_choices(&name).is_some() => {
+                        let mut choice = s.clone();
+                        let choices = option.field_choices(&name).unwrap_or_default();
+                        egui::ComboBox::from_id_salt(("choice", option.as_str(), name.as_str()))
+                            .selected_text(choice.as_str())
+                            .show_ui(ui, |ui| {
+                                for c in choices {
+                                    ui.selectable_value(&mut choice, c.to_string(), *c);
+                                }
+                            });
                         if &choice != s {
                             self.edited.insert(option);
                             self.draft().insert(name.clone(), Value::String(choice));
@@ -390,8 +433,9 @@ mod tests {
             p.load(&v);
             match p.value() {
                 Ok(back) => assert_eq!(back, v, "{}", name.as_str()),
-                // Options that need an address say so rather than sending an empty one.
-                Err(e) => assert!(e.contains("peer address"), "{}: {e}", name.as_str()),
+                // Options that need an address say so rather than sending an empty one; a
+                // read-only one says it cannot be set.
+                Err(e) => assert!(e.contains("peer address") || e.contains("read-only"), "{}: {e}", name.as_str()),
             }
         }
     }

@@ -2,9 +2,11 @@
 //! encode/decode and the checks made before the syscall. `Endpoint::get_option` /
 //! `Endpoint::set_option` move them through getsockopt/setsockopt.
 
+mod modern;
 mod paddrparams;
 mod records;
 
+pub use modern::*;
 pub use paddrparams::{PeerAddrParams, Toggle};
 pub use records::*;
 
@@ -64,6 +66,46 @@ pub enum OptionName {
     Events,
     /// SCTP_DELAYED_ACK_TIME: SACK delay and frequency.
     DelayedAckTime,
+    /// SCTP_PR_SUPPORTED: offer partial reliability (PR-SCTP).
+    PrSupported,
+    /// SCTP_DEFAULT_PRINFO: the PR policy of sends without one.
+    DefaultPrinfo,
+    /// SCTP_PR_ASSOC_STATUS: messages abandoned by PR policy (read-only).
+    PrAssocStatus,
+    /// SCTP_RECONFIG_SUPPORTED: offer stream reconfiguration.
+    ReconfigSupported,
+    /// SCTP_ENABLE_STREAM_RESET: which reconfiguration requests the peer may make.
+    EnableStreamReset,
+    /// SCTP_STREAM_SCHEDULER: the association's stream scheduler.
+    StreamScheduler,
+    /// SCTP_STREAM_SCHEDULER_VALUE: one stream's priority or weight.
+    StreamSchedulerValue,
+    /// SCTP_INTERLEAVING_SUPPORTED: offer I-DATA (message interleaving).
+    InterleavingSupported,
+    /// SCTP_FRAGMENT_INTERLEAVE: how partial deliveries may interleave.
+    FragmentInterleave,
+    /// SCTP_PARTIAL_DELIVERY_POINT: bytes before partial delivery starts.
+    PartialDeliveryPoint,
+    /// SCTP_MAX_BURST: most packets sent in one burst.
+    MaxBurst,
+    /// SCTP_CONTEXT: the default context of sends.
+    Context,
+    /// SCTP_PEER_ADDR_THLDS_V2: potentially-failed and switchover thresholds.
+    PeerAddrThresholds,
+    /// SCTP_EXPOSE_POTENTIALLY_FAILED_STATE: report the PF path state.
+    ExposePfState,
+    /// SCTP_REMOTE_UDP_ENCAPS_PORT: the peer's UDP port for SCTP over UDP.
+    RemoteUdpEncapsPort,
+    /// SCTP_AUTH_SUPPORTED: offer SCTP-AUTH.
+    AuthSupported,
+    /// SCTP_ASCONF_SUPPORTED: offer ASCONF (address reconfiguration).
+    AsconfSupported,
+    /// SCTP_AUTO_ASCONF: follow the host's addresses by ASCONF.
+    AutoAsconf,
+    /// SCTP_ECN_SUPPORTED: offer ECN.
+    EcnSupported,
+    /// SCTP_PLPMTUD_PROBE_INTERVAL: how often a path MTU is probed.
+    PlpmtudProbeInterval,
 }
 
 /// A value of any option, for code that handles them uniformly (UI forms, scenarios).
@@ -100,6 +142,46 @@ pub enum OptionValue {
     Events(EventSubscriptions),
     /// SCTP_DELAYED_ACK_TIME.
     DelayedAckTime(DelayedAck),
+    /// SCTP_PR_SUPPORTED.
+    PrSupported(PrSupported),
+    /// SCTP_DEFAULT_PRINFO.
+    DefaultPrinfo(DefaultPrinfo),
+    /// SCTP_PR_ASSOC_STATUS.
+    PrAssocStatus(PrAssocStatus),
+    /// SCTP_RECONFIG_SUPPORTED.
+    ReconfigSupported(ReconfigSupported),
+    /// SCTP_ENABLE_STREAM_RESET.
+    EnableStreamReset(EnableStreamReset),
+    /// SCTP_STREAM_SCHEDULER.
+    StreamScheduler(StreamScheduler),
+    /// SCTP_STREAM_SCHEDULER_VALUE.
+    StreamSchedulerValue(StreamSchedulerValue),
+    /// SCTP_INTERLEAVING_SUPPORTED.
+    InterleavingSupported(InterleavingSupported),
+    /// SCTP_FRAGMENT_INTERLEAVE.
+    FragmentInterleave(FragmentInterleave),
+    /// SCTP_PARTIAL_DELIVERY_POINT.
+    PartialDeliveryPoint(PartialDeliveryPoint),
+    /// SCTP_MAX_BURST.
+    MaxBurst(MaxBurst),
+    /// SCTP_CONTEXT.
+    Context(Context),
+    /// SCTP_PEER_ADDR_THLDS_V2.
+    PeerAddrThresholds(PeerAddrThresholds),
+    /// SCTP_EXPOSE_POTENTIALLY_FAILED_STATE.
+    ExposePfState(ExposePfState),
+    /// SCTP_REMOTE_UDP_ENCAPS_PORT.
+    RemoteUdpEncapsPort(RemoteUdpEncapsPort),
+    /// SCTP_AUTH_SUPPORTED.
+    AuthSupported(AuthSupported),
+    /// SCTP_ASCONF_SUPPORTED.
+    AsconfSupported(AsconfSupported),
+    /// SCTP_AUTO_ASCONF.
+    AutoAsconf(AutoAsconf),
+    /// SCTP_ECN_SUPPORTED.
+    EcnSupported(EcnSupported),
+    /// SCTP_PLPMTUD_PROBE_INTERVAL.
+    PlpmtudProbeInterval(PlpmtudProbeInterval),
 }
 
 /// Calls `$m!(Variant: Type, …)` with every option at once, so the uniform code has one
@@ -124,14 +206,34 @@ macro_rules! with_options {
             PeerAddrParams: $crate::options::PeerAddrParams,
             DefaultSendParam: $crate::options::DefaultSendParam,
             Events: $crate::options::EventSubscriptions,
-            DelayedAckTime: $crate::options::DelayedAck
+            DelayedAckTime: $crate::options::DelayedAck,
+            PrSupported: $crate::options::PrSupported,
+            DefaultPrinfo: $crate::options::DefaultPrinfo,
+            PrAssocStatus: $crate::options::PrAssocStatus,
+            ReconfigSupported: $crate::options::ReconfigSupported,
+            EnableStreamReset: $crate::options::EnableStreamReset,
+            StreamScheduler: $crate::options::StreamScheduler,
+            StreamSchedulerValue: $crate::options::StreamSchedulerValue,
+            InterleavingSupported: $crate::options::InterleavingSupported,
+            FragmentInterleave: $crate::options::FragmentInterleave,
+            PartialDeliveryPoint: $crate::options::PartialDeliveryPoint,
+            MaxBurst: $crate::options::MaxBurst,
+            Context: $crate::options::Context,
+            PeerAddrThresholds: $crate::options::PeerAddrThresholds,
+            ExposePfState: $crate::options::ExposePfState,
+            RemoteUdpEncapsPort: $crate::options::RemoteUdpEncapsPort,
+            AuthSupported: $crate::options::AuthSupported,
+            AsconfSupported: $crate::options::AsconfSupported,
+            AutoAsconf: $crate::options::AutoAsconf,
+            EcnSupported: $crate::options::EcnSupported,
+            PlpmtudProbeInterval: $crate::options::PlpmtudProbeInterval
         )
     };
 }
 
 impl OptionName {
     /// Every option, in declaration order.
-    pub const ALL: [OptionName; 15] = [
+    pub const ALL: [OptionName; 35] = [
         OptionName::Rtoinfo,
         OptionName::Associnfo,
         OptionName::Initmsg,
@@ -147,6 +249,26 @@ impl OptionName {
         OptionName::DefaultSendParam,
         OptionName::Events,
         OptionName::DelayedAckTime,
+        OptionName::PrSupported,
+        OptionName::DefaultPrinfo,
+        OptionName::PrAssocStatus,
+        OptionName::ReconfigSupported,
+        OptionName::EnableStreamReset,
+        OptionName::StreamScheduler,
+        OptionName::StreamSchedulerValue,
+        OptionName::InterleavingSupported,
+        OptionName::FragmentInterleave,
+        OptionName::PartialDeliveryPoint,
+        OptionName::MaxBurst,
+        OptionName::Context,
+        OptionName::PeerAddrThresholds,
+        OptionName::ExposePfState,
+        OptionName::RemoteUdpEncapsPort,
+        OptionName::AuthSupported,
+        OptionName::AsconfSupported,
+        OptionName::AutoAsconf,
+        OptionName::EcnSupported,
+        OptionName::PlpmtudProbeInterval,
     ];
 
     /// gen_sctp's name.
@@ -169,6 +291,44 @@ impl OptionName {
     /// Options the kernel only accepts in setsockopt.
     pub fn is_write_only(self) -> bool {
         self == OptionName::SetPeerPrimaryAddr
+    }
+
+    /// Options the kernel only answers in getsockopt.
+    pub fn is_read_only(self) -> bool {
+        self == OptionName::PrAssocStatus
+    }
+
+    /// Whether gen_sctp has it (the rest are the kernel's modern SCTP, beyond gen_sctp).
+    pub fn in_gen_sctp(self) -> bool {
+        use OptionName::*;
+        matches!(
+            self,
+            Rtoinfo
+                | Associnfo
+                | Initmsg
+                | Nodelay
+                | Autoclose
+                | DisableFragments
+                | IWantMappedV4Addr
+                | Maxseg
+                | PrimaryAddr
+                | SetPeerPrimaryAddr
+                | AdaptationLayer
+                | PeerAddrParams
+                | DefaultSendParam
+                | Events
+                | DelayedAckTime
+        )
+    }
+
+    /// The values a field that names a choice (an enum) can take, by their serde names.
+    pub fn field_choices(self, field: &str) -> Option<&'static [&'static str]> {
+        match (self, field) {
+            (OptionName::DefaultPrinfo, "policy") => Some(&PrPolicy::NAMES[..4]),
+            (OptionName::PrAssocStatus, "policy") => Some(&PrPolicy::NAMES),
+            (OptionName::StreamScheduler, "value") => Some(&Scheduler::NAMES),
+            _ => None,
+        }
     }
 }
 

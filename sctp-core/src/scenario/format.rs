@@ -276,6 +276,18 @@ pub enum Step {
         /// How long, ms.
         ms: u64,
     },
+    /// `do = "reconfigure"`: a stream reconfiguration request (RFC 6525) to the peer, e.g.
+    /// `request = { what = "reset_streams", outgoing = true, streams = [1] }`,
+    /// `{ what = "reset_assoc" }` or `{ what = "add_streams", outbound = 2 }`; its outcome is
+    /// a notification (expect it with `expect_event`).
+    Reconfigure {
+        /// Name of the endpoint (opened by an earlier step) that holds the association.
+        endpoint: String,
+        /// Name of the association (from an `as`); omitted: the endpoint's newest live association.
+        assoc: Option<String>,
+        /// What to ask for.
+        request: crate::options::Reconfig,
+    },
     /// `do = "eof"`: shuts one association down gracefully (SCTP_EOF; one-to-one: shutdown(SHUT_WR)),
     /// RFC 9260 §9.2.
     Eof {
@@ -475,6 +487,7 @@ impl Step {
             | Step::ExpectData { endpoint, .. }
             | Step::ExpectMetric { endpoint, .. }
             | Step::Eof { endpoint, .. }
+            | Step::Reconfigure { endpoint, .. }
             | Step::Abort { endpoint, .. }
             | Step::Peeloff { endpoint, .. }
             | Step::Close { endpoint, .. } => Some(endpoint),
@@ -497,6 +510,7 @@ impl Step {
             Step::ExpectMetric { .. } => "expect_metric",
             Step::Sleep { .. } => "sleep",
             Step::Eof { .. } => "eof",
+            Step::Reconfigure { .. } => "reconfigure",
             Step::Abort { .. } => "abort",
             Step::Peeloff { .. } => "peeloff",
             Step::Close { .. } => "close",

@@ -118,8 +118,9 @@ fn notification_fields(n: &Notification) -> Value {
     }
 }
 
+/// The option's fields as `expect` names them (a single-value option's is `value`).
 fn option_fields(v: &OptionValue) -> Value {
-    json(v).get("value").cloned().unwrap_or(Value::Null)
+    Value::Object(v.fields())
 }
 
 fn send_flags(names: &[String]) -> Result<SendFlags, String> {
@@ -465,6 +466,11 @@ impl Runner {
                 let assoc = self.assoc(model, ep, assoc.as_deref())?;
                 reply(send(Command::Eof { ep, assoc }), Judge::Plain)?
             }
+            Step::Reconfigure { endpoint, assoc, request } => {
+                let ep = self.ep(&endpoint)?;
+                let assoc = self.assoc(model, ep, assoc.as_deref())?;
+                reply(send(Command::Reconfigure { ep, assoc, request }), Judge::Plain)?
+            }
             Step::Abort { endpoint, assoc, reason } => {
                 let ep = self.ep(&endpoint)?;
                 let assoc = self.assoc(model, ep, assoc.as_deref())?;
@@ -790,7 +796,11 @@ pub fn summary(step: &Step) -> String {
             format!("{} {endpoint} -> {}", if *wait { "connect" } else { "connect_init" }, addrs(to))
         }
         Step::SetOption { endpoint, value, .. } => {
-            format!("set {} on {endpoint} to {}", value.name(), option_fields(value))
+            format!(
+                "set {} on {endpoint} to {}",
+                value.name(),
+                json(value).get("value").cloned().unwrap_or(Value::Null)
+            )
         }
         Step::GetOption { endpoint, option, .. } => format!("get {} on {endpoint}", option.as_str()),
         Step::Send { endpoint, stream, ppid, count, .. } => {
@@ -812,6 +822,7 @@ pub fn summary(step: &Step) -> String {
         }
         Step::Sleep { ms } => format!("sleep {ms} ms"),
         Step::Eof { endpoint, .. } => format!("eof {endpoint}"),
+        Step::Reconfigure { endpoint, request, .. } => format!("{} on {endpoint}", request.describe()),
         Step::Abort { endpoint, .. } => format!("abort {endpoint}"),
         Step::Peeloff { endpoint, name, .. } => format!("peeloff from {endpoint} as {name}"),
         Step::Close { endpoint } => format!("close {endpoint}"),

@@ -205,6 +205,27 @@ fn all_checks() -> Checks {
     );
     strukt!(c, "struct sctp_sack_info", sctp_sack_info { sack_assoc_id, sack_delay, sack_freq });
     strukt!(c, "struct sctp_assoc_value", sctp_assoc_value { assoc_id, assoc_value });
+    strukt!(c, "struct sctp_default_prinfo", sctp_default_prinfo { pr_assoc_id, pr_value, pr_policy });
+    strukt!(c, "struct sctp_stream_value", sctp_stream_value { assoc_id, stream_id, stream_value });
+    strukt!(
+        c,
+        "struct sctp_prstatus",
+        sctp_prstatus {
+            sprstat_assoc_id,
+            sprstat_sid,
+            sprstat_policy,
+            sprstat_abandoned_unsent,
+            sprstat_abandoned_sent
+        }
+    );
+    strukt!(c, "struct sctp_add_streams", sctp_add_streams { sas_assoc_id, sas_instrms, sas_outstrms });
+    strukt!(
+        c,
+        "struct sctp_paddrthlds_v2",
+        sctp_paddrthlds_v2 { spt_assoc_id, spt_address, spt_pathmaxrxt, spt_pathpfthld, spt_pathcpthld }
+    );
+    strukt!(c, "struct sctp_udpencaps", sctp_udpencaps { sue_assoc_id, sue_address, sue_port });
+    strukt!(c, "struct sctp_probeinterval", sctp_probeinterval { spi_assoc_id, spi_address, spi_interval });
     strukt!(
         c,
         "struct sctp_paddrinfo",
@@ -424,6 +445,37 @@ fn all_checks() -> Checks {
         SCTP_GET_ASSOC_STATS,
         SCTP_EVENT,
         SCTP_EXPOSE_POTENTIALLY_FAILED_STATE,
+        SCTP_CONTEXT,
+        SCTP_FRAGMENT_INTERLEAVE,
+        SCTP_PARTIAL_DELIVERY_POINT,
+        SCTP_MAX_BURST,
+        SCTP_AUTO_ASCONF,
+        SCTP_PEER_ADDR_THLDS_V2,
+        SCTP_PR_SUPPORTED,
+        SCTP_DEFAULT_PRINFO,
+        SCTP_PR_ASSOC_STATUS,
+        SCTP_PR_STREAM_STATUS,
+        SCTP_RECONFIG_SUPPORTED,
+        SCTP_ENABLE_STREAM_RESET,
+        SCTP_RESET_STREAMS,
+        SCTP_RESET_ASSOC,
+        SCTP_ADD_STREAMS,
+        SCTP_STREAM_SCHEDULER,
+        SCTP_STREAM_SCHEDULER_VALUE,
+        SCTP_INTERLEAVING_SUPPORTED,
+        SCTP_ASCONF_SUPPORTED,
+        SCTP_AUTH_SUPPORTED,
+        SCTP_ECN_SUPPORTED,
+        SCTP_REMOTE_UDP_ENCAPS_PORT,
+        SCTP_PLPMTUD_PROBE_INTERVAL,
+        SCTP_ENABLE_RESET_STREAM_REQ,
+        SCTP_ENABLE_RESET_ASSOC_REQ,
+        SCTP_ENABLE_CHANGE_ASSOC_REQ,
+        SCTP_STREAM_RESET_INCOMING,
+        SCTP_STREAM_RESET_OUTGOING,
+        SCTP_PR_SCTP_RTX,
+        SCTP_PR_SCTP_PRIO,
+        SCTP_PR_SCTP_ALL,
         SCTP_SNDINFO,
         SCTP_RCVINFO,
         SCTP_PRINFO,

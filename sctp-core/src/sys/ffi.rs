@@ -56,6 +56,37 @@ pub const SCTP_SOCKOPT_CONNECTX3: i32 = 111;
 pub const SCTP_GET_ASSOC_STATS: i32 = 112;
 pub const SCTP_EVENT: i32 = 127;
 pub const SCTP_EXPOSE_POTENTIALLY_FAILED_STATE: i32 = 131;
+// Beyond gen_sctp: the kernel's modern SCTP.
+pub const SCTP_CONTEXT: i32 = 17;
+pub const SCTP_FRAGMENT_INTERLEAVE: i32 = 18;
+pub const SCTP_PARTIAL_DELIVERY_POINT: i32 = 19;
+pub const SCTP_MAX_BURST: i32 = 20;
+pub const SCTP_AUTO_ASCONF: i32 = 30;
+pub const SCTP_PEER_ADDR_THLDS_V2: i32 = 37;
+pub const SCTP_PR_SUPPORTED: i32 = 113;
+pub const SCTP_DEFAULT_PRINFO: i32 = 114;
+pub const SCTP_PR_ASSOC_STATUS: i32 = 115;
+pub const SCTP_PR_STREAM_STATUS: i32 = 116;
+pub const SCTP_RECONFIG_SUPPORTED: i32 = 117;
+pub const SCTP_ENABLE_STREAM_RESET: i32 = 118;
+pub const SCTP_RESET_STREAMS: i32 = 119;
+pub const SCTP_RESET_ASSOC: i32 = 120;
+pub const SCTP_ADD_STREAMS: i32 = 121;
+pub const SCTP_STREAM_SCHEDULER: i32 = 123;
+pub const SCTP_STREAM_SCHEDULER_VALUE: i32 = 124;
+pub const SCTP_INTERLEAVING_SUPPORTED: i32 = 125;
+pub const SCTP_ASCONF_SUPPORTED: i32 = 128;
+pub const SCTP_AUTH_SUPPORTED: i32 = 129;
+pub const SCTP_ECN_SUPPORTED: i32 = 130;
+pub const SCTP_REMOTE_UDP_ENCAPS_PORT: i32 = 132;
+pub const SCTP_PLPMTUD_PROBE_INTERVAL: i32 = 133;
+
+// SCTP_ENABLE_STREAM_RESET flags and SCTP_RESET_STREAMS directions.
+pub const SCTP_ENABLE_RESET_STREAM_REQ: u32 = 0x01;
+pub const SCTP_ENABLE_RESET_ASSOC_REQ: u32 = 0x02;
+pub const SCTP_ENABLE_CHANGE_ASSOC_REQ: u32 = 0x04;
+pub const SCTP_STREAM_RESET_INCOMING: u16 = 0x01;
+pub const SCTP_STREAM_RESET_OUTGOING: u16 = 0x02;
 
 // cmsg types (enum sctp_cmsg_type).
 pub const SCTP_SNDINFO: i32 = 2;
@@ -72,6 +103,11 @@ pub const SCTP_EOF: u16 = libc::MSG_FIN as u16;
 
 pub const SCTP_PR_SCTP_NONE: u16 = 0x0000;
 pub const SCTP_PR_SCTP_TTL: u16 = 0x0010;
+pub const SCTP_PR_SCTP_RTX: u16 = 0x0020;
+pub const SCTP_PR_SCTP_PRIO: u16 = 0x0030;
+/// `SCTP_PR_SCTP_ALL` (enum sctp_spinfo_state's neighbour in the header): every policy's
+/// counters together, for SCTP_PR_ASSOC_STATUS / SCTP_PR_STREAM_STATUS.
+pub const SCTP_PR_SCTP_ALL: u16 = 1 << 7;
 
 // spp_flags.
 pub const SPP_HB_ENABLE: u32 = 1 << 0;
@@ -372,6 +408,74 @@ pub struct sctp_sack_info {
 
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_default_prinfo {
+    pub pr_assoc_id: sctp_assoc_t,
+    pub pr_value: u32,
+    pub pr_policy: u16,
+    pub _pad: u16,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_stream_value {
+    pub assoc_id: sctp_assoc_t,
+    pub stream_id: u16,
+    pub stream_value: u16,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_prstatus {
+    pub sprstat_assoc_id: sctp_assoc_t,
+    pub sprstat_sid: u16,
+    pub sprstat_policy: u16,
+    pub sprstat_abandoned_unsent: u64,
+    pub sprstat_abandoned_sent: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_add_streams {
+    pub sas_assoc_id: sctp_assoc_t,
+    pub sas_instrms: u16,
+    pub sas_outstrms: u16,
+}
+
+/// Not packed in C: the address is 8-aligned, so 4 bytes of padding follow the id.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_paddrthlds_v2 {
+    pub spt_assoc_id: sctp_assoc_t,
+    pub _pad0: u32,
+    pub spt_address: sockaddr_storage,
+    pub spt_pathmaxrxt: u16,
+    pub spt_pathpfthld: u16,
+    pub spt_pathcpthld: u16,
+    pub _pad1: u16,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_udpencaps {
+    pub sue_assoc_id: sctp_assoc_t,
+    pub _pad0: u32,
+    pub sue_address: sockaddr_storage,
+    pub sue_port: u16,
+    pub _pad1: [u8; 6],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sctp_probeinterval {
+    pub spi_assoc_id: sctp_assoc_t,
+    pub _pad0: u32,
+    pub spi_address: sockaddr_storage,
+    pub spi_interval: u32,
+    pub _pad1: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
 pub struct sctp_assoc_value {
     pub assoc_id: sctp_assoc_t,
     pub assoc_value: u32,
@@ -666,6 +770,13 @@ zeroable!(
     sctp_paddrparams,
     sctp_sack_info,
     sctp_assoc_value,
+    sctp_default_prinfo,
+    sctp_stream_value,
+    sctp_prstatus,
+    sctp_add_streams,
+    sctp_paddrthlds_v2,
+    sctp_udpencaps,
+    sctp_probeinterval,
     sctp_paddrinfo,
     sctp_status,
     sctp_event_subscribe,
@@ -740,6 +851,13 @@ mod tests {
         exact!(sctp_initmsg: u16, u16, u16, u16);
         exact!(sctp_sack_info: i32, u32, u32);
         exact!(sctp_assoc_value: i32, u32);
+        exact!(sctp_default_prinfo: i32, u32, u16, u16);
+        exact!(sctp_stream_value: i32, u16, u16);
+        exact!(sctp_prstatus: i32, u16, u16, u64, u64);
+        exact!(sctp_add_streams: i32, u16, u16);
+        exact!(sctp_paddrthlds_v2: i32, u32, sockaddr_storage, u16, u16, u16, u16);
+        exact!(sctp_udpencaps: i32, u32, sockaddr_storage, u16, [u8; 6]);
+        exact!(sctp_probeinterval: i32, u32, sockaddr_storage, u32, u32);
         exact!(sctp_setadaptation: u32);
         exact!(sctp_event_subscribe: [u8; 14]);
         exact!(sctp_getaddrs: i32, u32);

@@ -319,6 +319,9 @@ impl Engine {
                 Ok(Some(Reply::Done))
             }
             Command::Eof { ep, assoc } => self.slot(ep)?.ep.eof(assoc).map(|()| Some(Reply::Done)),
+            Command::Reconfigure { ep, assoc, request } => {
+                self.slot(ep)?.ep.reconfigure(assoc, &request).map(|()| Some(Reply::Done))
+            }
             Command::Abort { ep, assoc, reason } => {
                 self.slot(ep)?.ep.abort(assoc, reason.as_bytes())?;
                 if self.slot(ep)?.ep.style() == Style::OneToOne {

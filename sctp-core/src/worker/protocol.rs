@@ -115,6 +115,16 @@ pub enum Command {
         /// The association to peel off.
         assoc: AssocId,
     },
+    /// A stream reconfiguration request (RFC 6525) to the association's peer (`Reply::Done`
+    /// once sent; the outcome is a notification).
+    Reconfigure {
+        /// The endpoint that holds the association.
+        ep: EpId,
+        /// The association.
+        assoc: AssocId,
+        /// What to ask for.
+        request: crate::options::Reconfig,
+    },
     /// setsockopt of one SCTP option, then getsockopt of what the kernel applied (`Reply::Option`;
     /// write-only options reply `Reply::Done`).
     SetOption {
@@ -218,6 +228,7 @@ impl Command {
             | Eof { ep, .. }
             | Abort { ep, .. }
             | Peeloff { ep, .. }
+            | Reconfigure { ep, .. }
             | SetOption { ep, .. }
             | GetOption { ep, .. }
             | Subscribe { ep, .. } => Some(*ep),
@@ -256,6 +267,7 @@ impl Command {
             Eof { ep, assoc } => format!("eof ep{} assoc {}", ep.0, assoc.0),
             Abort { ep, assoc, .. } => format!("abort ep{} assoc {}", ep.0, assoc.0),
             Peeloff { ep, assoc } => format!("peeloff ep{} assoc {}", ep.0, assoc.0),
+            Reconfigure { ep, assoc, request } => format!("{} on ep{} assoc {}", request.describe(), ep.0, assoc.0),
             SetOption { ep, scope, value } => format!("set {} on ep{} ({scope})", value.name(), ep.0),
             GetOption { ep, scope, template } => format!("get {} on ep{} ({scope})", template.name(), ep.0),
             Subscribe { ep, kind, on, .. } => {

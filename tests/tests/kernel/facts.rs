@@ -2,6 +2,7 @@
 //! the kernel does with them: a new socket's RTO.Min is net.sctp.rto_min of its namespace.
 
 use super::cfg;
+use super::sh_in;
 use sctp_core::capabilities::{Feature, capabilities};
 use sctp_core::kernel_facts::KernelFacts;
 use sctp_core::options::RtoInfo;
@@ -9,11 +10,6 @@ use sctp_core::{Scope, Style};
 use sctp_inspector_tests::open;
 use sctp_inspector_tests::topology::two_paths;
 use std::process::Command;
-
-fn sh_in(ns: &str, script: &str) {
-    let out = Command::new("ip").args(["netns", "exec", ns, "sh", "-c", script]).output().expect("run ip netns exec");
-    assert!(out.status.success(), "{script} in {ns}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 #[test]
 fn sysctls_are_read_per_namespace_and_are_what_new_sockets_get() {

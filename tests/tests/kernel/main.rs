@@ -6,6 +6,7 @@ mod facts;
 mod host;
 mod limits;
 mod messaging;
+mod modern;
 mod multihoming;
 mod options;
 mod own_sampling;
@@ -22,4 +23,14 @@ pub fn cfg(style: Style, addrs: Vec<IpAddr>, port: u16, netns: Option<&str>) -> 
 
 pub fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from((LOCALHOST, port))
+}
+
+/// Runs a shell script inside a network namespace (as root, in the rig); panics with its stderr.
+pub fn sh_in(ns: &str, script: &str) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, "sh", "-c", script])
+        .output()
+        .expect("run ip netns exec");
+    assert!(out.status.success(), "{script} in {ns}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

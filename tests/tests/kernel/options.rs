@@ -8,12 +8,12 @@ use sctp_inspector_tests::open;
 use std::fmt::Debug;
 use std::time::Duration;
 
-fn endpoint() -> Endpoint {
+pub fn endpoint() -> Endpoint {
     open(cfg(Style::OneToMany, vec![LOCALHOST.into()], 0, None))
 }
 
 /// A client endpoint with one association to a listening server.
-fn association() -> (Endpoint, Endpoint, AssocId) {
+pub fn association() -> (Endpoint, Endpoint, AssocId) {
     let server = endpoint();
     server.listen(8).unwrap();
     let client = endpoint();
@@ -22,7 +22,7 @@ fn association() -> (Endpoint, Endpoint, AssocId) {
 }
 
 /// Sets `value`, reads it back and asserts the kernel kept exactly that.
-fn set_get_same<O: SockOpt + PartialEq + Debug>(ep: &Endpoint, scope: Scope, value: O) {
+pub fn set_get_same<O: SockOpt + PartialEq + Debug>(ep: &Endpoint, scope: Scope, value: O) {
     ep.set_option(scope, &value).unwrap_or_else(|e| panic!("{}: {e}", O::NAME));
     let back: O = ep.get_option(scope).unwrap_or_else(|e| panic!("{}: {e}", O::NAME));
     assert_eq!(back, value, "{} read back differs from what was set", O::NAME);

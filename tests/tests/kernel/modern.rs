@@ -1,0 +1,148 @@
+//! The kernel's modern SCTP beyond gen_sctp: every such option set and read back (or, where
+//! the kernel refuses or adjusts, exactly what it did), and their effects on the wire:
+//! partial reliability abandons messages under loss and counts them.
+
+use super::options::{association, endpoint, set_get_same};
+use super::{cfg, sh_in};
+use sctp_core::options::*;
+use sctp_core::{Scope, SendInfo, Style};
+use sctp_inspector_tests::open;
+use sctp_inspector_tests::topology::two_paths;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+#[test]
+fn modern_endpoint_options_read_back_as_set() {
+    let ep = endpoint();
+    let f = Scope::Future;
+    for on in [false, true] {
+        set_get_same(&ep, f, PrSupported(on));
+        set_get_same(&ep, f, ReconfigSupported(on));
+        set_get_same(&ep, f, AuthSupported(on));
+        set_get_same(&ep, f, AsconfSupported(on));
+        set_get_same(&ep, f, EcnSupported(on));
+    }
+    for t in [Toggle::Enable, Toggle::Disable, Toggle::Keep] {
+        set_get_same(&ep, f, ExposePfState(t));
+    }
+    set_get_same(&ep, f, MaxBurst(7));
+    set_get_same(&ep, f, Context(99));
+    set_get_same(&ep, f, FragmentInterleave(1));
+    set_get_same(&ep, f, PartialDeliveryPoint(4096));
+    for policy in [PrPolicy::Ttl, PrPolicy::Rtx, PrPolicy::Prio] {
+        set_get_same(&ep, f, DefaultPrinfo { policy, value: 500 });
+    }
+    // Fully reliable has no value: the kernel clears it.
+    ep.set_option(f, &DefaultPrinfo { policy: PrPolicy::None, value: 5 }).unwrap();
+    assert_eq!(ep.get_option::<DefaultPrinfo>(f).unwrap(), DefaultPrinfo { policy: PrPolicy::None, value: 0 });
+    set_get_same(&ep, f, EnableStreamReset { reset_streams: true, reset_assoc: true, add_streams: true });
+    set_get_same(&ep, f, EnableStreamReset::default());
+    set_get_same(&ep, f, PeerAddrThresholds { addr: None, path_max_rxt: 4, pf_threshold: 2, ps_threshold: 3 });
+    set_get_same(&ep, f, RemoteUdpEncapsPort { addr: None, port: 9899 });
+    set_get_same(&ep, f, PlpmtudProbeInterval { addr: None, interval: 6000 });
+    for s in [Scheduler::Prio, Scheduler::RoundRobin, Scheduler::Fcfs] {
+        set_get_same(&ep, f, StreamScheduler(s));
+    }
+    // Fair capacity and weighted fair queueing came with Linux 6.2 (SCTP_SS_MAX grew): an
+    // older kernel refuses them with EINVAL, which the error names.
+    for s in [Scheduler::FairCapacity, Scheduler::WeightedFair] {
+        match ep.set_option(f, &StreamScheduler(s)) {
+            Ok(()) => assert_eq!(ep.get_option::<StreamScheduler>(f).unwrap(), StreamScheduler(s)),
+            Err(e) => assert_eq!(e.errno_name(), Some("EINVAL"), "{s:?}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn modern_options_the_kernel_refuses_or_adjusts_say_so() {
+    let ep = endpoint();
+    let f = Scope::Future;
+    // I-DATA needs net.sctp.intl_enable and fragment interleaving first.
+    let e = ep.set_option(f, &InterleavingSupported(true)).unwrap_err();
+    assert_eq!(e.errno_name(), Some("EPERM"), "{e}");
+    // Interleaving across streams (2) is kept as "on" (1).
+    ep.set_option(f, &FragmentInterleave(2)).unwrap();
+    assert_eq!(ep.get_option::<FragmentInterleave>(f).unwrap(), FragmentInterleave(1));
+    // Following the host's addresses needs a socket bound to all of them.
+    let e = ep.set_option(f, &AutoAsconf(true)).unwrap_err();
+    assert_eq!(e.errno_name(), Some("EINVAL"), "{e}");
+    let wildcard = open(cfg(Style::OneToMany, vec![], 0, None));
+    set_get_same(&wildcard, f, AutoAsconf(true));
+    set_get_same(&wildcard, f, AutoAsconf(false));
+    // Checked before the syscall: the message names the field.
+    let e = ep.set_option(f, &PeerAddrThresholds { addr: None, path_max_rxt: 1, pf_threshold: 2, ps_threshold: 0 });
+    assert!(e.unwrap_err().to_string().contains("pf_threshold (2) must not exceed path_max_rxt (1)"));
+    let e = ep.set_option(f, &PrAssocStatus::default()).unwrap_err();
+    assert!(e.to_string().contains("read-only"), "{e}");
+    // The status needs an association.
+    let e = ep.get_option_with(f, &PrAssocStatus { policy: PrPolicy::All, ..Default::default() }).unwrap_err();
+    assert_eq!(e.errno_name(), Some("EINVAL"), "{e}");
+}
+
+#[test]
+fn interleaving_is_allowed_where_the_namespace_enables_it() {
+    let topo = two_paths();
+    sh_in(&topo.a, "echo 1 > /proc/sys/net/sctp/intl_enable");
+    let ep = open(cfg(Style::OneToMany, vec![], 0, Some(&topo.a)));
+    ep.set_option(Scope::Future, &FragmentInterleave(1)).unwrap();
+    set_get_same(&ep, Scope::Future, InterleavingSupported(true));
+}
+
+#[test]
+fn a_stream_scheduler_and_a_streams_priority_on_one_association() {
+    let (_server, client, assoc) = association();
+    let a = Scope::Assoc(assoc);
+    set_get_same(&client, a, StreamScheduler(Scheduler::Prio));
+    client.set_option(a, &StreamSchedulerValue { stream: 2, value: 5 }).unwrap();
+    let read = client.get_option_with(a, &StreamSchedulerValue { stream: 2, value: 0 }).unwrap();
+    assert_eq!(read, StreamSchedulerValue { stream: 2, value: 5 });
+    let other = client.get_option_with(a, &StreamSchedulerValue { stream: 3, value: 0 }).unwrap();
+    assert_ne!(other.value, 5, "another stream keeps its own priority");
+    let none = client.get_option_with(a, &PrAssocStatus { policy: PrPolicy::All, ..Default::default() }).unwrap();
+    assert_eq!((none.abandoned_sent, none.abandoned_unsent), (0, 0), "nothing abandoned on a clean path");
+}
+
+/// PR-SCTP's timed reliability (RFC 7496 §3.1) on a path that loses everything: messages
+/// older than their TTL are abandoned — counted by SCTP_PR_ASSOC_STATUS under the TTL
+/// policy and not under RTX — and once the path heals, the peer skips them (FORWARD TSN)
+/// and a reliable message sent after still arrives.
+#[test]
+fn ttl_messages_are_abandoned_under_loss_and_counted() {
+    let topo = two_paths();
+    let server_addr = SocketAddr::new(sctp_core::lab::TwoPaths::addr_b(1), 6100);
+    let mut server = open(cfg(Style::OneToMany, vec![server_addr.ip()], 6100, Some(&topo.b)));
+    server.listen(8).unwrap();
+    let client = open(cfg(Style::OneToMany, vec![sctp_core::lab::TwoPaths::addr_a(1)], 0, Some(&topo.a)));
+    client.set_option(Scope::Future, &RtoInfo { initial: 200, max: 400, min: 100 }).unwrap();
+    let assoc = client.connect(&[server_addr], Duration::from_secs(5)).unwrap();
+    topo.netem(1, "loss 100%").unwrap();
+    let ttl = SendInfo { assoc, stream: 1, ppid: 7, time_to_live_ms: 150, ..Default::default() };
+    for _ in 0..40 {
+        client.send(&[1; 200], &ttl).unwrap();
+    }
+    let status =
+        |policy| client.get_option_with(Scope::Assoc(assoc), &PrAssocStatus { policy, ..Default::default() }).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let mut ttl_status = status(PrPolicy::Ttl);
+    while ttl_status.abandoned_sent + ttl_status.abandoned_unsent == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        ttl_status = status(PrPolicy::Ttl);
+    }
+    let abandoned = ttl_status.abandoned_sent + ttl_status.abandoned_unsent;
+    assert!(abandoned > 0, "TTL messages abandoned under 100 % loss: {ttl_status:?}");
+    let all = status(PrPolicy::All);
+    assert!(all.abandoned_sent + all.abandoned_unsent >= abandoned, "{all:?} vs {ttl_status:?}");
+    let rtx = status(PrPolicy::Rtx);
+    assert_eq!((rtx.abandoned_sent, rtx.abandoned_unsent), (0, 0), "no RTX-policy messages were sent");
+
+    topo.netem(1, "delay 1ms").unwrap();
+    client.send(b"reliable after", &SendInfo { assoc, stream: 1, ppid: 8, ..Default::default() }).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let mut got_after = false;
+    while !got_after && Instant::now() < deadline {
+        if let Some(sctp_core::Received::Data(m)) = server.recv_timeout(Duration::from_millis(200)).unwrap() {
+            got_after = m.data == b"reliable after";
+        }
+    }
+    assert!(got_after, "the reliable message after the abandoned ones arrived");
+}
