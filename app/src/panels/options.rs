@@ -53,6 +53,9 @@ pub fn field_meta(option: OptionName, field: &str) -> FieldMeta {
         (PeerAddrParams, "sack_delay") | (DelayedAckTime, "delay") => m("ms", 500),
         (DefaultSendParam, "stream") | (DefaultSendParam, "flags") => m("", 65535),
         (DefaultSendParam, "time_to_live") => m("ms", u32::MAX as u64),
+        (PeerAuthChunks | LocalAuthChunks, _) => FieldMeta { unit: "", max: 0, read_only: true },
+        (AuthChunk, _) => m("type", 255),
+        (AuthKey | AuthActiveKey | AuthDeactivateKey | AuthDeleteKey, _) => m("", 65535),
         (PrAssocStatus, "abandoned_unsent" | "abandoned_sent") => {
             FieldMeta { unit: "messages", max: u64::MAX, read_only: true }
         }
@@ -188,6 +191,8 @@ impl OptionsPanel {
                     let meta = field_meta(option, name);
                     Value::from(forms::parse_num(&label, text, 0, meta.max)?)
                 }
+                // Free text the record checks itself (an AUTH key as hex).
+                _ if name.ends_with("_hex") => Value::String(text.clone()),
                 _ if text.trim().is_empty() => Value::Null,
                 _ => {
                     let addr = forms::parse_socket_addrs(&label, text, None)?;
@@ -203,7 +208,10 @@ impl OptionsPanel {
         let option = value.option_name();
         let fields = value.fields();
         for (name, v) in &fields {
-            if matches!(v, Value::Number(_) | Value::Null) || name == "address" || name == "addr" {
+            if matches!(v, Value::Number(_) | Value::Null)
+                || ["address", "addr"].contains(&name.as_str())
+                || name.ends_with("_hex")
+            {
                 self.texts.insert((option, name.clone()), if v.is_null() { String::new() } else { show_value(v) });
             }
         }
@@ -386,9 +394,12 @@ impl OptionsPanel {
                             Value::Null => String::new(),
                             other => show_value(other),
                         });
-                        let is_addr = v.is_null() || name == "address" || name == "addr";
-                        let hint = if is_addr { "IP:PORT" } else { "" };
-                        let range = if is_addr {
+                        let is_hex = name.ends_with("_hex");
+                        let is_addr = !is_hex && (v.is_null() || name == "address" || name == "addr");
+                        let hint = if is_addr { "IP:PORT" } else if is_hex { "hex bytes" } else { "" };
+                        let range = if is_hex {
+                            "bytes as hex, e.g. 73 65 63 72 65 74".to_string()
+                        } else if is_addr {
                             "a peer address, IP:PORT or [IPv6]:PORT".to_string()
                         } else {
                             let unit = if meta.unit.is_empty() { String::new() } else { format!(" {}", meta.unit) };

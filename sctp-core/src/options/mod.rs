@@ -106,6 +106,20 @@ pub enum OptionName {
     EcnSupported,
     /// SCTP_PLPMTUD_PROBE_INTERVAL: how often a path MTU is probed.
     PlpmtudProbeInterval,
+    /// SCTP_AUTH_CHUNK: a chunk type the peer must authenticate (set-only).
+    AuthChunk,
+    /// SCTP_AUTH_KEY: add a shared AUTH key (set-only).
+    AuthKey,
+    /// SCTP_AUTH_ACTIVE_KEY: the key outgoing AUTH chunks use.
+    AuthActiveKey,
+    /// SCTP_AUTH_DEACTIVATE_KEY: stop sending with a key (set-only).
+    AuthDeactivateKey,
+    /// SCTP_AUTH_DELETE_KEY: forget a key (set-only).
+    AuthDeleteKey,
+    /// SCTP_PEER_AUTH_CHUNKS: chunks the peer wants authenticated (read-only).
+    PeerAuthChunks,
+    /// SCTP_LOCAL_AUTH_CHUNKS: chunks this end wants authenticated (read-only).
+    LocalAuthChunks,
 }
 
 /// A value of any option, for code that handles them uniformly (UI forms, scenarios).
@@ -182,6 +196,20 @@ pub enum OptionValue {
     EcnSupported(EcnSupported),
     /// SCTP_PLPMTUD_PROBE_INTERVAL.
     PlpmtudProbeInterval(PlpmtudProbeInterval),
+    /// SCTP_AUTH_CHUNK.
+    AuthChunk(AuthChunk),
+    /// SCTP_AUTH_KEY.
+    AuthKey(AuthKey),
+    /// SCTP_AUTH_ACTIVE_KEY.
+    AuthActiveKey(AuthActiveKey),
+    /// SCTP_AUTH_DEACTIVATE_KEY.
+    AuthDeactivateKey(AuthDeactivateKey),
+    /// SCTP_AUTH_DELETE_KEY.
+    AuthDeleteKey(AuthDeleteKey),
+    /// SCTP_PEER_AUTH_CHUNKS.
+    PeerAuthChunks(PeerAuthChunks),
+    /// SCTP_LOCAL_AUTH_CHUNKS.
+    LocalAuthChunks(LocalAuthChunks),
 }
 
 /// Calls `$m!(Variant: Type, …)` with every option at once, so the uniform code has one
@@ -226,14 +254,21 @@ macro_rules! with_options {
             AsconfSupported: $crate::options::AsconfSupported,
             AutoAsconf: $crate::options::AutoAsconf,
             EcnSupported: $crate::options::EcnSupported,
-            PlpmtudProbeInterval: $crate::options::PlpmtudProbeInterval
+            PlpmtudProbeInterval: $crate::options::PlpmtudProbeInterval,
+            AuthChunk: $crate::options::AuthChunk,
+            AuthKey: $crate::options::AuthKey,
+            AuthActiveKey: $crate::options::AuthActiveKey,
+            AuthDeactivateKey: $crate::options::AuthDeactivateKey,
+            AuthDeleteKey: $crate::options::AuthDeleteKey,
+            PeerAuthChunks: $crate::options::PeerAuthChunks,
+            LocalAuthChunks: $crate::options::LocalAuthChunks
         )
     };
 }
 
 impl OptionName {
     /// Every option, in declaration order.
-    pub const ALL: [OptionName; 35] = [
+    pub const ALL: [OptionName; 42] = [
         OptionName::Rtoinfo,
         OptionName::Associnfo,
         OptionName::Initmsg,
@@ -269,6 +304,13 @@ impl OptionName {
         OptionName::AutoAsconf,
         OptionName::EcnSupported,
         OptionName::PlpmtudProbeInterval,
+        OptionName::AuthChunk,
+        OptionName::AuthKey,
+        OptionName::AuthActiveKey,
+        OptionName::AuthDeactivateKey,
+        OptionName::AuthDeleteKey,
+        OptionName::PeerAuthChunks,
+        OptionName::LocalAuthChunks,
     ];
 
     /// gen_sctp's name.
@@ -290,12 +332,14 @@ impl OptionName {
 
     /// Options the kernel only accepts in setsockopt.
     pub fn is_write_only(self) -> bool {
-        self == OptionName::SetPeerPrimaryAddr
+        use OptionName::*;
+        matches!(self, SetPeerPrimaryAddr | AuthChunk | AuthKey | AuthDeactivateKey | AuthDeleteKey)
     }
 
     /// Options the kernel only answers in getsockopt.
     pub fn is_read_only(self) -> bool {
-        self == OptionName::PrAssocStatus
+        use OptionName::*;
+        matches!(self, PrAssocStatus | PeerAuthChunks | LocalAuthChunks)
     }
 
     /// Whether gen_sctp has it (the rest are the kernel's modern SCTP, beyond gen_sctp).

@@ -492,6 +492,165 @@ impl SockOpt for PlpmtudProbeInterval {
     }
 }
 
+/// SCTP_AUTH_CHUNK (RFC 6458 §8.3.2): require the peer to authenticate chunks of this type
+/// (RFC 4895); set-only, one type per call, before the association starts. Needs AUTH on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthChunk {
+    /// The chunk type number (`sauth_chunk`), e.g. 0 for DATA; INIT, INIT ACK, SHUTDOWN
+    /// COMPLETE and AUTH itself can never be authenticated.
+    pub chunk: u8,
+}
+
+impl SockOpt for AuthChunk {
+    const NAME: &'static str = "auth_chunk";
+    const OPTNAME: i32 = ffi::SCTP_AUTH_CHUNK;
+    type Raw = ffi::sctp_authchunk;
+    fn encode(&self, _assoc_id: i32) -> Self::Raw {
+        ffi::sctp_authchunk { sauth_chunk: self.chunk }
+    }
+    fn decode(r: &Self::Raw) -> Self {
+        AuthChunk { chunk: r.sauth_chunk }
+    }
+    fn validate(&self) -> Result<(), String> {
+        match self.chunk {
+            1 | 2 | 14 | 15 => Err(format!(
+                "chunk type {} ({}) cannot be authenticated (RFC 4895 §3.2)",
+                self.chunk,
+                crate::capture::ChunkKind::from_type(self.chunk).name()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// SCTP_AUTH_KEY (RFC 6458 §8.3.3): add (or replace) a shared key; set-only.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthKey {
+    /// The key's number (`sca_keynumber`); key 0 (the empty key) exists from the start.
+    pub key_number: u16,
+    /// The key's bytes as hex (`sca_key`), at most 64 bytes.
+    pub key_hex: String,
+}
+
+impl AuthKey {
+    fn key(&self) -> Result<Vec<u8>, String> {
+        let key = crate::message::parse_hex(&self.key_hex).map_err(|e| format!("key_hex: {e}"))?;
+        if key.len() > ffi::AUTH_KEY_MAX {
+            return Err(format!("key_hex: {} bytes, at most {}", key.len(), ffi::AUTH_KEY_MAX));
+        }
+        Ok(key)
+    }
+}
+
+impl SockOpt for AuthKey {
+    const NAME: &'static str = "auth_key";
+    const OPTNAME: i32 = ffi::SCTP_AUTH_KEY;
+    type Raw = ffi::sctp_authkey;
+    fn encode(&self, assoc_id: i32) -> Self::Raw {
+        let key = self.key().unwrap_or_default();
+        let mut sca_key = [0u8; ffi::AUTH_KEY_MAX];
+        sca_key[..key.len()].copy_from_slice(&key);
+        ffi::sctp_authkey {
+            sca_assoc_id: assoc_id,
+            sca_keynumber: self.key_number,
+            sca_keylength: key.len() as u16,
+            sca_key,
+        }
+    }
+    fn decode(r: &Self::Raw) -> Self {
+        // The kernel never returns keys: only the number is meaningful.
+        AuthKey { key_number: r.sca_keynumber, key_hex: String::new() }
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.key().map(drop)
+    }
+}
+
+/// Options naming one AUTH key by number (`struct sctp_authkeyid`).
+macro_rules! key_id_option {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $opt:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct $ty {
+            /// The key's number (`scact_keynumber`).
+            pub key_number: u16,
+        }
+
+        impl SockOpt for $ty {
+            const NAME: &'static str = $name;
+            const OPTNAME: i32 = $opt;
+            type Raw = ffi::sctp_authkeyid;
+            fn encode(&self, assoc_id: i32) -> Self::Raw {
+                ffi::sctp_authkeyid { scact_assoc_id: assoc_id, scact_keynumber: self.key_number, _pad: 0 }
+            }
+            fn decode(r: &Self::Raw) -> Self {
+                $ty { key_number: r.scact_keynumber }
+            }
+        }
+    };
+}
+
+key_id_option!(
+    /// SCTP_AUTH_ACTIVE_KEY (RFC 6458 §8.3.4): the key outgoing AUTH chunks use.
+    AuthActiveKey, "auth_active_key", ffi::SCTP_AUTH_ACTIVE_KEY
+);
+key_id_option!(
+    /// SCTP_AUTH_DEACTIVATE_KEY (RFC 6458 §8.3.4): stop sending with a key (it still checks
+    /// incoming chunks until deleted); set-only.
+    AuthDeactivateKey, "auth_deactivate_key", ffi::SCTP_AUTH_DEACTIVATE_KEY
+);
+key_id_option!(
+    /// SCTP_AUTH_DELETE_KEY (RFC 6458 §8.3.5): forget a deactivated key; set-only.
+    AuthDeleteKey, "auth_delete_key", ffi::SCTP_AUTH_DELETE_KEY
+);
+
+/// Chunk-type lists (`struct sctp_authchunks`): which chunks must be authenticated.
+macro_rules! auth_chunks_option {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $opt:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct $ty {
+            /// The chunk types, by name (`gauth_chunks`).
+            pub chunks: String,
+        }
+
+        impl SockOpt for $ty {
+            const NAME: &'static str = $name;
+            const OPTNAME: i32 = $opt;
+            type Raw = ffi::sctp_authchunks;
+            fn encode(&self, assoc_id: i32) -> Self::Raw {
+                ffi::sctp_authchunks { gauth_assoc_id: assoc_id, gauth_number_of_chunks: 0, gauth_chunks: [0; 256] }
+            }
+            fn decode(r: &Self::Raw) -> Self {
+                $ty { chunks: chunk_names(r) }
+            }
+            fn validate(&self) -> Result<(), String> {
+                Err(format!("{} is read-only: Get it for one association", $name))
+            }
+        }
+    };
+}
+
+fn chunk_names(r: &ffi::sctp_authchunks) -> String {
+    let n = (r.gauth_number_of_chunks as usize).min(r.gauth_chunks.len());
+    r.gauth_chunks[..n].iter().map(|t| crate::capture::ChunkKind::from_type(*t).name()).collect::<Vec<_>>().join(", ")
+}
+
+auth_chunks_option!(
+    /// SCTP_PEER_AUTH_CHUNKS (RFC 6458 §8.2.7): the chunk types the peer requires us to
+    /// authenticate; read-only, per association.
+    PeerAuthChunks, "peer_auth_chunks", ffi::SCTP_PEER_AUTH_CHUNKS
+);
+auth_chunks_option!(
+    /// SCTP_LOCAL_AUTH_CHUNKS (RFC 6458 §8.2.8): the chunk types this end requires the
+    /// peer to authenticate; read-only.
+    LocalAuthChunks, "local_auth_chunks", ffi::SCTP_LOCAL_AUTH_CHUNKS
+);
+
 /// A stream reconfiguration request (RFC 6525) sent to the peer as a RE-CONFIG chunk. Needs
 /// stream reconfiguration on both ends (`ReconfigSupported`, net.sctp.reconf_enable) and the
 /// peer's consent (its `EnableStreamReset`); the outcome arrives as a notification
@@ -645,5 +804,11 @@ mod tests {
         assert!(DefaultPrinfo { policy: PrPolicy::All, value: 0 }.validate().is_err());
         assert!(PlpmtudProbeInterval { addr: None, interval: 100 }.validate().unwrap_err().contains("5000"));
         assert!(PrAssocStatus::default().validate().unwrap_err().contains("read-only"));
+        assert!(AuthChunk { chunk: 1 }.validate().unwrap_err().contains("INIT"));
+        assert!(AuthKey { key_number: 1, key_hex: "zz".into() }.validate().unwrap_err().starts_with("key_hex"));
+        assert!(AuthKey { key_number: 1, key_hex: "ab".repeat(65) }.validate().unwrap_err().contains("at most 64"));
+        let k = AuthKey { key_number: 3, key_hex: "73 65 63".into() };
+        let b = encode_bytes(&k, 9);
+        assert_eq!((&b[4..6], &b[6..8], &b[8..11]), (&3u16.to_ne_bytes()[..], &3u16.to_ne_bytes()[..], &b"sec"[..]));
     }
 }

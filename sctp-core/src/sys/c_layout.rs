@@ -219,6 +219,24 @@ fn all_checks() -> Checks {
         }
     );
     strukt!(c, "struct sctp_add_streams", sctp_add_streams { sas_assoc_id, sas_instrms, sas_outstrms });
+    strukt!(c, "struct sctp_authchunk", sctp_authchunk { sauth_chunk });
+    strukt!(c, "struct sctp_authkeyid", sctp_authkeyid { scact_assoc_id, scact_keynumber });
+    // The flexible arrays: only the headers' offsets can be compared.
+    c.line(
+        "struct sctp_authkey.sca_key",
+        "offsetof(struct sctp_authkey, sca_key)",
+        offset_of!(sctp_authkey, sca_key) as i128,
+    );
+    c.line(
+        "struct sctp_authkey.sca_keylength",
+        "offsetof(struct sctp_authkey, sca_keylength)",
+        offset_of!(sctp_authkey, sca_keylength) as i128,
+    );
+    c.line(
+        "struct sctp_authchunks.gauth_chunks",
+        "offsetof(struct sctp_authchunks, gauth_chunks)",
+        offset_of!(sctp_authchunks, gauth_chunks) as i128,
+    );
     strukt!(
         c,
         "struct sctp_paddrthlds_v2",
@@ -451,6 +469,13 @@ fn all_checks() -> Checks {
         SCTP_MAX_BURST,
         SCTP_AUTO_ASCONF,
         SCTP_PEER_ADDR_THLDS_V2,
+        SCTP_AUTH_CHUNK,
+        SCTP_AUTH_KEY,
+        SCTP_AUTH_ACTIVE_KEY,
+        SCTP_AUTH_DELETE_KEY,
+        SCTP_PEER_AUTH_CHUNKS,
+        SCTP_LOCAL_AUTH_CHUNKS,
+        SCTP_AUTH_DEACTIVATE_KEY,
         SCTP_PR_SUPPORTED,
         SCTP_DEFAULT_PRINFO,
         SCTP_PR_ASSOC_STATUS,

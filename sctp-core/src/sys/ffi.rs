@@ -63,6 +63,13 @@ pub const SCTP_PARTIAL_DELIVERY_POINT: i32 = 19;
 pub const SCTP_MAX_BURST: i32 = 20;
 pub const SCTP_AUTO_ASCONF: i32 = 30;
 pub const SCTP_PEER_ADDR_THLDS_V2: i32 = 37;
+pub const SCTP_AUTH_CHUNK: i32 = 21;
+pub const SCTP_AUTH_KEY: i32 = 23;
+pub const SCTP_AUTH_ACTIVE_KEY: i32 = 24;
+pub const SCTP_AUTH_DELETE_KEY: i32 = 25;
+pub const SCTP_PEER_AUTH_CHUNKS: i32 = 26;
+pub const SCTP_LOCAL_AUTH_CHUNKS: i32 = 27;
+pub const SCTP_AUTH_DEACTIVATE_KEY: i32 = 35;
 pub const SCTP_PR_SUPPORTED: i32 = 113;
 pub const SCTP_DEFAULT_PRINFO: i32 = 114;
 pub const SCTP_PR_ASSOC_STATUS: i32 = 115;
@@ -435,6 +442,43 @@ pub struct sctp_prstatus {
 
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_authchunk {
+    pub sauth_chunk: u8,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct sctp_authkeyid {
+    pub scact_assoc_id: sctp_assoc_t,
+    pub scact_keynumber: u16,
+    pub _pad: u16,
+}
+
+/// `struct sctp_authkey` with room for a key of up to `AUTH_KEY_MAX` bytes after its header
+/// (C declares the key as a flexible array; the kernel reads `sca_keylength` of them).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sctp_authkey {
+    pub sca_assoc_id: sctp_assoc_t,
+    pub sca_keynumber: u16,
+    pub sca_keylength: u16,
+    pub sca_key: [u8; AUTH_KEY_MAX],
+}
+
+/// The longest AUTH key this tool sets, bytes.
+pub const AUTH_KEY_MAX: usize = 64;
+
+/// `struct sctp_authchunks` with room for every chunk type (C declares a flexible array).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sctp_authchunks {
+    pub gauth_assoc_id: sctp_assoc_t,
+    pub gauth_number_of_chunks: u32,
+    pub gauth_chunks: [u8; 256],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
 pub struct sctp_add_streams {
     pub sas_assoc_id: sctp_assoc_t,
     pub sas_instrms: u16,
@@ -774,6 +818,10 @@ zeroable!(
     sctp_stream_value,
     sctp_prstatus,
     sctp_add_streams,
+    sctp_authchunk,
+    sctp_authkeyid,
+    sctp_authkey,
+    sctp_authchunks,
     sctp_paddrthlds_v2,
     sctp_udpencaps,
     sctp_probeinterval,
@@ -855,6 +903,10 @@ mod tests {
         exact!(sctp_stream_value: i32, u16, u16);
         exact!(sctp_prstatus: i32, u16, u16, u64, u64);
         exact!(sctp_add_streams: i32, u16, u16);
+        exact!(sctp_authchunk: u8);
+        exact!(sctp_authkeyid: i32, u16, u16);
+        exact!(sctp_authkey: i32, u16, u16, [u8; AUTH_KEY_MAX]);
+        exact!(sctp_authchunks: i32, u32, [u8; 256]);
         exact!(sctp_paddrthlds_v2: i32, u32, sockaddr_storage, u16, u16, u16, u16);
         exact!(sctp_udpencaps: i32, u32, sockaddr_storage, u16, [u8; 6]);
         exact!(sctp_probeinterval: i32, u32, sockaddr_storage, u32, u32);

@@ -859,6 +859,11 @@ fn readback_template(value: &OptionValue) -> OptionValue {
         OptionValue::PeerAddrParams(p) => {
             OptionValue::PeerAddrParams(PeerAddrParams { address: p.address, ..PeerAddrParams::default() })
         }
+        // Keyed by a path or a stream: read that one back (the values are overwritten).
+        OptionValue::PeerAddrThresholds(_)
+        | OptionValue::RemoteUdpEncapsPort(_)
+        | OptionValue::PlpmtudProbeInterval(_)
+        | OptionValue::StreamSchedulerValue(_) => value.clone(),
         other => other.option_name().default_value(),
     }
 }
