@@ -63,13 +63,21 @@ pub struct SendInfo {
     pub context: u32,
     /// Partial reliability: give up after this many ms (0 = fully reliable).
     pub time_to_live_ms: u32,
+    /// Partial reliability by another policy (RFC 7496): `Rtx` gives up after `pr_value`
+    /// retransmissions, `Prio` drops the message first when the send buffer is full if
+    /// `pr_value` is the highest (least important); `None`: `time_to_live_ms` decides.
+    #[serde(default)]
+    pub pr_policy: crate::options::PrPolicy,
+    /// The value of `pr_policy`.
+    #[serde(default)]
+    pub pr_value: u32,
     /// The destination: with `addr_over`, the path to use; without an association, the
     /// peer to set one up with implicitly.
     pub dest: Option<SocketAddr>,
 }
 
 impl SendInfo {
-    /// The control messages for sendmsg: SCTP_SNDINFO, and SCTP_PRINFO when a TTL is set.
+    /// The control messages for sendmsg: SCTP_SNDINFO, and SCTP_PRINFO when a policy or a TTL is set.
     pub fn cmsgs(&self) -> CmsgBuf {
         let mut buf = CmsgBuf::default();
         let snd = ffi::sctp_sndinfo {
@@ -80,8 +88,15 @@ impl SendInfo {
             snd_assoc_id: self.assoc.0,
         };
         buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_SNDINFO, bytes_of(&snd));
-        if self.time_to_live_ms > 0 {
-            let pr = ffi::sctp_prinfo { pr_policy: ffi::SCTP_PR_SCTP_TTL, _pad: 0, pr_value: self.time_to_live_ms };
+        use crate::options::PrPolicy;
+        let pr = match self.pr_policy {
+            PrPolicy::None | PrPolicy::All => {
+                (self.time_to_live_ms > 0).then_some((ffi::SCTP_PR_SCTP_TTL, self.time_to_live_ms))
+            }
+            policy => Some((policy.raw(), self.pr_value)),
+        };
+        if let Some((pr_policy, pr_value)) = pr {
+            let pr = ffi::sctp_prinfo { pr_policy, _pad: 0, pr_value };
             buf.push(ffi::IPPROTO_SCTP, ffi::SCTP_PRINFO, bytes_of(&pr));
         }
         buf

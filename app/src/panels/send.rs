@@ -30,6 +30,9 @@ pub struct SendPanel {
     pub dest: String,
     pub context: String,
     pub ttl_ms: String,
+    /// Partial reliability by retransmissions or priority (TTL has its own field).
+    pub pr_policy: sctp_core::options::PrPolicy,
+    pub pr_value: String,
     pub kind: PayloadKind,
     pub text: String,
     pub hex: String,
@@ -49,6 +52,8 @@ impl Default for SendPanel {
             dest: String::new(),
             context: "0".into(),
             ttl_ms: "0".into(),
+            pr_policy: sctp_core::options::PrPolicy::None,
+            pr_value: "0".into(),
             kind: PayloadKind::Text,
             text: "hello".into(),
             hex: String::new(),
@@ -85,6 +90,8 @@ impl SendPanel {
             flags: self.flags,
             context: forms::parse_num("context", &self.context, 0, u32::MAX as u64)? as u32,
             time_to_live_ms: forms::parse_num("time-to-live", &self.ttl_ms, 0, u32::MAX as u64)? as u32,
+            pr_policy: self.pr_policy,
+            pr_value: forms::parse_num("PR value", &self.pr_value, 0, u32::MAX as u64)? as u32,
             dest,
         };
         Ok(Command::Send {
@@ -151,6 +158,18 @@ impl SendPanel {
             explained(text_field(ui, "Context", &mut self.context, 70.0), Topic::SendField("context"), cx.out);
             let ttl = text_field(ui, "Time-to-live (ms)", &mut self.ttl_ms, 60.0);
             explained(ttl, Topic::SendField("time_to_live_ms"), cx.out);
+        });
+        ui.horizontal(|ui| {
+            use sctp_core::options::PrPolicy;
+            let label = ui.label("PR policy");
+            explained(label, Topic::SendField("pr_policy"), cx.out);
+            for (p, name) in [(PrPolicy::None, "TTL / none"), (PrPolicy::Rtx, "RTX"), (PrPolicy::Prio, "PRIO")] {
+                ui.selectable_value(&mut self.pr_policy, p, name);
+            }
+            if self.pr_policy != PrPolicy::None {
+                let unit = if self.pr_policy == PrPolicy::Rtx { "Retransmissions" } else { "Priority" };
+                explained(text_field(ui, unit, &mut self.pr_value, 50.0), Topic::SendField("pr_value"), cx.out);
+            }
         });
         ui.horizontal(|ui| {
             ui.label("Payload");

@@ -196,6 +196,13 @@ pub enum Step {
         /// (default): fully reliable.
         #[serde(default)]
         ttl_ms: u32,
+        /// Another partial-reliability policy: "Rtx" (give up after `pr_value` retransmissions)
+        /// or "Prio" (priority `pr_value`, dropped first when the send buffer is full).
+        #[serde(default)]
+        pr_policy: crate::options::PrPolicy,
+        /// The value of `pr_policy`.
+        #[serde(default)]
+        pr_value: u32,
         /// With addr_over: the path to use.
         to: Option<SocketAddr>,
         /// Payload as UTF-8 text; give at most one of `text`, `hex`, `file` (none: an empty message).

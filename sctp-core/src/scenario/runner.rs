@@ -433,6 +433,8 @@ impl Runner {
                 flags,
                 context,
                 ttl_ms,
+                pr_policy,
+                pr_value,
                 to,
                 text,
                 hex: hex_text,
@@ -458,7 +460,17 @@ impl Runner {
                     Some(name) => self.assoc(model, ep, Some(name))?,
                     None => self.assoc(model, ep, None).unwrap_or_default(),
                 };
-                let info = SendInfo { assoc, stream, ppid, flags, context, time_to_live_ms: ttl_ms, dest: to };
+                let info = SendInfo {
+                    assoc,
+                    stream,
+                    ppid,
+                    flags,
+                    context,
+                    time_to_live_ms: ttl_ms,
+                    pr_policy,
+                    pr_value,
+                    dest: to,
+                };
                 reply(send(Command::Send { ep, info, payload, count, interval_ms }), Judge::Send { expect_error })?
             }
             Step::Eof { endpoint, assoc } => {

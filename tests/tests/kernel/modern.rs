@@ -102,10 +102,10 @@ fn a_stream_scheduler_and_a_streams_priority_on_one_association() {
     assert_eq!((none.abandoned_sent, none.abandoned_unsent), (0, 0), "nothing abandoned on a clean path");
 }
 
-/// PR-SCTP's timed reliability (RFC 7496 §3.1) on a path that loses everything: messages
-/// older than their TTL are abandoned — counted by SCTP_PR_ASSOC_STATUS under the TTL
-/// policy and not under RTX — and once the path heals, the peer skips them (FORWARD TSN)
-/// and a reliable message sent after still arrives.
+/// PR-SCTP on a path that loses everything: messages older than their TTL (RFC 7496 §3.1)
+/// are abandoned — counted by SCTP_PR_ASSOC_STATUS under the TTL policy, not under RTX —
+/// then messages allowed no retransmission (§3.2) under RTX; once the path heals, the peer
+/// skips them all (FORWARD TSN) and a reliable message sent after still arrives.
 #[test]
 fn ttl_messages_are_abandoned_under_loss_and_counted() {
     let topo = two_paths();
@@ -134,6 +134,20 @@ fn ttl_messages_are_abandoned_under_loss_and_counted() {
     assert!(all.abandoned_sent + all.abandoned_unsent >= abandoned, "{all:?} vs {ttl_status:?}");
     let rtx = status(PrPolicy::Rtx);
     assert_eq!((rtx.abandoned_sent, rtx.abandoned_unsent), (0, 0), "no RTX-policy messages were sent");
+
+    // Limited retransmissions (RFC 7496 §3.2), still under loss: with 0 retransmissions
+    // allowed, each message is given up at its first retransmission, under RTX this time.
+    let once = SendInfo { assoc, stream: 2, ppid: 7, pr_policy: PrPolicy::Rtx, pr_value: 0, ..Default::default() };
+    for _ in 0..5 {
+        client.send(&[2; 100], &once).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let mut rtx = status(PrPolicy::Rtx);
+    while rtx.abandoned_sent + rtx.abandoned_unsent == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        rtx = status(PrPolicy::Rtx);
+    }
+    assert!(rtx.abandoned_sent + rtx.abandoned_unsent > 0, "RTX messages abandoned: {rtx:?}");
 
     topo.netem(1, "delay 1ms").unwrap();
     client.send(b"reliable after", &SendInfo { assoc, stream: 1, ppid: 8, ..Default::default() }).unwrap();
