@@ -821,6 +821,15 @@ impl Endpoint {
         Ok(AssocStats::from_raw(&raw))
     }
 
+    /// getsockopt(SCTP_PR_ASSOC_STATUS, every policy): messages the association abandoned,
+    /// sent and unsent together.
+    pub fn abandoned_messages(&self, assoc: AssocId) -> Result<u64> {
+        use crate::options::{PrAssocStatus, PrPolicy};
+        let s =
+            self.get_option_with(Scope::Assoc(assoc), &PrAssocStatus { policy: PrPolicy::All, ..Default::default() })?;
+        Ok(s.abandoned_sent + s.abandoned_unsent)
+    }
+
     /// getsockopt(SCTP_GET_ASSOC_NUMBER), then SCTP_GET_ASSOC_ID_LIST with room for that
     /// many and some to spare: the associations of a one-to-many endpoint, however many.
     pub fn assoc_ids(&self) -> Result<Vec<AssocId>> {

@@ -232,6 +232,10 @@ pub struct AssocStats {
     pub control_chunks_out: u64,
     /// Control chunks received (`sas_ictrlchunks`).
     pub control_chunks_in: u64,
+    /// PR-SCTP messages abandoned so far, every policy, sent or not (SCTP_PR_ASSOC_STATUS
+    /// with SCTP_PR_SCTP_ALL, read beside these counters; 0 where it could not be read).
+    #[serde(default)]
+    pub abandoned_messages: u64,
 }
 
 impl AssocStats {
@@ -253,6 +257,7 @@ impl AssocStats {
             ordered_chunks_in: r.sas_iodchunks,
             control_chunks_out: r.sas_octrlchunks,
             control_chunks_in: r.sas_ictrlchunks,
+            abandoned_messages: 0,
         }
     }
 }

@@ -45,6 +45,8 @@ pub enum AssocMetric {
     PacketsOutPerSec,
     /// SCTP packets received per second (`sas_ipackets`).
     PacketsInPerSec,
+    /// PR-SCTP messages abandoned per second, every policy, sent or not (SCTP_PR_ASSOC_STATUS).
+    AbandonedPerSec,
 }
 
 impl PathMetric {
@@ -65,7 +67,7 @@ impl PathMetric {
 
 impl AssocMetric {
     /// Every association metric, in the order the plots list them.
-    pub const ALL: [AssocMetric; 7] = [
+    pub const ALL: [AssocMetric; 8] = [
         AssocMetric::Rwnd,
         AssocMetric::Unacked,
         AssocMetric::Pending,
@@ -73,6 +75,7 @@ impl AssocMetric {
         AssocMetric::GapAcksPerSec,
         AssocMetric::PacketsOutPerSec,
         AssocMetric::PacketsInPerSec,
+        AssocMetric::AbandonedPerSec,
     ];
     /// The metric's name on a plot, with its unit.
     pub fn label(self) -> &'static str {
@@ -84,6 +87,7 @@ impl AssocMetric {
             AssocMetric::GapAcksPerSec => "gap acks/s",
             AssocMetric::PacketsOutPerSec => "packets out/s",
             AssocMetric::PacketsInPerSec => "packets in/s",
+            AssocMetric::AbandonedPerSec => "abandoned messages/s (PR-SCTP)",
         }
     }
 }
@@ -800,6 +804,7 @@ impl Model {
             self.point(akey(AssocMetric::GapAcksPerSec), t, rate(now.gap_acks_in, before.gap_acks_in));
             self.point(akey(AssocMetric::PacketsOutPerSec), t, rate(now.packets_out, before.packets_out));
             self.point(akey(AssocMetric::PacketsInPerSec), t, rate(now.packets_in, before.packets_in));
+            self.point(akey(AssocMetric::AbandonedPerSec), t, rate(now.abandoned_messages, before.abandoned_messages));
         }
         let Some(view) = self.endpoints.get_mut(&ep) else { return };
         let a = view.assocs.entry(assoc).or_default();

@@ -273,3 +273,41 @@ fn the_state_history_follows_the_rfc_diagram_through_a_slow_handshake_and_shutdo
     let times: Vec<f64> = history.transitions().map(|t| t.t).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 }
+
+/// PR-SCTP's abandoned messages reach the plots: under total loss, messages with a 150 ms
+/// lifetime are given up, and the association's "abandoned messages/s" series rises (read
+/// with the dump sampler's path reads, by SCTP_PR_ASSOC_STATUS).
+#[test]
+fn abandoned_pr_sctp_messages_are_plotted() {
+    use sctp_core::model::SeriesKey;
+    let topo = two_paths();
+    let mut h = Harness::new();
+    h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Hello { .. }));
+    let server = h.open("server", cfg(Style::OneToMany, vec![TwoPaths::addr_b(1)], 6140, Some(&topo.b)));
+    let client = h.open("client", cfg(Style::OneToMany, vec![TwoPaths::addr_a(1)], 0, Some(&topo.a)));
+    h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
+    let quick = OptionValue::Rtoinfo(RtoInfo { initial: 200, max: 400, min: 100 });
+    h.run(Command::SetOption { ep: client, scope: Scope::Future, value: quick }).unwrap();
+    let to = SocketAddr::new(TwoPaths::addr_b(1), 6140);
+    let Ok(Reply::Assoc { assoc }) =
+        h.run(Command::Connect { ep: client, addrs: vec![to], init: None, timeout_ms: Some(3000) })
+    else {
+        panic!("connect")
+    };
+    topo.netem(1, "loss 100%").unwrap();
+    let info = SendInfo { assoc, stream: 0, time_to_live_ms: 150, ..Default::default() };
+    h.run(Command::Send { ep: client, info, payload: vec![5; 300], count: 40, interval_ms: 0 }).unwrap();
+    let key = SeriesKey::Assoc { ep: client, assoc, metric: AssocMetric::AbandonedPerSec };
+    let rose = |m: &sctp_core::model::Model| m.series.get(&key).is_some_and(|s| s.iter().any(|p| p[1] > 0.0));
+    let deadline = std::time::Instant::now() + Duration::from_secs(8);
+    while !rose(&h.model) && std::time::Instant::now() < deadline {
+        h.until(Duration::from_secs(2), |e| matches!(e.event, Event::Sample { .. }));
+    }
+    assert!(
+        rose(&h.model),
+        "abandoned/s rose: {:?}",
+        h.model.series.get(&key).map(|s| s.iter().copied().collect::<Vec<_>>())
+    );
+    let total = h.model.endpoints[&client].assocs[&assoc].stats.map(|s| s.abandoned_messages).unwrap_or(0);
+    assert!(total > 0 && total <= 40, "{total} of the 40 messages abandoned");
+}

@@ -167,6 +167,7 @@ impl PlotsPanel {
                             AssocMetric::PacketsInPerSec,
                             AssocMetric::RetransmitsPerSec,
                             AssocMetric::GapAcksPerSec,
+                            AssocMetric::AbandonedPerSec,
                         ],
                     ),
                 ];

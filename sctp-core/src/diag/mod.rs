@@ -391,7 +391,9 @@ fn addr_list(payload: &[u8]) -> Vec<SocketAddr> {
 }
 
 fn stats(i: &ffi::sctp_info) -> AssocStats {
+    // The dump does not carry PR-SCTP's counters (the owner's sampler reads them).
     AssocStats {
+        abandoned_messages: 0,
         max_rto_addr: None,
         max_rto_ms: 0,
         sacks_in: i.sctpi_isacks,

@@ -42,6 +42,8 @@ struct Known {
     /// A PEER_ADDR_CHANGE said its paths changed: read them next tick.
     stale: bool,
     primary_mtu: u32,
+    /// PR-SCTP messages abandoned, as last read (with the paths).
+    abandoned: u64,
     /// The other paths, as last read.
     others: Vec<PathSample>,
 }
@@ -197,6 +199,7 @@ impl DumpSampler {
                     ticks_since_read: 0,
                     stale: true,
                     primary_mtu: status.primary.mtu,
+                    abandoned: 0,
                     others: Vec::new(),
                 },
             );
@@ -247,13 +250,20 @@ impl Known {
                     self.primary_mtu = info.mtu;
                 }
             }
+            // Nothing is abandoned without packets moving: read it with the paths.
+            *calls += 1;
+            self.abandoned = ep.abandoned_messages(query).unwrap_or(self.abandoned);
             self.packets = packets;
             self.ticks_since_read = 0;
             self.stale = false;
         } else {
             self.ticks_since_read += 1;
         }
-        Some(sample_of(self.assoc, d, &primary, self.primary_mtu, &self.others))
+        let mut sample = sample_of(self.assoc, d, &primary, self.primary_mtu, &self.others);
+        if let Some(stats) = sample.stats.as_mut() {
+            stats.abandoned_messages = self.abandoned;
+        }
+        Some(sample)
     }
 }
 

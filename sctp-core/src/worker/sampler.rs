@@ -58,7 +58,10 @@ impl Sampler {
                 }
             })
             .collect();
-        let stats = ep.assoc_stats(query).ok();
+        let stats = ep
+            .assoc_stats(query)
+            .ok()
+            .map(|s| AssocStats { abandoned_messages: ep.abandoned_messages(query).unwrap_or_default(), ..s });
         Ok(Sample { status, paths, stats, tags: None })
     }
 
