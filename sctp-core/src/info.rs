@@ -118,6 +118,17 @@ impl PathState {
             PathState::Unknown | PathState::Other(_) => -1.0,
         }
     }
+
+    /// The state a plotted level stands for (`Unknown` for anything else).
+    pub fn from_level(level: f64) -> PathState {
+        match level as i64 {
+            0 => PathState::Inactive,
+            1 => PathState::PotentiallyFailed,
+            2 => PathState::Active,
+            3 => PathState::Unconfirmed,
+            _ => PathState::Unknown,
+        }
+    }
 }
 
 /// One path (transport) of an association.

@@ -2,7 +2,7 @@
 //! from worker events, so it is pure and replayable. Time series and the event log are
 //! bounded rings that count what they dropped.
 
-use crate::info::{AssocStats, PathInfo, Status};
+use crate::info::{AssocStats, PathInfo, PathState, Status};
 use crate::message::{IpRecvInfo, RecvInfo};
 use crate::notification::{AssocChangeState, ErrorCause, Notification};
 use crate::options::{OptionName, OptionValue};
@@ -439,6 +439,21 @@ impl Model {
     /// Adds a line of text to the log (what is not a notification, message or result).
     pub fn log(&mut self, t: f64, kind: LogKind, ep: Option<EpId>, assoc: Option<AssocId>, text: String) {
         self.log.push(LogEntry::new(t, kind, ep, assoc, Logged::Text(text)));
+    }
+
+    /// When a path last changed state, as its sampled state series shows it, and the state
+    /// it had before; `None` if it never changed (or was never sampled).
+    pub fn path_state_changed(&self, ep: EpId, assoc: AssocId, addr: SocketAddr) -> Option<(f64, PathState)> {
+        let series = self.series.get(&SeriesKey::Path { ep, assoc, addr, metric: PathMetric::State })?;
+        let mut points = series.iter().rev();
+        let [mut changed_at, now] = *points.next()?;
+        for &[t, level] in points {
+            if level != now {
+                return Some((changed_at, PathState::from_level(level)));
+            }
+            changed_at = t;
+        }
+        None
     }
 
     /// What names an association in a packet capture: the endpoint's port, the peer's
@@ -1145,5 +1160,18 @@ mod tests {
         };
         m.apply(&Stamped { t: 1.0, event: Event::Packets { marks: vec![mark; PACKET_MARKS + 5] } });
         assert_eq!((m.packets.len(), m.packets.dropped()), (PACKET_MARKS, 5));
+    }
+
+    #[test]
+    fn a_paths_last_state_change_is_found_in_its_series() {
+        let mut m = Model::default();
+        let (ep, assoc, addr) = (EpId(1), AssocId(3), "10.1.1.2:9".parse().unwrap());
+        assert_eq!(m.path_state_changed(ep, assoc, addr), None);
+        for (t, s) in
+            [(1.0, PathState::Active), (2.0, PathState::Active), (3.0, PathState::Inactive), (4.0, PathState::Inactive)]
+        {
+            m.point(SeriesKey::Path { ep, assoc, addr, metric: PathMetric::State }, t, s.level());
+        }
+        assert_eq!(m.path_state_changed(ep, assoc, addr), Some((3.0, PathState::Active)));
     }
 }

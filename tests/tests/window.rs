@@ -195,6 +195,11 @@ fn build_a_two_path_association_change_it_send_and_watch_a_path_fail() {
     h.run_steps(1);
     // The badge is drawn in the state's colour (widgets::path_color): red for inactive.
     assert!(h.query_by_label("inactive").is_some(), "the path's badge says inactive");
+    // The Paths tab says when the path changed, and from what.
+    h.state_mut().state.sel.assoc = Some(assoc);
+    h.state_mut().state.centre = sctp_inspector::app::CentreTab::Topology;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("inactive since").is_some(), "the change is dated on the Paths tab");
 }
 
 /// A scenario opened in the window runs to the end with its timeline shown; the live

@@ -2,7 +2,8 @@
 //! peer address on the right, one edge per path (RFC 9260 §6.4: a path is a peer
 //! address) coloured by its state, labelled with srtt, rto and cwnd; the primary drawn bold.
 //! Each path has its one-click actions: make primary, heartbeat now, ask the peer to use
-//! one of our addresses as its primary.
+//! one of our addresses as its primary. A path that just changed state pulses for a few
+//! seconds, ringed in its new colour and labelled with what it was.
 
 use super::Ctx;
 use super::associations::{heartbeat, set};
@@ -10,6 +11,9 @@ use crate::widgets::{explained, path_color};
 use egui::{Align2, FontId, Pos2, Rect, RichText, Sense, Stroke, Ui, Vec2};
 use sctp_core::explain::Topic;
 use sctp_core::options::{OptionValue, PrimaryAddr, SetPeerPrimaryAddr};
+
+/// How long a path's state change is animated, seconds.
+pub const PULSE_S: f64 = 3.0;
 
 /// The whole tab.
 pub fn ui(ui: &mut Ui, cx: &mut Ctx) {
@@ -70,11 +74,35 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx) {
         painter.text(mid + Vec2::new(0.0, -4.0), Align2::CENTER_BOTTOM, label, FontId::proportional(12.0), color);
         painter.rect_filled(r, 4.0, color);
         painter.text(c, Align2::CENTER_CENTER, addr.to_string(), FontId::monospace(12.0), egui::Color32::BLACK);
+        if let Some((at, before)) = cx.model.path_state_changed(ep, assoc, addr)
+            && cx.live
+            && (0.0..PULSE_S).contains(&(cx.model.now - at))
+        {
+            // A ring that grows and fades, once per second, until the change is PULSE_S old.
+            let age = cx.model.now - at;
+            let phase = (ui.input(|i| i.time) % 1.0) as f32;
+            let fade = (1.0 - age / PULSE_S) as f32;
+            let ring = r.expand(2.0 + 10.0 * phase);
+            painter.rect_stroke(
+                ring,
+                6.0,
+                Stroke::new(3.0, color.gamma_multiply(fade * (1.0 - phase))),
+                egui::StrokeKind::Outside,
+            );
+            painter.text(
+                r.center_bottom() + Vec2::new(0.0, 4.0),
+                Align2::CENTER_TOP,
+                format!("{} -> {} {:.1} s ago", before.name(), p.state.name(), age),
+                FontId::proportional(11.0),
+                color,
+            );
+            ui.ctx().request_repaint();
+        }
         let resp = ui.interact(r, egui::Id::unique(("topology-path", addr)), Sense::hover());
         explained(resp, Topic::PathState(p.state), cx.out);
     }
     ui.add_space(6.0);
-    egui::Grid::new("topology-actions").num_columns(3).show(ui, |ui| {
+    egui::Grid::new("topology-actions").num_columns(4).show(ui, |ui| {
         for p in &paths {
             let Some(addr) = p.addr else { continue };
             ui.label(RichText::new(addr.to_string()).monospace());
@@ -83,6 +111,9 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx) {
             }
             if ui.button("heartbeat now").on_hover_text("SCTP_PEER_ADDR_PARAMS with SPP_HB_DEMAND").clicked() {
                 cx.send(heartbeat(ep, assoc, addr));
+            }
+            if let Some((at, before)) = cx.model.path_state_changed(ep, assoc, addr) {
+                ui.label(format!("{} since {at:.1} s (was {})", p.state.name(), before.name()));
             }
             ui.end_row();
         }
