@@ -44,6 +44,10 @@ enum Step {
     ShowKernel,
     /// The first client's association as a path graph.
     ShowPaths,
+    /// The stream-reset teaching scenario, run in the Scenario tab.
+    RunTeachingScenario,
+    /// Its server's log: the SSNs start again at 0 after the reset.
+    ShowTeachingResult,
     Quit,
 }
 
@@ -73,6 +77,9 @@ const TIMELINE: &[(f64, Step)] = &[
     (1.0, Step::Shot("07-kernel-extensions.png")),
     (0.5, Step::ShowPaths),
     (1.5, Step::Shot("08-paths.png")),
+    (0.5, Step::RunTeachingScenario),
+    (3.0, Step::ShowTeachingResult),
+    (1.0, Step::Shot("09-teaching-scenario.png")),
     (1.0, Step::Quit),
 ];
 
@@ -341,6 +348,35 @@ impl Demo {
                 let assoc = Self::first_assoc(app, client).ok_or("no client association")?;
                 app.state.sel = crate::panels::Selection { ep: Some(client), assoc: Some(assoc) };
                 app.state.centre = crate::app::CentreTab::Topology;
+            }
+            Step::RunTeachingScenario => {
+                let file = std::path::PathBuf::from("assets/scenarios/stream-reset.toml");
+                if !file.is_file() {
+                    return Err(format!("{} not found: run the demo from the repository", file.display()));
+                }
+                app.file_chosen(crate::app::FileAction::OpenScenario, file);
+                app.scenario_running = true;
+                app.state.log.only_selected = true;
+            }
+            Step::ShowTeachingResult => {
+                match app.session.scenario_result() {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => return Err(format!("the teaching scenario failed: {e}")),
+                    None => return Err("the teaching scenario is still running".into()),
+                }
+                // The scenario's server: the newest endpoint of that name.
+                let server = app
+                    .session
+                    .model
+                    .endpoints
+                    .iter()
+                    .rev()
+                    .find(|(_, v)| v.label == "server")
+                    .map(|(id, _)| *id)
+                    .ok_or("no server endpoint")?;
+                let assoc = Self::first_assoc(app, server);
+                app.state.sel = crate::panels::Selection { ep: Some(server), assoc };
+                app.state.centre = crate::app::CentreTab::Plots;
             }
             Step::Quit => {}
         }

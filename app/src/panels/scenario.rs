@@ -36,7 +36,7 @@ pub fn ui(
     };
     ui.strong(&runner.scenario.name);
     if !runner.scenario.description.is_empty() {
-        ui.label(RichText::new(runner.scenario.description.trim()).weak());
+        ui.label(RichText::new(reflow(&runner.scenario.description)).weak());
     }
     match result {
         Some(Ok(())) => {
@@ -69,5 +69,19 @@ pub fn ui(
                 ui.label(RichText::new(format!("      {:.3}s  {detail}", r.t)).small().weak());
             }
         }
+    }
+}
+
+/// A description as written in TOML (lines wrapped by hand) as paragraphs the panel wraps
+/// itself: single line breaks become spaces, blank lines stay.
+pub fn reflow(text: &str) -> String {
+    text.trim().split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n\n")
+}
+
+#[cfg(test)]
+mod reflow_tests {
+    #[test]
+    fn hand_wrapped_lines_join_and_paragraphs_stay() {
+        assert_eq!(super::reflow("one\ntwo  three\n\nfour\n"), "one two three\n\nfour");
     }
 }
