@@ -56,7 +56,8 @@ pub fn field_meta(option: OptionName, field: &str) -> FieldMeta {
         (PeerAuthChunks | LocalAuthChunks, _) => FieldMeta { unit: "", max: 0, read_only: true },
         (AuthChunk, _) => m("type", 255),
         (AuthKey | AuthActiveKey | AuthDeactivateKey | AuthDeleteKey, _) => m("", 65535),
-        (PrAssocStatus, "abandoned_unsent" | "abandoned_sent") => {
+        (PrStreamStatus, "stream") => m("", 65535),
+        (PrAssocStatus | PrStreamStatus, "abandoned_unsent" | "abandoned_sent") => {
             FieldMeta { unit: "messages", max: u64::MAX, read_only: true }
         }
         (DefaultPrinfo, "value") => m("ms / rtx / prio", u32::MAX as u64),

@@ -75,7 +75,11 @@ pub fn ui(
 /// A description as written in TOML (lines wrapped by hand) as paragraphs the panel wraps
 /// itself: single line breaks become spaces, blank lines stay.
 pub fn reflow(text: &str) -> String {
-    text.trim().split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n\n")
+    text.trim()
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 #[cfg(test)]

@@ -72,6 +72,8 @@ pub enum OptionName {
     DefaultPrinfo,
     /// SCTP_PR_ASSOC_STATUS: messages abandoned by PR policy (read-only).
     PrAssocStatus,
+    /// SCTP_PR_STREAM_STATUS: messages of one stream abandoned by PR policy (read-only).
+    PrStreamStatus,
     /// SCTP_RECONFIG_SUPPORTED: offer stream reconfiguration.
     ReconfigSupported,
     /// SCTP_ENABLE_STREAM_RESET: which reconfiguration requests the peer may make.
@@ -162,6 +164,8 @@ pub enum OptionValue {
     DefaultPrinfo(DefaultPrinfo),
     /// SCTP_PR_ASSOC_STATUS.
     PrAssocStatus(PrAssocStatus),
+    /// SCTP_PR_STREAM_STATUS.
+    PrStreamStatus(PrStreamStatus),
     /// SCTP_RECONFIG_SUPPORTED.
     ReconfigSupported(ReconfigSupported),
     /// SCTP_ENABLE_STREAM_RESET.
@@ -238,6 +242,7 @@ macro_rules! with_options {
             PrSupported: $crate::options::PrSupported,
             DefaultPrinfo: $crate::options::DefaultPrinfo,
             PrAssocStatus: $crate::options::PrAssocStatus,
+            PrStreamStatus: $crate::options::PrStreamStatus,
             ReconfigSupported: $crate::options::ReconfigSupported,
             EnableStreamReset: $crate::options::EnableStreamReset,
             StreamScheduler: $crate::options::StreamScheduler,
@@ -268,7 +273,7 @@ macro_rules! with_options {
 
 impl OptionName {
     /// Every option, in declaration order.
-    pub const ALL: [OptionName; 42] = [
+    pub const ALL: [OptionName; 43] = [
         OptionName::Rtoinfo,
         OptionName::Associnfo,
         OptionName::Initmsg,
@@ -287,6 +292,7 @@ impl OptionName {
         OptionName::PrSupported,
         OptionName::DefaultPrinfo,
         OptionName::PrAssocStatus,
+        OptionName::PrStreamStatus,
         OptionName::ReconfigSupported,
         OptionName::EnableStreamReset,
         OptionName::StreamScheduler,
@@ -339,7 +345,7 @@ impl OptionName {
     /// Options the kernel only answers in getsockopt.
     pub fn is_read_only(self) -> bool {
         use OptionName::*;
-        matches!(self, PrAssocStatus | PeerAuthChunks | LocalAuthChunks)
+        matches!(self, PrAssocStatus | PrStreamStatus | PeerAuthChunks | LocalAuthChunks)
     }
 
     /// Whether gen_sctp has it (the rest are the kernel's modern SCTP, beyond gen_sctp).
@@ -369,7 +375,7 @@ impl OptionName {
     pub fn field_choices(self, field: &str) -> Option<&'static [&'static str]> {
         match (self, field) {
             (OptionName::DefaultPrinfo, "policy") => Some(&PrPolicy::NAMES[..4]),
-            (OptionName::PrAssocStatus, "policy") => Some(&PrPolicy::NAMES),
+            (OptionName::PrAssocStatus | OptionName::PrStreamStatus, "policy") => Some(&PrPolicy::NAMES),
             (OptionName::StreamScheduler, "value") => Some(&Scheduler::NAMES),
             _ => None,
         }

@@ -253,6 +253,48 @@ impl SockOpt for PrAssocStatus {
     }
 }
 
+/// SCTP_PR_STREAM_STATUS (RFC 7496 §4.6): like `PrAssocStatus`, for one outgoing stream
+/// (needs SCTP_STREAM_SCHEDULER's per-stream accounting, Linux 4.18+). Read-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrStreamStatus {
+    /// The outgoing stream (`sprstat_sid`).
+    pub stream: u16,
+    /// The policy whose counters to read (`sprstat_policy`): Ttl, Rtx, Prio or All.
+    pub policy: PrPolicy,
+    /// Messages of this stream abandoned before their first transmission.
+    pub abandoned_unsent: u64,
+    /// Messages of this stream abandoned after being sent at least once.
+    pub abandoned_sent: u64,
+}
+
+impl SockOpt for PrStreamStatus {
+    const NAME: &'static str = "pr_stream_status";
+    const OPTNAME: i32 = ffi::SCTP_PR_STREAM_STATUS;
+    type Raw = ffi::sctp_prstatus;
+    fn encode(&self, assoc_id: i32) -> Self::Raw {
+        let policy = if self.policy == PrPolicy::None { PrPolicy::All } else { self.policy };
+        ffi::sctp_prstatus {
+            sprstat_assoc_id: assoc_id,
+            sprstat_sid: self.stream,
+            sprstat_policy: policy.raw(),
+            sprstat_abandoned_unsent: 0,
+            sprstat_abandoned_sent: 0,
+        }
+    }
+    fn decode(r: &Self::Raw) -> Self {
+        PrStreamStatus {
+            stream: r.sprstat_sid,
+            policy: PrPolicy::from_raw(r.sprstat_policy),
+            abandoned_unsent: r.sprstat_abandoned_unsent,
+            abandoned_sent: r.sprstat_abandoned_sent,
+        }
+    }
+    fn validate(&self) -> Result<(), String> {
+        Err("pr_stream_status is read-only: Get it for one association and stream".into())
+    }
+}
+
 /// SCTP_ENABLE_STREAM_RESET (RFC 6525 §6.3.2): which reconfiguration requests the peer may
 /// make of this end. Off by default: a peer's stream reset is then refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -134,6 +134,16 @@ fn ttl_messages_are_abandoned_under_loss_and_counted() {
     assert!(all.abandoned_sent + all.abandoned_unsent >= abandoned, "{all:?} vs {ttl_status:?}");
     let rtx = status(PrPolicy::Rtx);
     assert_eq!((rtx.abandoned_sent, rtx.abandoned_unsent), (0, 0), "no RTX-policy messages were sent");
+    // Per stream: every TTL message went on stream 1, none on stream 2.
+    let stream = |stream| {
+        let t = PrStreamStatus { stream, policy: PrPolicy::Ttl, ..Default::default() };
+        let s = client.get_option_with(Scope::Assoc(assoc), &t).unwrap();
+        s.abandoned_sent + s.abandoned_unsent
+    };
+    // (Read later than the association's count, which may have grown meanwhile.)
+    let on_1 = stream(1);
+    assert!((abandoned..=40).contains(&on_1), "stream 1 has the association's TTL abandons: {on_1} vs {abandoned}");
+    assert_eq!(stream(2), 0);
 
     // Limited retransmissions (RFC 7496 §3.2), still under loss: with 0 retransmissions
     // allowed, each message is given up at its first retransmission, under RTX this time.
