@@ -52,6 +52,14 @@ enum Cmd {
     /// SCTP_INSPECTOR_TOKEN rather than with --token, which shows in `ps`. Stops with exit
     /// status 0 on SIGTERM or SIGINT; exit status 2 when the address cannot be bound.
     Agent(sctp_inspector::agent::AgentArgs),
+    /// The worker alone, driven by another sctp-inspector over a byte stream: commands in,
+    /// events out, as length-prefixed JSON frames. It closes every socket and exits when its
+    /// input closes.
+    Worker {
+        /// Take requests on stdin and write events to stdout (the only transport so far).
+        #[arg(long, required = true)]
+        stdio: bool,
+    },
 }
 
 fn native_options() -> eframe::NativeOptions {
@@ -89,6 +97,15 @@ fn main() -> ExitCode {
     sctp_inspector::diagnostics::init_log();
     let result = match cli.command {
         Some(Cmd::Agent(args)) => return sctp_inspector::agent::main(args),
+        Some(Cmd::Worker { stdio: _ }) => {
+            return match sctp_core::worker::serve(std::io::stdin(), std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("sctp-inspector worker: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         Some(Cmd::Run { file, record, capture, capture_max_mib, verbose }) => {
             let pcapng = record.as_deref().filter(|_| capture).map(sctp_core::capture::beside);
             let capture = pcapng.as_deref().map(|p| (p, capture_max_mib << 20));

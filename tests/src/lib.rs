@@ -49,6 +49,20 @@ pub mod harness {
             Harness { worker, model: Model::default(), wakeups }
         }
 
+        /// Over a worker in another process: `sctp-inspector worker --stdio`, built beside
+        /// the test binaries.
+        pub fn in_process_of_its_own() -> Harness {
+            require_kernel_sctp();
+            let wakeups = Arc::new(AtomicUsize::new(0));
+            let w = Arc::clone(&wakeups);
+            let waker = Box::new(move || {
+                w.fetch_add(1, Ordering::Relaxed);
+            });
+            let worker = WorkerHandle::spawn_process(&crate::inspector_binary(), &["worker", "--stdio"], waker)
+                .expect("start sctp-inspector worker --stdio");
+            Harness { worker, model: Model::default(), wakeups }
+        }
+
         /// Feeds events to the model until `want` matches one.
         pub fn until(&mut self, timeout: Duration, mut want: impl FnMut(&Stamped) -> bool) -> Stamped {
             let deadline = Instant::now() + timeout;
@@ -82,6 +96,15 @@ pub mod harness {
             }
         }
     }
+}
+
+/// The `sctp-inspector` binary cargo built beside the test binaries (target/…/deps/..).
+pub fn inspector_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>/deps");
+    let bin = dir.join("sctp-inspector");
+    assert!(bin.is_file(), "{} not built (cargo test --workspace builds it)", bin.display());
+    bin
 }
 
 /// The two-path lab, with test-friendly panics.

@@ -311,3 +311,63 @@ fn abandoned_pr_sctp_messages_are_plotted() {
     let total = h.model.endpoints[&client].assocs[&assoc].stats.map(|s| s.abandoned_messages).unwrap_or(0);
     assert!(total > 0 && total <= 40, "{total} of the 40 messages abandoned");
 }
+
+/// The same session over a worker thread and over a worker process (`sctp-inspector
+/// worker --stdio`, frames over pipes): open, listen, connect, a burst on stream 3 with
+/// PPID 46 received whole, samples, close — the same replies and events either way.
+#[test]
+fn a_worker_process_answers_exactly_as_the_worker_thread() {
+    let mut outcomes = Vec::new();
+    for process in [false, true] {
+        let mut h = if process { Harness::in_process_of_its_own() } else { Harness::new() };
+        h.until(Duration::from_secs(10), |e| matches!(e.event, Event::Hello { kernel_sctp: Ok(()), .. }));
+        assert_eq!(h.worker.process_id().is_some(), process);
+        let server = h.open("server", cfg(Style::OneToMany, vec![[127, 0, 0, 1].into()], 0, None));
+        h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
+        let port = h.model.endpoints[&server].local_addrs[0].port();
+        let client = h.open("client", cfg(Style::OneToMany, vec![], 0, None));
+        let to = SocketAddr::from(([127, 0, 0, 1], port));
+        let Ok(Reply::Assoc { assoc }) =
+            h.run(Command::Connect { ep: client, addrs: vec![to], init: None, timeout_ms: Some(3000) })
+        else {
+            panic!("connect (process: {process})")
+        };
+        let info = SendInfo { assoc, stream: 3, ppid: 46, ..Default::default() };
+        let sent =
+            h.run(Command::Send { ep: client, info, payload: vec![9; 1000], count: 200, interval_ms: 0 }).unwrap();
+        // Some arrived while waiting for the send's reply: count them all in the model.
+        while h.model.data_messages < 200 {
+            let ev = h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Data { .. }));
+            let Event::Data { ep, info, len, .. } = ev.event else { unreachable!() };
+            assert_eq!((ep, info.map(|i| (i.stream, i.ppid)), len), (server, Some((3, 46)), 1000));
+        }
+        assert_eq!(h.model.data_messages, 200, "every message once (process: {process})");
+        h.until(Duration::from_secs(5), |e| matches!(&e.event, Event::Sample { ep, .. } if *ep == client));
+        let err = h.run(Command::Close { ep: sctp_core::worker::EpId(999) }).unwrap_err();
+        h.run(Command::Close { ep: client }).unwrap();
+        outcomes.push((sent, err.to_string()));
+    }
+    assert_eq!(outcomes[0], outcomes[1], "thread and process answer alike");
+}
+
+/// A worker process that dies is reported as stopped, with why; a handle dropped takes its
+/// process with it — nothing is left running.
+#[test]
+fn a_dead_worker_process_is_reported_and_none_outlives_its_handle() {
+    use sctp_core::worker::Warning;
+    let mut h = Harness::in_process_of_its_own();
+    h.until(Duration::from_secs(10), |e| matches!(e.event, Event::Hello { .. }));
+    let pid = h.worker.process_id().unwrap();
+    std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    let ev = h.until(Duration::from_secs(5), |e| matches!(e.event, Event::Warning(Warning::WorkerStopped { .. })));
+    assert!(format!("{:?}", ev.event).contains("exited"), "{:?}", ev.event);
+    drop(h);
+
+    let h = Harness::in_process_of_its_own();
+    let pid = h.worker.process_id().unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    let started = std::time::Instant::now();
+    drop(h);
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "the worker process is gone (and reaped)");
+    assert!(started.elapsed() < Duration::from_secs(3), "it ended when its input closed, not by the kill");
+}
