@@ -38,7 +38,9 @@ pub fn packet(data: &[u8]) {
             peer_tag: 0,
         };
         assert!(id.matches(&mark));
-        let _ = mark.chunks.iter().map(|k| k.name()).count();
+        for k in &mark.chunks {
+            let _ = k.name();
+        }
     }
 }
 

@@ -127,7 +127,7 @@ impl WorkerHandle {
                 }
                 let mut any = false;
                 loop {
-                    match frames.next::<Stamped>() {
+                    match frames.next_frame::<Stamped>() {
                         Ok(Some(ev)) => {
                             any = true;
                             // Blocks while the UI is behind: the pipe, then the worker's own
@@ -242,7 +242,7 @@ pub fn serve(input: impl std::io::Read + Send + 'static, output: impl std::io::W
                 Err(e) => break format!("read requests: {e}"),
             }
             loop {
-                match frames.next::<Request>() {
+                match frames.next_frame::<Request>() {
                     Ok(Some(req)) => to_worker.send_request(req),
                     Ok(None) => break,
                     Err(e) => return stop_tx.send(format!("the driver sent {e}")).unwrap_or(()),

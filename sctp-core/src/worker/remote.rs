@@ -52,7 +52,7 @@ impl FrameReader {
 
     /// The next whole frame decoded, `Ok(None)` until one is complete; an error is final
     /// (the stream cannot be resynchronised).
-    pub fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>, FrameError> {
+    pub fn next_frame<T: DeserializeOwned>(&mut self) -> Result<Option<T>, FrameError> {
         if self.buf.len() < 4 {
             return Ok(None);
         }
@@ -89,7 +89,7 @@ mod tests {
             let mut got = Vec::new();
             for part in [&bytes[..split], &bytes[split..]] {
                 r.push(part);
-                while let Some(req) = r.next::<Request>().unwrap() {
+                while let Some(req) = r.next_frame::<Request>().unwrap() {
                     got.push(req);
                 }
             }
@@ -99,16 +99,16 @@ mod tests {
         let ev = Stamped { t: 1.5, event: Event::SampleInterval { ms: 5 } };
         let mut r = FrameReader::default();
         r.push(&encode(&ev));
-        assert_eq!(r.next::<Stamped>().unwrap(), Some(ev));
+        assert_eq!(r.next_frame::<Stamped>().unwrap(), Some(ev));
     }
 
     #[test]
     fn a_corrupt_stream_is_refused_without_reading_past_it() {
         let mut r = FrameReader::default();
         r.push(&u32::MAX.to_be_bytes());
-        assert_eq!(r.next::<Request>(), Err(FrameError::TooLong(u32::MAX as usize)));
+        assert_eq!(r.next_frame::<Request>(), Err(FrameError::TooLong(u32::MAX as usize)));
         let mut r = FrameReader::default();
         r.push(&[0, 0, 0, 3, b'{', b'x', b'}']);
-        assert!(matches!(r.next::<Request>(), Err(FrameError::Malformed(_))));
+        assert!(matches!(r.next_frame::<Request>(), Err(FrameError::Malformed(_))));
     }
 }
