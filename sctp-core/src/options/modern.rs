@@ -43,7 +43,7 @@ assoc_value_option!(
     PrSupported(bool), "pr_supported", ffi::SCTP_PR_SUPPORTED
 );
 assoc_value_option!(
-    /// SCTP_RECONFIG_SUPPORTED (RFC 6525 §6.3.1): offer stream reconfiguration (RE-CONFIG chunks).
+    /// SCTP_RECONFIG_SUPPORTED (RFC 6525 §3.1, §6.3): offer stream reconfiguration (RE-CONFIG chunks).
     ReconfigSupported(bool), "reconfig_supported", ffi::SCTP_RECONFIG_SUPPORTED
 );
 assoc_value_option!(
@@ -97,8 +97,9 @@ assoc_value_option!(
     MaxBurst(u32), "max_burst", ffi::SCTP_MAX_BURST
 );
 assoc_value_option!(
-    /// SCTP_CONTEXT (RFC 6458 §8.1.25): the default context carried by sends that give none,
-    /// returned in their SEND_FAILED notifications.
+    /// SCTP_CONTEXT (RFC 6458 §8.1.25): the default context reported with the messages this
+    /// association receives (Linux: `default_rcv_context`); a send's own context is set by
+    /// default_send_param or per send.
     Context(u32), "context", ffi::SCTP_CONTEXT
 );
 
@@ -213,7 +214,7 @@ impl SockOpt for DefaultPrinfo {
     }
 }
 
-/// SCTP_PR_ASSOC_STATUS (RFC 7496 §4.5): messages the association abandoned under a
+/// SCTP_PR_ASSOC_STATUS (RFC 7496 §4.4): messages the association abandoned under a
 /// policy, before and after they were first sent. Read-only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -253,7 +254,7 @@ impl SockOpt for PrAssocStatus {
     }
 }
 
-/// SCTP_PR_STREAM_STATUS (RFC 7496 §4.6): like `PrAssocStatus`, for one outgoing stream
+/// SCTP_PR_STREAM_STATUS (RFC 7496 §4.4): like `PrAssocStatus`, for one outgoing stream
 /// (needs SCTP_STREAM_SCHEDULER's per-stream accounting, Linux 4.18+). Read-only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -295,7 +296,7 @@ impl SockOpt for PrStreamStatus {
     }
 }
 
-/// SCTP_ENABLE_STREAM_RESET (RFC 6525 §6.3.2): which reconfiguration requests the peer may
+/// SCTP_ENABLE_STREAM_RESET (RFC 6525 §6.3.1): which reconfiguration requests the peer may
 /// make of this end. Off by default: a peer's stream reset is then refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -427,7 +428,8 @@ pub struct PeerAddrThresholds {
     /// Path.Max.Retrans: timeouts before the path is inactive (`spt_pathmaxrxt`).
     pub path_max_rxt: u16,
     /// PotentiallyFailed.Max.Retrans: timeouts before it is potentially failed and
-    /// avoided (`spt_pathpfthld`); must not exceed path_max_rxt.
+    /// avoided (`spt_pathpfthld`); must not exceed ps_threshold (the kernel's rule) nor,
+    /// in this tool, path_max_rxt (a path is suspected before it is given up).
     pub pf_threshold: u16,
     /// Primary-path switchover threshold (`spt_pathcpthld`): timeouts on the primary
     /// before traffic moves permanently; 65535 = never.
@@ -458,9 +460,15 @@ impl SockOpt for PeerAddrThresholds {
         }
     }
     fn validate(&self) -> Result<(), String> {
+        if self.pf_threshold > self.ps_threshold {
+            return Err(format!(
+                "pf_threshold ({}) must not exceed ps_threshold ({}) (the kernel says EINVAL)",
+                self.pf_threshold, self.ps_threshold
+            ));
+        }
         if self.pf_threshold > self.path_max_rxt {
             return Err(format!(
-                "pf_threshold ({}) must not exceed path_max_rxt ({}) (the kernel says EINVAL)",
+                "pf_threshold ({}) must not exceed path_max_rxt ({}): a path is potentially failed before it is inactive (RFC 7829 §5)",
                 self.pf_threshold, self.path_max_rxt
             ));
         }
@@ -841,8 +849,10 @@ mod tests {
 
     #[test]
     fn impossible_values_are_named_before_the_syscall() {
-        let t = PeerAddrThresholds { addr: None, path_max_rxt: 2, pf_threshold: 3, ps_threshold: 0 };
+        let t = PeerAddrThresholds { addr: None, path_max_rxt: 2, pf_threshold: 3, ps_threshold: 10 };
         assert!(t.validate().unwrap_err().contains("pf_threshold (3) must not exceed path_max_rxt (2)"));
+        let t = PeerAddrThresholds { addr: None, path_max_rxt: 5, pf_threshold: 3, ps_threshold: 2 };
+        assert!(t.validate().unwrap_err().contains("pf_threshold (3) must not exceed ps_threshold (2)"));
         assert!(DefaultPrinfo { policy: PrPolicy::All, value: 0 }.validate().is_err());
         assert!(PlpmtudProbeInterval { addr: None, interval: 100 }.validate().unwrap_err().contains("5000"));
         assert!(PrAssocStatus::default().validate().unwrap_err().contains("read-only"));

@@ -70,7 +70,7 @@ fn modern_options_the_kernel_refuses_or_adjusts_say_so() {
     set_get_same(&wildcard, f, AutoAsconf(true));
     set_get_same(&wildcard, f, AutoAsconf(false));
     // Checked before the syscall: the message names the field.
-    let e = ep.set_option(f, &PeerAddrThresholds { addr: None, path_max_rxt: 1, pf_threshold: 2, ps_threshold: 0 });
+    let e = ep.set_option(f, &PeerAddrThresholds { addr: None, path_max_rxt: 1, pf_threshold: 2, ps_threshold: 9 });
     assert!(e.unwrap_err().to_string().contains("pf_threshold (2) must not exceed path_max_rxt (1)"));
     let e = ep.set_option(f, &PrAssocStatus::default()).unwrap_err();
     assert!(e.to_string().contains("read-only"), "{e}");
