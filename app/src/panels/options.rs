@@ -284,7 +284,7 @@ impl OptionsPanel {
                 }
             }
             None => {
-                let needs_assoc = self.option == OptionName::PrimaryAddr && cx.sel.assoc.is_none();
+                let needs_assoc = self.option.needs_association() && cx.sel.assoc.is_none();
                 if cx.live
                     && !self.option.is_write_only()
                     && !needs_assoc

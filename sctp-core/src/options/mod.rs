@@ -342,6 +342,12 @@ impl OptionName {
         matches!(self, SetPeerPrimaryAddr | AuthChunk | AuthKey | AuthDeactivateKey | AuthDeleteKey)
     }
 
+    /// Options the kernel reads only for one association (EINVAL for an endpoint's defaults).
+    pub fn needs_association(self) -> bool {
+        use OptionName::*;
+        matches!(self, PrimaryAddr | PrAssocStatus | PrStreamStatus | StreamSchedulerValue | PeerAuthChunks)
+    }
+
     /// Options the kernel only answers in getsockopt.
     pub fn is_read_only(self) -> bool {
         use OptionName::*;

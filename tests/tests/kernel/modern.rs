@@ -298,3 +298,42 @@ fn auth_keys_and_chunks_make_data_travel_with_auth() {
         assert!(auth.is_some() && auth < first_data, "AUTH precedes DATA in {chunks:?}");
     }
 }
+
+/// Potentially failed (RFC 7829): with the PF state exposed and a PF threshold below
+/// path_max_rxt, a path whose answers stop is first reported potentially failed, then
+/// unreachable; data keeps flowing over the other path meanwhile.
+#[test]
+fn a_silent_path_is_potentially_failed_before_it_is_unreachable() {
+    use sctp_core::notification::PeerAddrState;
+    use sctp_core::{Notification, Received};
+    use sctp_inspector_tests::wait_for;
+    let topo = two_paths();
+    let port = 6500;
+    let mut server = open(cfg(Style::OneToMany, sctp_core::lab::TwoPaths::addrs_b(), port, Some(&topo.b)));
+    server.listen(8).unwrap();
+    let mut client = open(cfg(Style::OneToMany, sctp_core::lab::TwoPaths::addrs_a(), 0, Some(&topo.a)));
+    let f = Scope::Future;
+    client.set_option(f, &RtoInfo { initial: 300, max: 600, min: 100 }).unwrap();
+    client
+        .set_option(
+            f,
+            &PeerAddrParams { hb_interval: 200, path_max_rxt: 4, heartbeat: Toggle::Enable, ..Default::default() },
+        )
+        .unwrap();
+    set_get_same(&client, f, ExposePfState(Toggle::Enable));
+    set_get_same(&client, f, PeerAddrThresholds { addr: None, path_max_rxt: 4, pf_threshold: 1, ps_threshold: 65535 });
+    let path1 = SocketAddr::new(sctp_core::lab::TwoPaths::addr_b(1), port);
+    let path2 = SocketAddr::new(sctp_core::lab::TwoPaths::addr_b(2), port);
+    client.connect(&[path1, path2], Duration::from_secs(5)).unwrap();
+    topo.netem_on(sctp_core::lab::Side::B, 1, "loss 100%").unwrap();
+    let change = |want: PeerAddrState| {
+        move |r: &Received| {
+            matches!(r, Received::Notification(Notification::PeerAddrChange { addr: Some(a), state, .. })
+                if *a == path1 && *state == want)
+        }
+    };
+    let (_, before) = wait_for(&mut client, Duration::from_secs(8), change(PeerAddrState::PotentiallyFailed));
+    assert!(!before.iter().any(change(PeerAddrState::Unreachable)), "potentially failed comes first");
+    wait_for(&mut client, Duration::from_secs(8), change(PeerAddrState::Unreachable));
+    let _ = &mut server;
+}

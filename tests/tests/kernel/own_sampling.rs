@@ -81,11 +81,12 @@ fn own_associations_from_the_dump_agree_with_getsockopt_and_idle_ones_cost_no_ca
     assert_eq!(idle.getsockopt_calls, 0, "an idle association costs no getsockopt");
     assert_eq!(sample_of(&idle, s_ep).len(), 1);
 
-    // A message moves packets: the active associations' paths are read again (one call each).
+    // A message moves packets: the active associations' paths and PR-SCTP counters are read
+    // again (one call each).
     client.send_on(AssocId(0), 0, b"tick").unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let active = whole_tick(&mut sampler, &eps);
-    assert_eq!(active.getsockopt_calls, 2, "the primary path of each end, once");
+    assert_eq!(active.getsockopt_calls, 4, "the primary path and the abandoned count of each end, once");
     assert!(sample_of(&active, s_ep)[0].1.stats.unwrap().ordered_chunks_in >= 1);
 
     // The association ends: it is gone from the next tick.
