@@ -337,3 +337,79 @@ fn a_silent_path_is_potentially_failed_before_it_is_unreachable() {
     wait_for(&mut client, Duration::from_secs(8), change(PeerAddrState::Unreachable));
     let _ = &mut server;
 }
+
+/// The priority scheduler (RFC 8260 §3.2) decides which queued message goes out next: with
+/// a slow path keeping most of a burst queued, messages on the high-priority stream (value
+/// 0) sent after 40 low-priority ones (value 10) overtake them; first-come-first-served
+/// sends them last.
+#[test]
+fn the_priority_scheduler_lets_a_stream_overtake_queued_messages() {
+    use sctp_core::Received;
+    let topo = two_paths();
+    topo.netem(1, "delay 40ms").unwrap();
+    let mut position_of_high = Vec::new();
+    for (port, scheduler) in [(6600, Scheduler::Fcfs), (6601, Scheduler::Prio)] {
+        let to = SocketAddr::new(sctp_core::lab::TwoPaths::addr_b(1), port);
+        let mut server = open(cfg(Style::OneToMany, vec![to.ip()], port, Some(&topo.b)));
+        server.listen(8).unwrap();
+        let client = open(cfg(Style::OneToMany, vec![sctp_core::lab::TwoPaths::addr_a(1)], 0, Some(&topo.a)));
+        let assoc = client.connect(&[to], Duration::from_secs(5)).unwrap();
+        let a = Scope::Assoc(assoc);
+        set_get_same(&client, a, StreamScheduler(scheduler));
+        if scheduler == Scheduler::Prio {
+            client.set_option(a, &StreamSchedulerValue { stream: 1, value: 10 }).unwrap();
+            client.set_option(a, &StreamSchedulerValue { stream: 2, value: 0 }).unwrap();
+        }
+        for _ in 0..40 {
+            client.send(&[1; 1000], &SendInfo { assoc, stream: 1, ..Default::default() }).unwrap();
+        }
+        for _ in 0..5 {
+            client.send(&[2; 1000], &SendInfo { assoc, stream: 2, ..Default::default() }).unwrap();
+        }
+        let mut order = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while order.len() < 45 && Instant::now() < deadline {
+            if let Some(Received::Data(m)) = server.recv_timeout(Duration::from_millis(200)).unwrap() {
+                order.push(m.info.map(|i| i.stream).unwrap_or(0));
+            }
+        }
+        assert_eq!(order.len(), 45, "{scheduler:?}: every message arrived");
+        position_of_high.push(order.iter().rposition(|s| *s == 2).unwrap());
+    }
+    let (fcfs, prio) = (position_of_high[0], position_of_high[1]);
+    eprintln!("the last high-priority message arrived {fcfs}th (FCFS) and {prio}th (PRIO) of 45");
+    assert_eq!(fcfs, 44, "first come, first served: the high-priority messages come last");
+    assert!(prio < 30, "with priorities they overtake the queue: last one received at {prio} of 45");
+}
+
+/// I-DATA (RFC 8260) where both namespaces allow it: the association carries its messages
+/// in I-DATA chunks instead of DATA, as the capture shows.
+#[test]
+fn interleaving_puts_i_data_chunks_on_the_wire() {
+    use sctp_core::Received;
+    use sctp_core::capture::{Capture, ChunkKind};
+    use sctp_inspector_tests::wait_for;
+    let topo = two_paths();
+    for ns in [&topo.a, &topo.b] {
+        sh_in(ns, "echo 1 > /proc/sys/net/sctp/intl_enable");
+    }
+    let to = SocketAddr::new(sctp_core::lab::TwoPaths::addr_b(1), 6700);
+    let mut server = open(cfg(Style::OneToMany, vec![to.ip()], 6700, Some(&topo.b)));
+    let client = open(cfg(Style::OneToMany, vec![sctp_core::lab::TwoPaths::addr_a(1)], 0, Some(&topo.a)));
+    for ep in [&server, &client] {
+        ep.set_option(Scope::Future, &FragmentInterleave(1)).unwrap();
+        set_get_same(ep, Scope::Future, InterleavingSupported(true));
+    }
+    server.listen(8).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let capture =
+        Capture::start(&dir.path().join("idata.pcapng"), &[Some(topo.a.clone())], 1 << 20, Instant::now()).unwrap();
+    let assoc = client.connect(&[to], Duration::from_secs(5)).unwrap();
+    client.send(b"interleavable", &SendInfo { assoc, stream: 1, ..Default::default() }).unwrap();
+    wait_for(&mut server, Duration::from_secs(5), |r| matches!(r, Received::Data(m) if m.data == b"interleavable"));
+    std::thread::sleep(Duration::from_millis(200));
+    let (marks, _, _) = capture.stop();
+    let chunks: Vec<ChunkKind> = marks.iter().flat_map(|m| m.chunks.iter().copied()).collect();
+    assert!(chunks.contains(&ChunkKind::IData), "I-DATA on the wire: {chunks:?}");
+    assert!(!chunks.contains(&ChunkKind::Data), "no plain DATA: {chunks:?}");
+}
