@@ -23,6 +23,28 @@ fn path(addr: &str, state: PathState) -> PathInfo {
     }
 }
 
+/// A sample of ep1's association 3, established, with these paths (the first is primary).
+fn sample(paths: Vec<PathInfo>, tags: Option<sctp_core::capture::Tags>) -> Event {
+    Event::Sample {
+        ep: EpId(1),
+        assoc: AssocId(3),
+        status: Status {
+            assoc: AssocId(3),
+            state: AssocState::Established,
+            rwnd: 100_000,
+            unacked: 0,
+            pending: 0,
+            inbound_streams: 10,
+            outbound_streams: 5,
+            fragmentation_point: 1452,
+            primary: paths[0],
+        },
+        paths: paths.into_iter().map(PathSample::Info).collect(),
+        stats: None,
+        tags,
+    }
+}
+
 fn fed_app() -> InspectorApp {
     let mut app = InspectorApp::with_worker(None, UiState::default());
     let hz = KernelHz { hz: 100, source: sctp_core::hz::HzSource::CoarseClock };
@@ -35,27 +57,7 @@ fn fed_app() -> InspectorApp {
             local_addrs: vec![],
             config: None,
         },
-        Event::Sample {
-            ep: EpId(1),
-            assoc: AssocId(3),
-            status: Status {
-                assoc: AssocId(3),
-                state: AssocState::Established,
-                rwnd: 100_000,
-                unacked: 0,
-                pending: 0,
-                inbound_streams: 10,
-                outbound_streams: 5,
-                fragmentation_point: 1452,
-                primary: path("10.1.1.2:6000", PathState::Inactive),
-            },
-            paths: vec![
-                PathSample::Info(path("10.1.1.2:6000", PathState::Inactive)),
-                PathSample::Info(path("10.2.2.2:6000", PathState::Active)),
-            ],
-            stats: None,
-            tags: None,
-        },
+        sample(vec![path("10.1.1.2:6000", PathState::Inactive), path("10.2.2.2:6000", PathState::Active)], None),
     ];
     for (i, event) in events.into_iter().enumerate() {
         app.session.model.apply(&Stamped { t: i as f64, event });
@@ -404,25 +406,7 @@ fn with_capture(mut app: InspectorApp, file: &std::path::Path) -> InspectorApp {
             ],
         },
     ];
-    let sample = Event::Sample {
-        ep: EpId(1),
-        assoc: AssocId(3),
-        status: Status {
-            assoc: AssocId(3),
-            state: AssocState::Established,
-            rwnd: 100_000,
-            unacked: 0,
-            pending: 0,
-            inbound_streams: 10,
-            outbound_streams: 5,
-            fragmentation_point: 1452,
-            primary: path("10.1.1.2:6000", PathState::Active),
-        },
-        paths: vec![PathSample::Info(path("10.1.1.2:6000", PathState::Active))],
-        stats: None,
-        tags: Some(Tags { tag: 0x11, peer_tag: 0x22 }),
-    };
-    events.insert(1, sample);
+    events.insert(1, sample(vec![path("10.1.1.2:6000", PathState::Active)], Some(Tags { tag: 0x11, peer_tag: 0x22 })));
     for event in events {
         app.session.model.apply(&Stamped { t: 3.0, event });
     }

@@ -2,6 +2,30 @@
 //! encode/decode and the checks made before the syscall. `Endpoint::get_option` /
 //! `Endpoint::set_option` move them through getsockopt/setsockopt.
 
+/// Options that are one `int` on the socket (no association scope).
+macro_rules! int_option {
+    ($(#[$doc:meta])* $ty:ident($inner:ident), $name:literal, $opt:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+        pub struct $ty(pub $inner);
+
+        impl SockOpt for $ty {
+            const NAME: &'static str = $name;
+            const OPTNAME: i32 = $opt;
+            type Raw = i32;
+            fn encode(&self, _assoc_id: i32) -> i32 {
+                #[allow(clippy::unnecessary_cast)]
+                { self.0 as i32 }
+            }
+            fn decode(r: &i32) -> Self {
+                $ty(int_option!(@from $inner, *r))
+            }
+        }
+    };
+    (@from bool, $v:expr) => { $v != 0 };
+    (@from u32, $v:expr) => { $v as u32 };
+}
+
 mod modern;
 mod paddrparams;
 mod records;

@@ -103,42 +103,22 @@ assoc_value_option!(
     Context(u32), "context", ffi::SCTP_CONTEXT
 );
 
-/// An option whose C value is a plain `int` or `uint32_t` without an association id.
-macro_rules! endpoint_int_option {
-    ($(#[$doc:meta])* $ty:ident($inner:ty), $name:literal, $opt:path, $raw:ty, $from:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-        pub struct $ty(pub $inner);
-
-        impl SockOpt for $ty {
-            const NAME: &'static str = $name;
-            const OPTNAME: i32 = $opt;
-            type Raw = $raw;
-            fn encode(&self, _assoc_id: i32) -> $raw {
-                self.0 as $raw
-            }
-            fn decode(r: &$raw) -> Self {
-                $ty(($from)(*r))
-            }
-        }
-    };
-}
-
-endpoint_int_option!(
+int_option!(
     /// SCTP_FRAGMENT_INTERLEAVE (RFC 6458 §8.1.20): whether partial deliveries of different
     /// messages may interleave: 0 = none (one message at a time on the socket), 1 = across
     /// associations, 2 = across streams too (needs I-DATA for real interleaving).
-    FragmentInterleave(u32), "fragment_interleave", ffi::SCTP_FRAGMENT_INTERLEAVE, i32, |r: i32| r as u32
+    FragmentInterleave(u32), "fragment_interleave", ffi::SCTP_FRAGMENT_INTERLEAVE
 );
-endpoint_int_option!(
+int_option!(
     /// SCTP_PARTIAL_DELIVERY_POINT (RFC 6458 §8.1.21): bytes of a message received before
-    /// the kernel starts handing it up in pieces (0 = the receive buffer decides).
-    PartialDeliveryPoint(u32), "partial_delivery_point", ffi::SCTP_PARTIAL_DELIVERY_POINT, u32, |r: u32| r
+    /// the kernel starts handing it up in pieces (0 = the receive buffer decides). (A `u32`
+    /// in C; the same four bytes as the `int` here.)
+    PartialDeliveryPoint(u32), "partial_delivery_point", ffi::SCTP_PARTIAL_DELIVERY_POINT
 );
-endpoint_int_option!(
+int_option!(
     /// SCTP_AUTO_ASCONF (RFC 6458 §8.1.23): on a socket bound to every address, add and
     /// remove the host's addresses to its associations by ASCONF as they come and go.
-    AutoAsconf(bool), "auto_asconf", ffi::SCTP_AUTO_ASCONF, i32, |r: i32| r != 0
+    AutoAsconf(bool), "auto_asconf", ffi::SCTP_AUTO_ASCONF
 );
 
 /// A partial-reliability policy (RFC 7496 §4).

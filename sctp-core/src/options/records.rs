@@ -129,30 +129,6 @@ impl SockOpt for InitMsg {
     }
 }
 
-/// Options that are one `int` on the socket (no association scope).
-macro_rules! int_option {
-    ($(#[$doc:meta])* $ty:ident($inner:ident), $name:literal, $opt:path) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-        pub struct $ty(pub $inner);
-
-        impl SockOpt for $ty {
-            const NAME: &'static str = $name;
-            const OPTNAME: i32 = $opt;
-            type Raw = i32;
-            fn encode(&self, _assoc_id: i32) -> i32 {
-                #[allow(clippy::unnecessary_cast)]
-                { self.0 as i32 }
-            }
-            fn decode(r: &i32) -> Self {
-                $ty(int_option!(@from $inner, *r))
-            }
-        }
-    };
-    (@from bool, $v:expr) => { $v != 0 };
-    (@from u32, $v:expr) => { $v as u32 };
-}
-
 int_option!(
     /// SCTP_NODELAY (§8.1.5): send small messages at once (no Nagle-like bundling delay).
     NoDelay(bool), "nodelay", ffi::SCTP_NODELAY
