@@ -480,6 +480,48 @@ fn the_state_diagram_lists_what_the_selected_association_went_through() {
     assert!(h.query_by_label("ESTABLISHED -> CLOSED (steps between too short to sample)").is_some());
     assert!(h.query_by_label("ASSOC_CHANGE ShutdownComplete").is_some());
     assert!(h.query_by_label("7.500 s").is_some());
+    assert!(h.query_by_label("now: CLOSED (ended)").is_some(), "the bottom CLOSED is lit");
+}
+
+/// Through a connect and an abort: COOKIE-WAIT lit while the handshake waits, ESTABLISHED
+/// at COMM_UP, the ending CLOSED after COMM_LOST.
+#[test]
+fn the_state_diagram_lights_each_state_through_a_connect_and_an_abort() {
+    use sctp_core::{AssocChangeState, Notification};
+    let mut app = fed_app();
+    let change = |state| Notification::AssocChange {
+        assoc: AssocId(5),
+        state,
+        error: 0,
+        outbound_streams: 1,
+        inbound_streams: 1,
+        info: vec![],
+    };
+    let mut waiting = sample(vec![path("10.1.1.2:6000", PathState::Active)], None);
+    if let Event::Sample { assoc, status, .. } = &mut waiting {
+        *assoc = AssocId(5);
+        status.assoc = AssocId(5);
+        status.state = AssocState::CookieWait;
+    }
+    app.session.model.apply(&Stamped { t: 10.0, event: waiting });
+    app.state.sel = sctp_inspector::panels::Selection { ep: Some(EpId(1)), assoc: Some(AssocId(5)) };
+    app.state.centre = sctp_inspector::app::CentreTab::Diagram;
+    let mut h = harness(app);
+    h.run_steps(2);
+    assert!(h.query_by_label("now: COOKIE-WAIT").is_some());
+    let up =
+        Stamped { t: 10.2, event: Event::Notification { ep: EpId(1), notification: change(AssocChangeState::CommUp) } };
+    h.state_mut().session.model.apply(&up);
+    h.run_steps(2);
+    assert!(h.query_by_label("now: ESTABLISHED").is_some());
+    let lost = Stamped {
+        t: 11.0,
+        event: Event::Notification { ep: EpId(1), notification: change(AssocChangeState::CommLost) },
+    };
+    h.state_mut().session.model.apply(&lost);
+    h.run_steps(2);
+    assert!(h.query_by_label("now: CLOSED (ended)").is_some());
+    assert!(h.query_by_label("ASSOC_CHANGE CommLost").is_some());
 }
 
 #[test]

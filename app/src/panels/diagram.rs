@@ -54,6 +54,11 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx) {
     };
     let empty = History::default();
     let history = history.unwrap_or(&empty);
+    // The lit box in words too (for screen readers, and for tests).
+    if let Some(state) = history.current().filter(|_| selected.is_some()) {
+        let ended = state == AssocState::Closed && history_ended(history);
+        ui.label(format!("now: {}{}", name(state), if ended { " (ended)" } else { "" }));
+    }
     egui::ScrollArea::vertical().id_salt("fsm-scroll").show(ui, |ui| {
         diagram(ui, history, cx.out);
         ui.strong("What it went through");
