@@ -6,6 +6,7 @@ pub mod bursts;
 pub mod connects;
 pub mod dump_sampler;
 mod engine;
+pub mod flow;
 mod protocol;
 pub mod queue;
 pub mod remote;
