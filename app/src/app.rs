@@ -306,10 +306,16 @@ impl InspectorApp {
     /// Starts Wireshark on the capture with `filter`; without Wireshark (or the file), shows
     /// the file and the filter to copy instead.
     fn open_in_wireshark(&mut self, filter: String) {
-        let Some(path) = self.session.model.capture.as_ref().map(|c| c.path.clone()) else {
+        let Some(mut path) = self.session.model.capture.as_ref().map(|c| c.path.clone()) else {
             self.notice = Some("Wireshark: no packet capture in this session (record with packet capture on)".into());
             return;
         };
+        // A recording moved with its capture: look beside the recording too.
+        if !path.exists()
+            && let Some(beside) = self.session.viewing().map(sctp_core::capture::beside).filter(|p| p.exists())
+        {
+            path = beside;
+        }
         if !path.exists() {
             self.handoff =
                 Some(Handoff { why: format!("{} is not there (moved or deleted?)", path.display()), path, filter });
