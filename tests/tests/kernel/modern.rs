@@ -413,3 +413,44 @@ fn interleaving_puts_i_data_chunks_on_the_wire() {
     assert!(chunks.contains(&ChunkKind::IData), "I-DATA on the wire: {chunks:?}");
     assert!(!chunks.contains(&ChunkKind::Data), "no plain DATA: {chunks:?}");
 }
+
+/// The other two reconfiguration requests (RFC 6525 §6.3.3, §6.3.4) with both ends' consent:
+/// adding streams is answered by SCTP_STREAM_CHANGE_EVENT and the association has more
+/// outbound streams after; an association reset by SCTP_ASSOC_RESET_EVENT at both ends.
+/// And SCTP_CONTEXT: the receiver's default context comes with every message it gets.
+#[test]
+fn adding_streams_resetting_the_association_and_the_receive_context() {
+    use sctp_core::{Notification, Received};
+    use sctp_inspector_tests::wait_for;
+    let f = Scope::Future;
+    let mut server = endpoint();
+    let mut client = endpoint();
+    let consent = EnableStreamReset { reset_streams: true, reset_assoc: true, add_streams: true };
+    for ep in [&server, &client] {
+        set_get_same(ep, f, ReconfigSupported(true));
+        set_get_same(ep, f, consent);
+    }
+    set_get_same(&server, f, Context(4242));
+    server.listen(8).unwrap();
+    let assoc = client.connect(&[super::loopback(server.local_port().unwrap())], Duration::from_secs(5)).unwrap();
+    let before = client.status(assoc).unwrap().outbound_streams;
+    client.reconfigure(assoc, &Reconfig::AddStreams { inbound: 0, outbound: 3 }).unwrap();
+    wait_for(
+        &mut client,
+        Duration::from_secs(5),
+        |r| matches!(r, Received::Notification(Notification::StreamChange { flags, .. }) if flags & 0xc == 0),
+    );
+    assert_eq!(client.status(assoc).unwrap().outbound_streams, before + 3);
+
+    client.reconfigure(assoc, &Reconfig::ResetAssoc).unwrap();
+    let reset =
+        |r: &Received| matches!(r, Received::Notification(Notification::AssocReset { flags, .. }) if flags & 0xc == 0);
+    wait_for(&mut client, Duration::from_secs(5), reset);
+    wait_for(&mut server, Duration::from_secs(5), reset);
+
+    client.send(b"with context", &SendInfo { assoc, stream: before + 2, ..Default::default() }).unwrap();
+    let (got, _) = wait_for(&mut server, Duration::from_secs(5), |r| matches!(r, Received::Data(_)));
+    let Received::Data(m) = got else { unreachable!() };
+    let info = m.info.expect("receive info");
+    assert_eq!((info.stream, info.context), (before + 2, 4242), "a new stream, and the server's default context");
+}
