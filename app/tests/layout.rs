@@ -573,3 +573,28 @@ fn the_paths_tab_draws_each_path_and_its_actions_reach_the_session() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0], "set primary_addr on ep1 (association 3)");
 }
+
+/// A thousand associations: the tree lays out only the rows in view (the first are there,
+/// the last are not until scrolled to), and a frame stays cheap.
+#[test]
+fn the_association_tree_lays_out_only_the_rows_in_view() {
+    let mut app = fed_app();
+    for n in 10..1010 {
+        let mut s =
+            sample(vec![path("10.1.1.2:6000", PathState::Active), path("10.2.2.2:6000", PathState::Active)], None);
+        if let Event::Sample { assoc, status, .. } = &mut s {
+            *assoc = AssocId(n);
+            status.assoc = AssocId(n);
+        }
+        app.session.model.apply(&Stamped { t: 3.0, event: s });
+    }
+    assert_eq!(sctp_inspector::panels::associations::rows(&app.session.model).len(), 1 + 1001 * 3);
+    let mut h = harness(app);
+    h.run_steps(2);
+    assert!(h.query_by_label("assoc 10").is_some(), "the first rows are laid out");
+    assert!(h.query_by_label("assoc 1009").is_none(), "rows out of view are not");
+    let started = std::time::Instant::now();
+    h.run_steps(10);
+    let per_frame = started.elapsed() / 10;
+    eprintln!("window frame with 1001 associations in the tree: {per_frame:?}");
+}

@@ -13,6 +13,34 @@ use sctp_core::{AssocId, Scope};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
+/// How far associations and paths are indented under their endpoint.
+const INDENT: f32 = 16.0;
+
+/// One line of the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Endpoint(EpId),
+    Assoc(EpId, AssocId),
+    /// A path, by its index in the association's paths.
+    Path(EpId, AssocId, usize),
+    /// A path the sampler could not read, by its index.
+    Unreadable(EpId, AssocId, usize),
+}
+
+/// The tree's lines, in order: each open endpoint, its live associations, their paths.
+pub fn rows(model: &sctp_core::model::Model) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (&ep, view) in model.endpoints.iter().filter(|(_, v)| !v.closed) {
+        rows.push(Row::Endpoint(ep));
+        for (&assoc, a) in view.assocs.iter().filter(|(_, a)| !a.gone) {
+            rows.push(Row::Assoc(ep, assoc));
+            rows.extend((0..a.paths.len()).filter(|i| a.paths[*i].addr.is_some()).map(|i| Row::Path(ep, assoc, i)));
+            rows.extend((0..a.unreadable_paths.len()).map(|i| Row::Unreadable(ep, assoc, i)));
+        }
+    }
+    rows
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(default)]
 pub struct AssociationsPanel {
@@ -67,50 +95,71 @@ impl AssociationsPanel {
 
     fn tree(&mut self, ui: &mut Ui, cx: &mut Ctx) {
         ui.heading("Associations");
-        for (&ep, view) in &cx.model.endpoints {
-            if view.closed {
-                continue;
-            }
-            let selected = cx.sel.ep == Some(ep) && cx.sel.assoc.is_none();
-            let title = format!("ep{} {} ({:?})", ep.0, view.label, view.style);
-            if ui.selectable_label(selected, RichText::new(title).strong()).clicked() {
-                *cx.sel = super::Selection { ep: Some(ep), assoc: None };
-            }
-            for (&assoc, a) in &view.assocs {
-                if a.gone {
-                    continue;
+        let rows = rows(cx.model);
+        // Only the rows in view are laid out: a thousand associations cost what a screenful does.
+        let row_height = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+        egui::ScrollArea::vertical()
+            .id_salt("association-tree")
+            .max_height((ui.available_height() * 0.55).max(120.0))
+            .auto_shrink([false, true])
+            .show_rows(ui, row_height, rows.len(), |ui, range| {
+                for row in &rows[range] {
+                    Self::row(ui, cx, *row);
                 }
-                ui.indent(("assoc", ep.0, assoc.0), |ui| {
-                    ui.horizontal(|ui| {
-                        let sel = cx.sel.ep == Some(ep) && cx.sel.assoc == Some(assoc);
-                        if ui.selectable_label(sel, format!("assoc {}", assoc.0)).clicked() {
-                            *cx.sel = super::Selection { ep: Some(ep), assoc: Some(assoc) };
-                        }
-                        if let Some(s) = a.status {
-                            let state = badge(ui, &format!("{:?}", s.state), assoc_state_color(s.state));
-                            crate::widgets::explained(state, Topic::AssocState(s.state), cx.out);
-                            ui.label(format!("in {} out {}", s.inbound_streams, s.outbound_streams));
-                        }
-                    });
-                    let primary = a.status.and_then(|s| s.primary.addr);
-                    for p in &a.paths {
-                        let Some(addr) = p.addr else { continue };
-                        ui.horizontal(|ui| {
-                            let state = badge(ui, p.state.name(), path_color(p.state));
-                            crate::widgets::explained(state, Topic::PathState(p.state), cx.out);
-                            let mark = if Some(addr) == primary { "  (primary)" } else { "" };
-                            ui.label(format!("{addr}{mark}"));
-                            if ui.small_button("primary").on_hover_text("Set as primary path").clicked() {
-                                cx.send(set(ep, assoc, OptionValue::PrimaryAddr(PrimaryAddr { addr: Some(addr) })));
-                            }
-                            if ui.small_button("heartbeat").on_hover_text("Send a heartbeat now").clicked() {
-                                cx.send(heartbeat(ep, assoc, addr));
-                            }
-                        });
+            });
+    }
+
+    fn row(ui: &mut Ui, cx: &mut Ctx, row: Row) {
+        let model = cx.model;
+        match row {
+            Row::Endpoint(ep) => {
+                let Some(view) = model.endpoints.get(&ep) else { return };
+                let selected = cx.sel.ep == Some(ep) && cx.sel.assoc.is_none();
+                let title = format!("ep{} {} ({:?})", ep.0, view.label, view.style);
+                if ui.selectable_label(selected, RichText::new(title).strong()).clicked() {
+                    *cx.sel = super::Selection { ep: Some(ep), assoc: None };
+                }
+            }
+            Row::Assoc(ep, assoc) => {
+                let Some(a) = model.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)) else { return };
+                ui.horizontal(|ui| {
+                    ui.add_space(INDENT);
+                    let sel = cx.sel.ep == Some(ep) && cx.sel.assoc == Some(assoc);
+                    if ui.selectable_label(sel, format!("assoc {}", assoc.0)).clicked() {
+                        *cx.sel = super::Selection { ep: Some(ep), assoc: Some(assoc) };
                     }
-                    for (addr, e) in &a.unreadable_paths {
-                        error_line(ui, &format!("{addr}: {e}"));
+                    if let Some(s) = a.status {
+                        let state = badge(ui, &format!("{:?}", s.state), assoc_state_color(s.state));
+                        crate::widgets::explained(state, Topic::AssocState(s.state), cx.out);
+                        ui.label(format!("in {} out {}", s.inbound_streams, s.outbound_streams));
                     }
+                });
+            }
+            Row::Path(ep, assoc, i) => {
+                let Some(a) = model.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)) else { return };
+                let Some(p) = a.paths.get(i) else { return };
+                let Some(addr) = p.addr else { return };
+                let primary = a.status.and_then(|s| s.primary.addr);
+                ui.horizontal(|ui| {
+                    ui.add_space(INDENT);
+                    let state = badge(ui, p.state.name(), path_color(p.state));
+                    crate::widgets::explained(state, Topic::PathState(p.state), cx.out);
+                    let mark = if Some(addr) == primary { "  (primary)" } else { "" };
+                    ui.label(format!("{addr}{mark}"));
+                    if ui.small_button("primary").on_hover_text("Set as primary path").clicked() {
+                        cx.send(set(ep, assoc, OptionValue::PrimaryAddr(PrimaryAddr { addr: Some(addr) })));
+                    }
+                    if ui.small_button("heartbeat").on_hover_text("Send a heartbeat now").clicked() {
+                        cx.send(heartbeat(ep, assoc, addr));
+                    }
+                });
+            }
+            Row::Unreadable(ep, assoc, i) => {
+                let Some(a) = model.endpoints.get(&ep).and_then(|v| v.assocs.get(&assoc)) else { return };
+                let Some((addr, e)) = a.unreadable_paths.get(i) else { return };
+                ui.horizontal(|ui| {
+                    ui.add_space(INDENT);
+                    error_line(ui, &format!("{addr}: {e}"));
                 });
             }
         }
