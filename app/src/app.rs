@@ -122,21 +122,28 @@ pub struct InspectorApp {
     pub wireshark: PathBuf,
     /// A hand-off shown for copying, when Wireshark could not be started.
     pub handoff: Option<Handoff>,
+    /// Which kernel the worker runs on (`--kernel`), for a new live session.
+    pub kernel: crate::kernel::KernelChoice,
 }
 
 impl InspectorApp {
     /// A window over a live worker; `repaint` wakes the UI when events arrive.
-    pub fn new(ctx: &egui::Context, state: UiState) -> std::io::Result<Self> {
+    pub fn new(ctx: &egui::Context, state: UiState, kernel: crate::kernel::KernelChoice) -> std::io::Result<Self> {
         let ctx = ctx.clone();
-        let worker = Self::spawn_worker(&ctx)?;
+        let (worker, said) = Self::spawn_worker(&ctx, kernel).map_err(std::io::Error::other)?;
         let mut app = Self::with_worker(Some(worker), state);
         app.repaint = Some(ctx);
+        app.kernel = kernel;
+        app.notice = said;
         Ok(app)
     }
 
-    fn spawn_worker(ctx: &egui::Context) -> std::io::Result<WorkerHandle> {
+    fn spawn_worker(
+        ctx: &egui::Context,
+        kernel: crate::kernel::KernelChoice,
+    ) -> Result<(WorkerHandle, Option<String>), String> {
         let ctx = ctx.clone();
-        WorkerHandle::spawn(Box::new(move || ctx.request_repaint_after(Duration::from_millis(10))))
+        crate::kernel::start_worker(kernel, Box::new(move || ctx.request_repaint_after(Duration::from_millis(10))))
     }
 
     pub fn with_worker(worker: Option<WorkerHandle>, state: UiState) -> Self {
@@ -154,6 +161,7 @@ impl InspectorApp {
             clipboard: None,
             wireshark: PathBuf::from("wireshark"),
             handoff: None,
+            kernel: crate::kernel::KernelChoice::Auto,
         }
     }
 
@@ -548,10 +556,13 @@ impl InspectorApp {
         // A fresh session: nothing of the recording (selection, scenario, setup) stays.
         self.state.sel = Default::default();
         self.scenario_running = false;
-        let worker = match self.repaint.clone().map(|ctx| Self::spawn_worker(&ctx)) {
-            Some(Ok(w)) => Some(w),
+        let worker = match self.repaint.clone().map(|ctx| Self::spawn_worker(&ctx, self.kernel)) {
+            Some(Ok((w, said))) => {
+                self.notice = said;
+                Some(w)
+            }
             Some(Err(e)) => {
-                self.notice = Some(format!("start the worker: {e}"));
+                self.notice = Some(e);
                 None
             }
             None => None,

@@ -5,7 +5,6 @@
 use sctp_core::model::LogKind;
 use sctp_core::scenario::{Progress, Runner, Scenario, StepReport};
 use sctp_core::session::Session;
-use sctp_core::worker::WorkerHandle;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -29,6 +28,8 @@ pub struct Options<'a> {
     pub capture: Option<(&'a Path, u64)>,
     /// Also print every received message (not only notifications and results).
     pub verbose: bool,
+    /// Which kernel to drive.
+    pub kernel: crate::kernel::KernelChoice,
 }
 
 fn print_report(out: &mut dyn Write, r: &StepReport, total: usize) {
@@ -77,7 +78,10 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
         let _ = writeln!(out, "  {}", scenario.description.trim());
     }
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let worker = WorkerHandle::spawn(Box::new(|| {})).map_err(|e| RunError::Input(format!("start the worker: {e}")))?;
+    let (worker, said) = crate::kernel::start_worker(opts.kernel, Box::new(|| {})).map_err(RunError::Input)?;
+    if let Some(said) = said {
+        let _ = writeln!(out, "{said}");
+    }
     let mut session = Session::live(worker);
     if let Some(record) = opts.record {
         session.start_recording(record).map_err(RunError::Input)?;

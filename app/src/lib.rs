@@ -8,6 +8,7 @@ pub mod demo;
 pub mod diagnostics;
 pub use sctp_core::forms;
 pub mod headless;
+pub mod kernel;
 pub mod panels;
 pub mod remote;
 pub mod shortcuts;

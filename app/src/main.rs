@@ -11,6 +11,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// Which kernel to drive: this host's if it has SCTP, else a sandbox kernel
+    /// (User-Mode Linux, booted by tests/rig/rig without root) with the worker inside.
+    #[arg(long, value_enum, default_value_t, global = true)]
+    kernel: sctp_inspector::kernel::KernelChoice,
 }
 
 #[derive(Subcommand)]
@@ -56,9 +60,13 @@ enum Cmd {
     /// events out, as length-prefixed JSON frames. It closes every socket and exits when its
     /// input closes.
     Worker {
-        /// Take requests on stdin and write events to stdout (the only transport so far).
-        #[arg(long, required = true)]
+        /// Take requests on stdin and write events to stdout.
+        #[arg(long, required_unless_present = "line", conflicts_with = "line")]
         stdio: bool,
+        /// Use this serial line (a sandbox kernel's /dev/ttyS1), raw, with credit-based flow
+        /// control toward this side.
+        #[arg(long)]
+        line: Option<PathBuf>,
     },
 }
 
@@ -97,8 +105,16 @@ fn main() -> ExitCode {
     sctp_inspector::diagnostics::init_log();
     let result = match cli.command {
         Some(Cmd::Agent(args)) => return sctp_inspector::agent::main(args),
-        Some(Cmd::Worker { stdio: _ }) => {
-            return match sctp_core::worker::serve(std::io::stdin(), std::io::stdout()) {
+        Some(Cmd::Worker { stdio: _, line }) => {
+            let served = match line {
+                Some(path) => sctp_core::worker::open_line(&path)
+                    .map_err(|e| std::io::Error::other(format!("open {}: {e}", path.display())))
+                    .and_then(|(input, output)| {
+                        sctp_core::worker::serve_over(input, output, sctp_core::worker::Link::Line)
+                    }),
+                None => sctp_core::worker::serve(std::io::stdin(), std::io::stdout()),
+            };
+            return match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("sctp-inspector worker: {e}");
@@ -109,7 +125,8 @@ fn main() -> ExitCode {
         Some(Cmd::Run { file, record, capture, capture_max_mib, verbose }) => {
             let pcapng = record.as_deref().filter(|_| capture).map(sctp_core::capture::beside);
             let capture = pcapng.as_deref().map(|p| (p, capture_max_mib << 20));
-            let opts = sctp_inspector::headless::Options { record: record.as_deref(), capture, verbose };
+            let opts =
+                sctp_inspector::headless::Options { record: record.as_deref(), capture, verbose, kernel: cli.kernel };
             return match sctp_inspector::headless::run(&file, &opts, &mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(sctp_inspector::headless::RunError::Step(_)) => ExitCode::from(1),
@@ -125,7 +142,7 @@ fn main() -> ExitCode {
             native_options(),
             Box::new(|cc| {
                 let state: UiState = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
-                Ok(Box::new(InspectorApp::new(&cc.egui_ctx, state)?))
+                Ok(Box::new(InspectorApp::new(&cc.egui_ctx, state, cli.kernel)?))
             }),
         ),
         Some(Cmd::Demo { screenshots }) => {
@@ -140,7 +157,12 @@ fn main() -> ExitCode {
                 "sctp-inspector-demo",
                 options,
                 Box::new(move |cc| {
-                    let app = InspectorApp::new(&cc.egui_ctx, UiState::default())?;
+                    // The demo builds its lab with root inside the rig: the host's kernel there.
+                    let app = InspectorApp::new(
+                        &cc.egui_ctx,
+                        UiState::default(),
+                        sctp_inspector::kernel::KernelChoice::Host,
+                    )?;
                     Ok(Box::new(DemoApp { app, demo: Demo::new(screenshots), failure: f }))
                 }),
             );

@@ -357,6 +357,8 @@ pub struct Model {
     pub dropped_events: crate::worker::DropCounts,
     /// The packet capture: the running one, or the last one after it stopped.
     pub capture: Option<CaptureView>,
+    /// The worker runs inside a sandbox kernel, not on this host's (set by the session).
+    pub sandbox: bool,
     /// Summaries of the captured packets, the newest `PACKET_MARKS` (it counts what it dropped).
     pub packets: Ring<crate::capture::PacketMark>,
     limits: Limits,
@@ -424,6 +426,7 @@ impl Model {
             sampler_share_percent: 25,
             dropped_events: crate::worker::DropCounts::default(),
             capture: None,
+            sandbox: false,
             packets: Ring::new(PACKET_MARKS),
             points_per_series: limits.points_per_series,
             limits,

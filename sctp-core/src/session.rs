@@ -81,6 +81,8 @@ impl Session {
 
     /// A session with a worker or, for layout tests, without one.
     pub fn with_worker(worker: Option<WorkerHandle>) -> Session {
+        let mut model = Model::default();
+        model.sandbox = worker.as_ref().is_some_and(WorkerHandle::in_sandbox);
         Session {
             out: Outbound {
                 worker,
@@ -90,7 +92,7 @@ impl Session {
                 recording_error: None,
                 viewing: None,
             },
-            model: Model::default(),
+            model,
             scenario: None,
             scenario_result: None,
         }

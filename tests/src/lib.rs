@@ -63,6 +63,19 @@ pub mod harness {
             Harness { worker, model: Model::default(), wakeups }
         }
 
+        /// Over a worker inside a sandbox kernel (tests/rig/rig boots it), on the host.
+        pub fn in_a_sandbox() -> Harness {
+            let wakeups = Arc::new(AtomicUsize::new(0));
+            let w = Arc::clone(&wakeups);
+            let waker = Box::new(move || {
+                w.fetch_add(1, Ordering::Relaxed);
+            });
+            let rig = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rig/rig");
+            let worker = WorkerHandle::spawn_sandbox(&rig, &crate::inspector_binary(), waker)
+                .expect("start a sandbox kernel with tests/rig/rig");
+            Harness { worker, model: Model::default(), wakeups }
+        }
+
         /// Feeds events to the model until `want` matches one.
         pub fn until(&mut self, timeout: Duration, mut want: impl FnMut(&Stamped) -> bool) -> Stamped {
             let deadline = Instant::now() + timeout;

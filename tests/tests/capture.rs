@@ -44,7 +44,8 @@ fn a_recorded_scenario_captures_its_packets_on_the_recording_clock() {
     let pcapng = sctp_core::capture::beside(&rec);
     let scenario = repo().join("assets/scenarios/heartbeat-path-failure.toml");
     let mut out = Vec::new();
-    let opts = Options { record: Some(&rec), capture: Some((&pcapng, 64 << 20)), verbose: false };
+    let opts =
+        Options { record: Some(&rec), capture: Some((&pcapng, 64 << 20)), verbose: false, kernel: Default::default() };
     let result = headless::run(&scenario, &opts, &mut out);
     let out = String::from_utf8_lossy(&out);
     assert!(result.is_ok(), "{out}");
@@ -153,7 +154,8 @@ fn a_capture_that_cannot_start_fails_the_run_and_says_why() {
     std::fs::create_dir(&blocked).unwrap();
     let scenario = repo().join("assets/scenarios/lifecycle-teaching.toml");
     let mut out = Vec::new();
-    let opts = Options { record: Some(&rec), capture: Some((&blocked, 64 << 20)), verbose: false };
+    let opts =
+        Options { record: Some(&rec), capture: Some((&blocked, 64 << 20)), verbose: false, kernel: Default::default() };
     let result = headless::run(&scenario, &opts, &mut out);
     let out = String::from_utf8_lossy(&out);
     match result {

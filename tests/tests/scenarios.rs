@@ -22,7 +22,8 @@ fn scratch(name: &str) -> PathBuf {
 
 fn run(path: &Path, record: Option<&Path>) -> (Result<(), RunError>, String) {
     let mut out = Vec::new();
-    let r = headless::run(path, &Options { record, capture: None, verbose: false }, &mut out);
+    let r =
+        headless::run(path, &Options { record, capture: None, verbose: false, kernel: Default::default() }, &mut out);
     (r, String::from_utf8_lossy(&out).into_owned())
 }
 

@@ -23,6 +23,12 @@ impl StatusBar {
                     ui.label("starting…");
                 }
             }
+            if cx.model.sandbox {
+                ui.colored_label(Color32::from_rgb(120, 160, 230), "sandbox kernel (User-Mode Linux)").on_hover_text(
+                    "This host's kernel has no SCTP: the worker runs inside a User-Mode Linux kernel the app \
+                     booted (tests/rig/rig), and this window drives it over the kernel's serial line.",
+                );
+            }
             if let Some(k) = &cx.model.kernel {
                 ui.label(format!("Linux {}", k.release));
             }

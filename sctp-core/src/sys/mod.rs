@@ -415,3 +415,68 @@ pub fn packet_statistics(fd: impl AsFd) -> io::Result<(u32, u32)> {
     getsockopt(fd, libc::SOL_PACKET, libc::PACKET_STATISTICS, &mut stats)?;
     Ok((stats[0], stats[1]))
 }
+
+/// tcgetattr(3), cfmakeraw(3), tcsetattr(3): an 8-bit clean terminal line — no echo, no
+/// line editing, no character translation (a serial line carrying frames).
+pub fn make_raw(fd: impl AsFd) -> io::Result<()> {
+    let fd = fd.as_fd().as_raw_fd();
+    // SAFETY: termios is a plain C struct; all-zero is valid and tcgetattr fills it.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: `t` is a valid termios for the call.
+    syscall!(unsafe { libc::tcgetattr(fd, &mut t) })?;
+    // SAFETY: `t` was filled by tcgetattr; cfmakeraw only edits its flags.
+    unsafe { libc::cfmakeraw(&mut t) };
+    // SAFETY: `t` is a valid termios for the call.
+    syscall!(unsafe { libc::tcsetattr(fd, libc::TCSANOW, &t) })?;
+    Ok(())
+}
+
+/// pipe2(2) with O_CLOEXEC: (read end, write end).
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0i32; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    syscall!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: the kernel just returned these two descriptors to us; nothing else owns them.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Makes the child `cmd` starts have `fds[i]` as its descriptor 3 + i (fcntl(2) F_DUPFD and
+/// dup2(2) between fork and exec; the copies are not close-on-exec).
+pub fn pass_fds(cmd: &mut std::process::Command, fds: Vec<OwnedFd>) {
+    use std::os::unix::process::CommandExt;
+    let raw: Vec<i32> = fds.iter().map(|f| f.as_raw_fd()).collect();
+    // The originals stay open in this process until the child has its copies.
+    let keep = std::sync::Arc::new(fds);
+    let hold = std::sync::Arc::clone(&keep);
+    // SAFETY: the closure runs in the child between fork and exec and calls only fcntl and
+    // dup2, which are async-signal-safe; it touches no locks and allocates nothing (the fd
+    // list was built before fork).
+    unsafe {
+        cmd.pre_exec(move || {
+            let _ = &hold;
+            // First above every target, so no target clobbers a source still to be copied.
+            let mut high = [0i32; 8];
+            for (i, fd) in raw.iter().enumerate().take(8) {
+                high[i] = libc::fcntl(*fd, libc::F_DUPFD, 100);
+                if high[i] < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            for (i, fd) in high.iter().enumerate().take(raw.len().min(8)) {
+                if libc::dup2(*fd, 3 + i as i32) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        })
+    };
+    drop(keep);
+}
+
+/// kill(2) with SIGTERM: asks a process to stop (the rig passes it on to its VM).
+pub fn terminate(pid: u32) -> io::Result<()> {
+    let pid = i32::try_from(pid).map_err(|_| invalid("pid out of range"))?;
+    // SAFETY: plain syscall with integer arguments.
+    syscall!(unsafe { libc::kill(pid, libc::SIGTERM) })?;
+    Ok(())
+}

@@ -38,6 +38,8 @@ pub struct WorkerHandle {
     threads: Vec<JoinHandle<()>>,
     /// The worker process, when the worker runs in one.
     child: Option<std::process::Child>,
+    /// The child is a sandbox kernel's rig: it stops on SIGTERM, not when its input closes.
+    terminate_child: bool,
 }
 
 impl WorkerHandle {
@@ -84,6 +86,7 @@ impl WorkerHandle {
             next_request: AtomicU64::new(1),
             threads: vec![thread],
             child: None,
+            terminate_child: false,
         })
     }
 
@@ -115,41 +118,7 @@ impl WorkerHandle {
             }
         })?;
         let reader = std::thread::Builder::new().name("worker frames in".into()).spawn(move || {
-            use std::io::Read;
-            let mut input = from_child;
-            let mut frames = remote::FrameReader::default();
-            let mut buf = vec![0u8; 64 << 10];
-            let why = loop {
-                match input.read(&mut buf) {
-                    Ok(0) => break "the worker process closed its output (it exited)".to_string(),
-                    Ok(n) => frames.push(&buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => break format!("reading from the worker process failed: {e}"),
-                }
-                let mut any = false;
-                loop {
-                    match frames.next_frame::<Stamped>() {
-                        Ok(Some(ev)) => {
-                            any = true;
-                            // Blocks while the UI is behind: the pipe, then the worker's own
-                            // bounded queue, take the pressure (and count what they drop).
-                            if ev_tx.send(ev).is_err() {
-                                return;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            let what = format!("the worker process sent {e}");
-                            let _ = ev_tx
-                                .try_send(Stamped { t: 0.0, event: Event::Warning(Warning::WorkerStopped { what }) });
-                            return;
-                        }
-                    }
-                }
-                if any {
-                    waker();
-                }
-            };
+            let why = read_frames(from_child, |ev: Stamped| ev_tx.send(ev).is_ok(), &waker);
             let _ = ev_tx.try_send(Stamped { t: 0.0, event: Event::Warning(Warning::WorkerStopped { what: why }) });
             waker();
         })?;
@@ -160,7 +129,85 @@ impl WorkerHandle {
             next_request: AtomicU64::new(1),
             threads: vec![writer, reader],
             child: Some(child),
+            terminate_child: false,
         })
+    }
+
+    /// Boots a sandbox kernel with `rig` (tests/rig/rig: User-Mode Linux with SCTP) and
+    /// drives `program worker --line /dev/ttyS1` inside it over the kernel's second serial
+    /// line, passed as this process's pipes (`ssl1=fd:3,fd:4`). Requests toward the guest
+    /// are flow-controlled by the credit it grants (`flow`): UML stalls the line for good
+    /// when too much waits unread.
+    pub fn spawn_sandbox(
+        rig: &std::path::Path,
+        program: &std::path::Path,
+        waker: Waker,
+    ) -> std::io::Result<WorkerHandle> {
+        use std::process::{Command as Process, Stdio};
+        let (down_read, down_write) = sys::pipe()?;
+        let (up_read, up_write) = sys::pipe()?;
+        let mut cmd = Process::new(rig);
+        cmd.arg("run").arg("--").arg(program).args(["worker", "--line", "/dev/ttyS1"]);
+        cmd.env("RIG_UML_ARGS", "ssl1=fd:3,fd:4")
+            .env("RIG_QUIET_STOP", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        sys::pass_fds(&mut cmd, vec![down_read, up_write]);
+        let child = cmd.spawn()?;
+        // The child's copies are its own now: ours close with `cmd`.
+        drop(cmd);
+        let (cmd_tx, cmd_rx) = unbounded::<Request>();
+        let (credit_tx, credit_rx) = unbounded::<u32>();
+        let (ev_tx, ev_rx) = bounded(queue::CHANNEL_EVENTS);
+        let writer = std::thread::Builder::new().name("sandbox frames out".into()).spawn(move || {
+            use std::io::Write;
+            let mut out = std::fs::File::from(down_write);
+            let mut sender = flow::CreditSender::new(flow::WINDOW);
+            loop {
+                crossbeam_channel::select! {
+                    recv(cmd_rx) -> req => match req {
+                        Ok(req) => sender.queue(&remote::encode(&req)),
+                        Err(_) => return,
+                    },
+                    recv(credit_rx) -> n => match n {
+                        Ok(n) if sender.credit(n as usize).is_ok() => {}
+                        _ => return,
+                    },
+                }
+                let bytes = sender.take_sendable();
+                if !bytes.is_empty() && out.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+        })?;
+        let reader = std::thread::Builder::new().name("sandbox frames in".into()).spawn(move || {
+            let input = std::fs::File::from(up_read);
+            let why = read_frames(
+                input,
+                |up: remote::Up| match up {
+                    remote::Up::Event(ev) => ev_tx.send(*ev).is_ok(),
+                    remote::Up::Credit(n) => credit_tx.send(n).is_ok(),
+                },
+                &waker,
+            );
+            let _ = ev_tx.try_send(Stamped { t: 0.0, event: Event::Warning(Warning::WorkerStopped { what: why }) });
+            waker();
+        })?;
+        Ok(WorkerHandle {
+            commands: Some(cmd_tx),
+            events: ev_rx,
+            wake: Arc::new(sys::eventfd()?),
+            next_request: AtomicU64::new(1),
+            threads: vec![writer, reader],
+            child: Some(child),
+            terminate_child: true,
+        })
+    }
+
+    /// Whether the worker runs inside a sandbox kernel (`spawn_sandbox`).
+    pub fn in_sandbox(&self) -> bool {
+        self.terminate_child
     }
 
     /// The process the worker runs in, if it runs in one (its pid, for tests and diagnostics).
@@ -205,13 +252,26 @@ impl Drop for WorkerHandle {
         let _ = sys::eventfd_signal(&*self.wake);
         // Nobody reads events any more: a sender blocked on a full channel must see that.
         self.events = crossbeam_channel::never();
-        for t in self.threads.drain(..) {
+        let mut threads = self.threads.drain(..);
+        // The worker thread, or the writer to a worker process (it ends with the commands).
+        if let Some(t) = threads.next() {
+            let _ = t.join();
+        }
+        if self.terminate_child
+            && let Some(child) = &self.child
+        {
+            // A sandbox's rig stops its kernel on SIGTERM; its output then ends the reader.
+            let _ = sys::terminate(child.id());
+        }
+        for t in threads {
             let _ = t.join();
         }
         if let Some(mut child) = self.child.take() {
             // It exits once its stdin closed (above); one that does not is killed, so no
             // process outlives the handle.
-            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            // (A sandbox's rig takes longer: it stops its kernel first.)
+            let grace = Duration::from_secs(if self.terminate_child { 15 } else { 3 });
+            let deadline = std::time::Instant::now() + grace;
             while matches!(child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -223,22 +283,97 @@ impl Drop for WorkerHandle {
     }
 }
 
-/// The far end of `WorkerHandle::spawn_process`: runs a worker thread here, takes request
-/// frames from `input` and writes event frames to `output`, until `input` closes (then every
-/// socket is closed and it returns).
+/// Reads frames from `input` until it ends or `each` says stop; wakes the UI after each
+/// batch. Returns why it ended, for the log.
+fn read_frames<T: serde::de::DeserializeOwned>(
+    mut input: impl std::io::Read,
+    mut each: impl FnMut(T) -> bool,
+    waker: &Waker,
+) -> String {
+    let mut frames = remote::FrameReader::default();
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match input.read(&mut buf) {
+            Ok(0) => return "the worker process closed its output (it exited)".to_string(),
+            Ok(n) => frames.push(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return format!("reading from the worker process failed: {e}"),
+        }
+        let mut any = false;
+        loop {
+            match frames.next_frame::<T>() {
+                Ok(Some(v)) => {
+                    any = true;
+                    // Blocks while the UI is behind: the pipe, then the worker's own
+                    // bounded queue, take the pressure (and count what they drop).
+                    if !each(v) {
+                        return "nobody reads the events any more".to_string();
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return format!("the worker process sent {e}"),
+            }
+        }
+        if any {
+            waker();
+        }
+    }
+}
+
+/// How `serve` talks to its driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Pipes: event frames up, request frames down, the pipes' own flow control.
+    Pipes,
+    /// A sandbox kernel's serial line: `remote::Up` frames (events and credit) up; requests
+    /// down only as far as the credit granted (`flow`).
+    Line,
+}
+
+/// Opens a sandbox kernel's serial line for `serve` (O_RDWR|O_NOCTTY, raw mode): the read
+/// half and the write half.
+pub fn open_line(path: &std::path::Path) -> std::io::Result<(std::fs::File, std::fs::File)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOCTTY).open(path)?;
+    sys::make_raw(&file)?;
+    let writer = file.try_clone()?;
+    Ok((file, writer))
+}
+
+/// The far end of `WorkerHandle::spawn_process` (and of `spawn_sandbox`, over `Link::Line`):
+/// runs a worker thread here, takes request frames from `input` and writes event frames to
+/// `output`, until `input` closes (then every socket is closed and it returns).
 pub fn serve(input: impl std::io::Read + Send + 'static, output: impl std::io::Write) -> std::io::Result<()> {
+    serve_over(input, output, Link::Pipes)
+}
+
+/// `serve` over either kind of link.
+pub fn serve_over(
+    input: impl std::io::Read + Send + 'static,
+    output: impl std::io::Write,
+    link: Link,
+) -> std::io::Result<()> {
     let mut output = std::io::BufWriter::new(output);
     let handle = Arc::new(WorkerHandle::spawn(Box::new(|| {}))?);
     let (stop_tx, stop_rx) = bounded::<String>(1);
+    let (credit_tx, mut credit_rx) = unbounded::<usize>();
     let to_worker = Arc::clone(&handle);
     let reader = std::thread::Builder::new().name("requests in".into()).spawn(move || {
         let mut input = input;
         let mut frames = remote::FrameReader::default();
+        let mut credit = flow::CreditReceiver::default();
         let mut buf = vec![0u8; 64 << 10];
         let why = loop {
             match input.read(&mut buf) {
                 Ok(0) => break String::new(),
-                Ok(n) => frames.push(&buf[..n]),
+                Ok(n) => {
+                    frames.push(&buf[..n]);
+                    if link == Link::Line
+                        && let Some(grant) = credit.consumed(n, flow::GRANT_EVERY)
+                    {
+                        let _ = credit_tx.send(grant);
+                    }
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => break format!("read requests: {e}"),
             }
@@ -255,10 +390,25 @@ pub fn serve(input: impl std::io::Read + Send + 'static, output: impl std::io::W
     })?;
     let result = loop {
         crossbeam_channel::select! {
+            recv(credit_rx) -> grant => {
+                use std::io::Write;
+                let Ok(grant) = grant else {
+                    // The request reader ended (its stop is on the way): no more credit.
+                    credit_rx = crossbeam_channel::never();
+                    continue;
+                };
+                if let Err(e) = output.write_all(&remote::encode(&remote::Up::Credit(grant as u32))).and_then(|()| output.flush()) {
+                    break Err(e);
+                }
+            },
             recv(handle.events()) -> ev => match ev {
                 Ok(ev) => {
                     use std::io::Write;
-                    let written = output.write_all(&remote::encode(&ev));
+                    let frame = match link {
+                        Link::Pipes => remote::encode(&ev),
+                        Link::Line => remote::encode(&remote::Up::Event(Box::new(ev))),
+                    };
+                    let written = output.write_all(&frame);
                     // Flush when nothing else is waiting, so events are not held back.
                     let written = written.and_then(|()| if handle.events().is_empty() { output.flush() } else { Ok(()) });
                     if let Err(e) = written {

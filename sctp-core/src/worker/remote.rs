@@ -29,6 +29,16 @@ impl std::fmt::Display for FrameError {
     }
 }
 
+/// What goes up a serial line from a worker inside a sandbox kernel: its events, and the
+/// credit that lets the driver send more (`worker::flow`). Pipes carry bare events.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Up {
+    /// One event (boxed: events are large, credits small).
+    Event(Box<crate::worker::Stamped>),
+    /// The worker consumed this many more bytes of requests.
+    Credit(u32),
+}
+
 /// One value as a frame.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let json = serde_json::to_vec(value).unwrap_or_default();

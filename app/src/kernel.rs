@@ -1,0 +1,82 @@
+//! Which kernel the app drives: this host's, or — where the host has no SCTP (WSL2, many
+//! containers and laptops) — a sandbox kernel: the project's User-Mode Linux rig, booted
+//! without root, with the worker inside and this process outside (`--kernel`).
+
+use sctp_core::worker::{Waker, WorkerHandle};
+use std::path::PathBuf;
+
+/// `--kernel`: where the worker runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum KernelChoice {
+    /// This host's kernel when it has SCTP, else the sandbox.
+    #[default]
+    Auto,
+    /// This host's kernel, SCTP or not (without it, the window says what to do).
+    Host,
+    /// A User-Mode Linux kernel with SCTP (tests/rig/rig), the worker inside it.
+    Sandbox,
+}
+
+/// The rig that boots the sandbox: $SCTP_INSPECTOR_RIG, else tests/rig/rig in the current
+/// directory or one above it, or above this program (target/…/ inside the repository).
+fn rig() -> Result<PathBuf, String> {
+    if let Some(rig) = std::env::var_os("SCTP_INSPECTOR_RIG").map(PathBuf::from) {
+        return if rig.is_file() {
+            Ok(rig)
+        } else {
+            Err(format!("no sandbox kernel: SCTP_INSPECTOR_RIG={} is not a file", rig.display()))
+        };
+    }
+    let starts = [std::env::current_dir().ok(), std::env::current_exe().ok()];
+    starts
+        .iter()
+        .flatten()
+        .flat_map(|p| p.ancestors())
+        .map(|dir| dir.join("tests/rig/rig"))
+        .find(|rig| rig.is_file())
+        .ok_or_else(|| {
+            "no sandbox kernel: tests/rig/rig not found here or above (run from the repository, or set \
+             SCTP_INSPECTOR_RIG)"
+                .to_string()
+        })
+}
+
+/// The sctp-inspector binary the sandbox runs as its worker: this program, or (when this is
+/// a test binary under target/…/deps) the one cargo built beside it.
+fn inspector() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("find this program: {e}"))?;
+    if exe.file_name().is_some_and(|n| n == "sctp-inspector") {
+        return Ok(exe);
+    }
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("sctp-inspector"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("no sctp-inspector binary beside {} to run in the sandbox", exe.display()))
+}
+
+/// Starts the worker where `choice` says; `Auto` falls back to the host when the sandbox
+/// cannot start (the window then says why the host has no SCTP). Returns the worker and
+/// what to tell the person about the choice, if anything.
+pub fn start_worker(choice: KernelChoice, waker: Waker) -> Result<(WorkerHandle, Option<String>), String> {
+    let inside_rig = std::env::var_os("RIG_INSIDE").is_some_and(|v| v == "uml");
+    let sandbox = match choice {
+        KernelChoice::Host => false,
+        KernelChoice::Sandbox => true,
+        KernelChoice::Auto => !inside_rig && sctp_core::kernel_sctp_available().is_err(),
+    };
+    if !sandbox {
+        return WorkerHandle::spawn(waker).map(|w| (w, None)).map_err(|e| format!("start the worker: {e}"));
+    }
+    let started = rig().and_then(|rig| {
+        WorkerHandle::spawn_sandbox(&rig, &inspector()?, waker).map_err(|e| format!("start the sandbox kernel: {e}"))
+    });
+    match (started, choice) {
+        (Ok(w), _) => Ok((w, Some("this host has no SCTP: driving a sandbox kernel (User-Mode Linux)".into()))),
+        (Err(e), KernelChoice::Sandbox) => Err(e),
+        (Err(e), _) => WorkerHandle::spawn(Box::new(|| {}))
+            .map(|w| (w, Some(format!("{e}; driving this host's kernel"))))
+            .map_err(|e| format!("start the worker: {e}")),
+    }
+}

@@ -1,0 +1,150 @@
+//! The worker inside a sandbox kernel, driven from the host (which has no SCTP): the
+//! session works as with the worker thread, over the kernel's serial line with credit-based
+//! flow control; and nothing is left running after. Boots User-Mode Linux itself, so it
+//! runs on the host (`tests/run` runs it there), never inside the rig.
+
+use sctp_core::worker::{Command, Event, Reply};
+use sctp_core::{EndpointConfig, SendInfo, Style};
+use sctp_inspector_tests::harness::Harness;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[test]
+#[ignore = "boots a sandbox kernel: run on the host with --ignored (tests/run does), not inside the rig"]
+fn a_session_drives_a_worker_inside_a_sandbox_kernel() {
+    let mut h = Harness::in_a_sandbox();
+    let hello = h.until(Duration::from_secs(60), |e| matches!(e.event, Event::Hello { .. }));
+    let Event::Hello { kernel_sctp, kernel, .. } = hello.event else { unreachable!() };
+    assert!(kernel_sctp.is_ok(), "the sandbox kernel has SCTP: {kernel_sctp:?}");
+    assert!(kernel.is_some_and(|k| !k.release.is_empty()));
+    let pid = h.worker.process_id().unwrap();
+    let cfg = |addrs: Vec<std::net::IpAddr>| EndpointConfig { style: Style::OneToMany, addrs, ..Default::default() };
+    let server = h.open("server", cfg(vec![[127, 0, 0, 1].into()]));
+    h.run(Command::Listen { ep: server, backlog: 8 }).unwrap();
+    let port = h.model.endpoints[&server].local_addrs[0].port();
+    let client = h.open("client", cfg(vec![]));
+    let to = SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(Reply::Assoc { assoc }) =
+        h.run(Command::Connect { ep: client, addrs: vec![to], init: None, timeout_ms: Some(5000) })
+    else {
+        panic!("connect in the sandbox")
+    };
+    // 256 KiB of payload toward the guest (about 1 MiB of frames): many credit windows.
+    let info = SendInfo { assoc, stream: 3, ppid: 46, ..Default::default() };
+    let sent = h.run(Command::Send { ep: client, info, payload: vec![7; 64 << 10], count: 4, interval_ms: 0 }).unwrap();
+    assert_eq!(sent, Reply::Sent { messages: 4, bytes: 4 * (64 << 10) });
+    while h.model.data_messages < 4 {
+        h.until(Duration::from_secs(30), |e| matches!(e.event, Event::Data { .. }));
+    }
+    drop(h);
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "the sandbox's rig is gone");
+}
+
+/// Every shipped scenario without a lab runs on this host through the sandbox kernel, as
+/// `sctp-inspector run` does on a machine without SCTP, and says so. (Lab scenarios build
+/// their namespaces in the host process: the lab inside the sandbox is still to come.)
+#[test]
+#[ignore = "boots sandbox kernels: run on the host with --ignored (tests/run does), not inside the rig"]
+fn shipped_scenarios_pass_on_a_sandbox_kernel() {
+    use sctp_inspector::headless::{self, Options};
+    use sctp_inspector::kernel::KernelChoice;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("assets/scenarios");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let file = entry.unwrap().path();
+        if file.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let scenario = sctp_core::scenario::Scenario::load(&file).unwrap();
+        if scenario.lab {
+            continue;
+        }
+        let mut out = Vec::new();
+        let opts = Options { record: None, capture: None, verbose: false, kernel: KernelChoice::Sandbox };
+        let result = headless::run(&file, &opts, &mut out);
+        let out = String::from_utf8_lossy(&out);
+        assert!(result.is_ok(), "{}: {result:?}\n{out}", file.display());
+        assert!(out.contains("driving a sandbox kernel"), "{out}");
+        assert!(out.contains(&format!("PASS: all {} steps", scenario.steps.len())), "{out}");
+        ran += 1;
+    }
+    assert!(ran >= 5, "{ran} scenarios without a lab");
+}
+
+/// The window on this host over a sandbox kernel, as a person on a laptop without SCTP gets
+/// it: the status bar says which kernel; open a server and a client through the forms,
+/// connect, send on stream 3 with PPID 46 and see it in the server's log.
+#[test]
+#[ignore = "boots a sandbox kernel: run on the host with --ignored (tests/run does), not inside the rig"]
+fn the_window_drives_a_sandbox_kernel_through_its_forms() {
+    use egui::accesskit::Role;
+    use egui_kittest::Harness as Window;
+    use egui_kittest::kittest::Queryable;
+    use sctp_core::model::Logged;
+    use sctp_inspector::app::{InspectorApp, RightTab, UiState};
+    use std::time::Instant;
+    let worker = sctp_core::worker::WorkerHandle::spawn_sandbox(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rig/rig"),
+        &sctp_inspector_tests::inspector_binary(),
+        Box::new(|| {}),
+    )
+    .unwrap();
+    let app = InspectorApp::with_worker(Some(worker), UiState::default());
+    let mut h = Window::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut InspectorApp| app.ui(ui), app);
+    let until = |h: &mut Window<'_, InspectorApp>, what: &str, cond: &dyn Fn(&InspectorApp) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !cond(h.state()) {
+            assert!(Instant::now() < deadline, "waited 60 s for {what}");
+            h.run_steps(1);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    until(&mut h, "the sandbox's hello", &|app| app.session.model.kernel_sctp == Some(Ok(())));
+    h.run_steps(1);
+    assert!(h.query_by_label("sandbox kernel (User-Mode Linux)").is_some());
+    assert!(h.query_by_label("kernel SCTP available").is_some());
+    let ep = |app: &InspectorApp, label: &str| {
+        app.session.model.endpoints.iter().find(|(_, v)| v.label == label).map(|(id, _)| *id)
+    };
+    let open = |h: &mut Window<'_, InspectorApp>, label: &str, port: &str| {
+        h.get_by_role_and_label(Role::TextInput, "Label").set_text_value_accesskit(label);
+        h.get_by_role_and_label(Role::TextInput, "Local addresses").set_text_value_accesskit("127.0.0.1");
+        h.get_by_role_and_label(Role::TextInput, "Port").set_text_value_accesskit(port);
+        h.run_steps(1);
+        h.get_by_label("Open").click();
+        until(h, label, &|app| ep(app, label).is_some());
+        ep(h.state(), label).unwrap()
+    };
+    let server = open(&mut h, "server", "2099");
+    h.state_mut().state.sel.ep = Some(server);
+    h.run_steps(2);
+    h.get_by_label("Listen").click();
+    h.run_steps(2);
+    let client = open(&mut h, "client", "0");
+    h.state_mut().state.sel.ep = Some(client);
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Peer addresses").set_text_value_accesskit("127.0.0.1");
+    h.get_by_role_and_label(Role::TextInput, "Peer port").set_text_value_accesskit("2099");
+    h.run_steps(1);
+    h.get_by_label("Connect").click();
+    let assoc_of = |app: &InspectorApp| {
+        app.session.model.endpoints.get(&client).and_then(|v| v.assocs.iter().find(|(_, a)| !a.gone)).map(|(id, _)| *id)
+    };
+    until(&mut h, "the association", &|app| assoc_of(app).is_some());
+    h.state_mut().state.sel.assoc = assoc_of(h.state());
+    h.state_mut().state.tab = RightTab::Send;
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Stream").set_text_value_accesskit("3");
+    h.get_by_role_and_label(Role::TextInput, "PPID").set_text_value_accesskit("46");
+    h.get_by_role_and_label(Role::TextInput, "Text").set_text_value_accesskit("hello from the host");
+    h.run_steps(1);
+    h.get_by_label("Send now").click();
+    until(&mut h, "the message at the server", &|app| {
+        app.session.model.log.iter().any(|e| {
+            e.ep == Some(server)
+                && matches!(&e.what, Logged::Data { info: Some(i), .. } if i.stream == 3 && i.ppid == 46)
+        })
+    });
+}
