@@ -119,17 +119,27 @@ impl WorkerHandle {
         })?;
         let reader = std::thread::Builder::new().name("worker frames in".into()).spawn(move || {
             let why = read_frames(from_child, |ev: Stamped| ev_tx.send(ev).is_ok(), &waker);
-            let _ = ev_tx.try_send(Stamped { t: 0.0, event: Event::Warning(Warning::WorkerStopped { what: why }) });
-            waker();
+            last_words(&ev_tx, why, &waker);
         })?;
+        Self::remote(cmd_tx, ev_rx, [writer, reader], child, false)
+    }
+
+    /// A handle on a worker in another process: its frame threads (writer first) and the child.
+    fn remote(
+        commands: Sender<Request>,
+        events: Receiver<Stamped>,
+        threads: [JoinHandle<()>; 2],
+        child: std::process::Child,
+        sandbox: bool,
+    ) -> std::io::Result<WorkerHandle> {
         Ok(WorkerHandle {
-            commands: Some(cmd_tx),
-            events: ev_rx,
+            commands: Some(commands),
+            events,
             wake: Arc::new(sys::eventfd()?),
             next_request: AtomicU64::new(1),
-            threads: vec![writer, reader],
+            threads: threads.into(),
             child: Some(child),
-            terminate_child: false,
+            terminate_child: sandbox,
         })
     }
 
@@ -191,18 +201,9 @@ impl WorkerHandle {
                 },
                 &waker,
             );
-            let _ = ev_tx.try_send(Stamped { t: 0.0, event: Event::Warning(Warning::WorkerStopped { what: why }) });
-            waker();
+            last_words(&ev_tx, why, &waker);
         })?;
-        Ok(WorkerHandle {
-            commands: Some(cmd_tx),
-            events: ev_rx,
-            wake: Arc::new(sys::eventfd()?),
-            next_request: AtomicU64::new(1),
-            threads: vec![writer, reader],
-            child: Some(child),
-            terminate_child: true,
-        })
+        Self::remote(cmd_tx, ev_rx, [writer, reader], child, true)
     }
 
     /// Whether the worker runs inside a sandbox kernel (`spawn_sandbox`).
@@ -281,6 +282,12 @@ impl Drop for WorkerHandle {
             let _ = child.wait();
         }
     }
+}
+
+/// Says why a worker process's events ended (the log's last line about it) and wakes the UI.
+fn last_words(events: &Sender<Stamped>, why: String, waker: &Waker) {
+    let _ = events.try_send(Stamped { t: 0.0, event: Event::Warning(Warning::WorkerStopped { what: why }) });
+    waker();
 }
 
 /// Reads frames from `input` until it ends or `each` says stop; wakes the UI after each
