@@ -73,11 +73,18 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     std::thread::sleep(Duration::from_millis(500));
     let _client = spawn("iperf3", &["-c", "127.0.0.1", "-p", "5321", "--sctp", "-t", "8", "-b", "2M"]);
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
-    // The client's data association: the peer port is the server's.
+    // The client's data association: the peer port is the server's. The dump and
+    // /proc/net/sctp are read one after the other: wait for a snapshot taken while the RTO
+    // held still between the two reads (it drops from RTO.Initial at the first RTT sample).
     let a = wait_snapshot(&mut s, Duration::from_secs(10), |snap| {
         snap.assocs
             .iter()
-            .find(|a| a.diag.peer_port == 5321 && a.diag.state == AssocState::Established && a.owner.is_some())
+            .find(|a| {
+                a.diag.peer_port == 5321
+                    && a.diag.state == AssocState::Established
+                    && a.owner.is_some()
+                    && a.paths.first().is_some_and(|p| p.rto_ms == a.diag.primary.map(|d| d.rto_ms))
+            })
             .cloned()
     });
     let owner = a.owner.as_ref().expect("the owning process is found (root in the rig)");
