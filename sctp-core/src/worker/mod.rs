@@ -118,7 +118,7 @@ impl WorkerHandle {
             }
         })?;
         let reader = std::thread::Builder::new().name("worker frames in".into()).spawn(move || {
-            let why = read_frames(from_child, |ev: Stamped| ev_tx.send(ev).is_ok(), &waker);
+            let why = read_events(from_child, |ev: Stamped| ev_tx.send(ev).is_ok(), &waker);
             last_words(&ev_tx, why, &waker);
         })?;
         Self::remote(cmd_tx, ev_rx, [writer, reader], child, false)
@@ -193,7 +193,7 @@ impl WorkerHandle {
         })?;
         let reader = std::thread::Builder::new().name("sandbox frames in".into()).spawn(move || {
             let input = std::fs::File::from(up_read);
-            let why = read_frames(
+            let why = read_events(
                 input,
                 |up: remote::Up| match up {
                     remote::Up::Event(ev) => ev_tx.send(*ev).is_ok(),
@@ -290,22 +290,36 @@ fn last_words(events: &Sender<Stamped>, why: String, waker: &Waker) {
     waker();
 }
 
-/// Reads frames from `input` until it ends or `each` says stop; wakes the UI after each
-/// batch. Returns why it ended, for the log.
+/// Why a stream of frames ended.
+enum FramesEnded {
+    /// The other side closed it.
+    Closed,
+    /// A read failed.
+    Failed(std::io::Error),
+    /// A frame did not decode.
+    Bad(remote::FrameError),
+    /// The consumer stopped taking them.
+    Dropped,
+}
+
+/// Reads frames from `input` until it ends or `each` says stop. After each read, `after`
+/// learns how many bytes came and whether a frame was among them (to wake the UI, to grant
+/// credit).
 fn read_frames<T: serde::de::DeserializeOwned>(
     mut input: impl std::io::Read,
     mut each: impl FnMut(T) -> bool,
-    waker: &Waker,
-) -> String {
+    mut after: impl FnMut(usize, bool),
+) -> FramesEnded {
     let mut frames = remote::FrameReader::default();
     let mut buf = vec![0u8; 64 << 10];
     loop {
-        match input.read(&mut buf) {
-            Ok(0) => return "the worker process closed its output (it exited)".to_string(),
-            Ok(n) => frames.push(&buf[..n]),
+        let n = match input.read(&mut buf) {
+            Ok(0) => return FramesEnded::Closed,
+            Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return format!("reading from the worker process failed: {e}"),
-        }
+            Err(e) => return FramesEnded::Failed(e),
+        };
+        frames.push(&buf[..n]);
         let mut any = false;
         loop {
             match frames.next_frame::<T>() {
@@ -314,16 +328,32 @@ fn read_frames<T: serde::de::DeserializeOwned>(
                     // Blocks while the UI is behind: the pipe, then the worker's own
                     // bounded queue, take the pressure (and count what they drop).
                     if !each(v) {
-                        return "nobody reads the events any more".to_string();
+                        return FramesEnded::Dropped;
                     }
                 }
                 Ok(None) => break,
-                Err(e) => return format!("the worker process sent {e}"),
+                Err(e) => return FramesEnded::Bad(e),
             }
         }
+        after(n, any);
+    }
+}
+
+/// Reads a worker process's event frames until they end; returns why, for the log.
+fn read_events<T: serde::de::DeserializeOwned>(
+    input: impl std::io::Read,
+    each: impl FnMut(T) -> bool,
+    waker: &Waker,
+) -> String {
+    match read_frames(input, each, |_, any| {
         if any {
             waker();
         }
+    }) {
+        FramesEnded::Closed => "the worker process closed its output (it exited)".to_string(),
+        FramesEnded::Failed(e) => format!("reading from the worker process failed: {e}"),
+        FramesEnded::Bad(e) => format!("the worker process sent {e}"),
+        FramesEnded::Dropped => "nobody reads the events any more".to_string(),
     }
 }
 
@@ -366,31 +396,22 @@ pub fn serve_over(
     let (credit_tx, mut credit_rx) = unbounded::<usize>();
     let to_worker = Arc::clone(&handle);
     let reader = std::thread::Builder::new().name("requests in".into()).spawn(move || {
-        let mut input = input;
-        let mut frames = remote::FrameReader::default();
         let mut credit = flow::CreditReceiver::default();
-        let mut buf = vec![0u8; 64 << 10];
-        let why = loop {
-            match input.read(&mut buf) {
-                Ok(0) => break String::new(),
-                Ok(n) => {
-                    frames.push(&buf[..n]);
-                    if link == Link::Line
-                        && let Some(grant) = credit.consumed(n, flow::GRANT_EVERY)
-                    {
-                        let _ = credit_tx.send(grant);
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => break format!("read requests: {e}"),
+        let send = |req: Request| {
+            to_worker.send_request(req);
+            true
+        };
+        let grant = |n, _| {
+            if link == Link::Line
+                && let Some(grant) = credit.consumed(n, flow::GRANT_EVERY)
+            {
+                let _ = credit_tx.send(grant);
             }
-            loop {
-                match frames.next_frame::<Request>() {
-                    Ok(Some(req)) => to_worker.send_request(req),
-                    Ok(None) => break,
-                    Err(e) => return stop_tx.send(format!("the driver sent {e}")).unwrap_or(()),
-                }
-            }
+        };
+        let why = match read_frames(input, send, grant) {
+            FramesEnded::Closed | FramesEnded::Dropped => String::new(),
+            FramesEnded::Failed(e) => format!("read requests: {e}"),
+            FramesEnded::Bad(e) => format!("the driver sent {e}"),
         };
         drop(to_worker);
         let _ = stop_tx.send(why);
