@@ -105,11 +105,22 @@ fn belongs(p: &PacketMark, id: Option<&WireId>, local_port: u16, peers: &[Socket
     }
 }
 
-/// The association's captured chunks within `[lo, hi]`: the rows (its peer addresses, in
-/// path order) and every chunk placed.
-pub fn place(model: &Model, ep: EpId, assoc: AssocId, (lo, hi): (f64, f64)) -> (Vec<SocketAddr>, Vec<Placed>) {
-    let Some(view) = model.endpoints.get(&ep) else { return (Vec::new(), Vec::new()) };
-    let Some(a) = view.assocs.get(&assoc) else { return (Vec::new(), Vec::new()) };
+/// An association's captured chunks in the plots' window, worked out once per frame for
+/// the timeline and its summary.
+#[derive(Debug, Default)]
+pub struct Placement {
+    /// The rows: its peer addresses, in path order.
+    pub rows: Vec<SocketAddr>,
+    /// Every chunk placed.
+    pub chunks: Vec<Placed>,
+    /// Ports and tags, once a dump sample gave the tags.
+    pub id: Option<WireId>,
+}
+
+/// The association's captured chunks within `[lo, hi]`.
+pub fn place(model: &Model, ep: EpId, assoc: AssocId, (lo, hi): (f64, f64)) -> Placement {
+    let Some(view) = model.endpoints.get(&ep) else { return Placement::default() };
+    let Some(a) = view.assocs.get(&assoc) else { return Placement::default() };
     let rows: Vec<SocketAddr> = a.paths.iter().filter_map(|p| p.addr).collect();
     let id = model.wire_id(ep, assoc);
     let local_port = view.local_addrs.first().map_or(0, |a| a.port());
@@ -123,7 +134,7 @@ pub fn place(model: &Model, ep: EpId, assoc: AssocId, (lo, hi): (f64, f64)) -> (
         let y = row as f64 + if sent { 0.2 } else { -0.2 };
         placed.extend(p.chunks.iter().map(|k| Placed { t: p.t, y, class: ChunkClass::of(*k) }));
     }
-    (rows, placed)
+    Placement { rows, chunks: placed, id }
 }
 
 /// The display filter for the association (when its tags are known), within a time range
@@ -146,11 +157,11 @@ pub struct Frame<'a> {
     pub marks: &'a [super::plots::Marker],
 }
 
-/// Draws the timeline for the association.
-pub fn timeline(ui: &mut Ui, model: &Model, ep: EpId, assoc: AssocId, frame: Frame) {
+/// Draws the timeline of the chunks placed.
+pub fn timeline(ui: &mut Ui, placement: &Placement, frame: Frame) {
     let (lo, hi) = frame.window;
     let width = frame.width;
-    let (rows, placed) = place(model, ep, assoc, (lo, hi));
+    let (rows, placed) = (&placement.rows, &placement.chunks);
     ui.label("chunks on the wire: sent above each path's line, received below");
     let labels: Vec<String> = rows.iter().map(ToString::to_string).collect();
     let height = 50.0 + 34.0 * rows.len().max(1) as f32;
@@ -192,18 +203,24 @@ pub fn timeline(ui: &mut Ui, model: &Model, ep: EpId, assoc: AssocId, frame: Fra
 
 /// Beside the timeline: the capture, the chunk colours with their counts in the window, and
 /// the buttons that hand the association (or the window shown) to Wireshark.
-pub fn summary(ui: &mut Ui, model: &Model, ep: EpId, assoc: AssocId, window: (f64, f64), out: &mut Vec<AppCommand>) {
+pub fn summary(
+    ui: &mut Ui,
+    model: &Model,
+    (ep, assoc): (EpId, AssocId),
+    window: (f64, f64),
+    placement: &Placement,
+    out: &mut Vec<AppCommand>,
+) {
     let Some(capture) = &model.capture else { return };
     ui.label(format!("packet capture: {}", capture.path.display()));
-    let id = model.wire_id(ep, assoc);
-    ui.label(match id {
+    ui.label(match placement.id {
         Some(id) => format!(
             "this association on the wire: ports {} <-> {}, tags 0x{:08x} / 0x{:08x}",
             id.local_port, id.peer_port, id.tag, id.peer_tag
         ),
         None => "verification tags not known yet: packets matched by ports and addresses".to_string(),
     });
-    let (_, placed) = place(model, ep, assoc, window);
+    let placed = &placement.chunks;
     egui::Grid::new("chunk-legend").num_columns(4).show(ui, |ui| {
         for (i, class) in ChunkClass::ALL.iter().enumerate() {
             let n = placed.iter().filter(|p| p.class == *class).count();

@@ -128,9 +128,10 @@ impl PlotsPanel {
                 // cwnd's below it; the capture's summary and hand-off sit beside it.
                 if cx.model.capture.is_some() {
                     let (lo, hi) = (x_min, x_max);
+                    let placement = super::chunks::place(cx.model, ep, assoc, (lo, hi));
                     let frame = super::chunks::Frame { window: (lo, hi), width, follow: self.follow, marks: &marks };
-                    ui.vertical(|ui| super::chunks::timeline(ui, cx.model, ep, assoc, frame));
-                    ui.vertical(|ui| super::chunks::summary(ui, cx.model, ep, assoc, (lo, hi), cx.out));
+                    ui.vertical(|ui| super::chunks::timeline(ui, &placement, frame));
+                    ui.vertical(|ui| super::chunks::summary(ui, cx.model, (ep, assoc), (lo, hi), &placement, cx.out));
                     ui.end_row();
                 }
                 for metric in PathMetric::ALL {
