@@ -43,7 +43,7 @@ fn rig() -> Result<PathBuf, String> {
 
 /// The sctp-inspector binary the sandbox runs as its worker: this program, or (when this is
 /// a test binary under target/…/deps) the one cargo built beside it.
-fn inspector() -> Result<PathBuf, String> {
+pub fn inspector_binary() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("find this program: {e}"))?;
     if exe.file_name().is_some_and(|n| n == "sctp-inspector") {
         return Ok(exe);
@@ -70,7 +70,8 @@ pub fn start_worker(choice: KernelChoice, waker: Waker) -> Result<(WorkerHandle,
         return WorkerHandle::spawn(waker).map(|w| (w, None)).map_err(|e| format!("start the worker: {e}"));
     }
     let started = rig().and_then(|rig| {
-        WorkerHandle::spawn_sandbox(&rig, &inspector()?, waker).map_err(|e| format!("start the sandbox kernel: {e}"))
+        WorkerHandle::spawn_sandbox(&rig, &inspector_binary()?, waker)
+            .map_err(|e| format!("start the sandbox kernel: {e}"))
     });
     match (started, choice) {
         (Ok(w), _) => Ok((w, Some("this host has no SCTP: driving a sandbox kernel (User-Mode Linux)".into()))),

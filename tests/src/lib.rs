@@ -27,6 +27,18 @@ pub mod harness {
         }
     }
 
+    /// A waker that counts how often the worker asked for a repaint.
+    fn counting_waker() -> (Arc<AtomicUsize>, sctp_core::worker::Waker) {
+        let wakeups = Arc::new(AtomicUsize::new(0));
+        let w = Arc::clone(&wakeups);
+        (
+            wakeups,
+            Box::new(move || {
+                w.fetch_add(1, Ordering::Relaxed);
+            }),
+        )
+    }
+
     impl Harness {
         /// A worker sampling every 50 ms; fails at once without kernel SCTP.
         pub fn new() -> Harness {
@@ -36,16 +48,8 @@ pub mod harness {
         /// With the worker's event channel holding at most `events`.
         pub fn with_channel(events: usize) -> Harness {
             require_kernel_sctp();
-            let wakeups = Arc::new(AtomicUsize::new(0));
-            let w = Arc::clone(&wakeups);
-            let worker = WorkerHandle::spawn_with(
-                Box::new(move || {
-                    w.fetch_add(1, Ordering::Relaxed);
-                }),
-                Duration::from_millis(50),
-                events,
-            )
-            .unwrap();
+            let (wakeups, waker) = counting_waker();
+            let worker = WorkerHandle::spawn_with(waker, Duration::from_millis(50), events).unwrap();
             Harness { worker, model: Model::default(), wakeups }
         }
 
@@ -53,11 +57,7 @@ pub mod harness {
         /// the test binaries.
         pub fn in_process_of_its_own() -> Harness {
             require_kernel_sctp();
-            let wakeups = Arc::new(AtomicUsize::new(0));
-            let w = Arc::clone(&wakeups);
-            let waker = Box::new(move || {
-                w.fetch_add(1, Ordering::Relaxed);
-            });
+            let (wakeups, waker) = counting_waker();
             let worker = WorkerHandle::spawn_process(&crate::inspector_binary(), &["worker", "--stdio"], waker)
                 .expect("start sctp-inspector worker --stdio");
             Harness { worker, model: Model::default(), wakeups }
@@ -65,15 +65,8 @@ pub mod harness {
 
         /// Over a worker inside a sandbox kernel (tests/rig/rig boots it), on the host.
         pub fn in_a_sandbox() -> Harness {
-            let wakeups = Arc::new(AtomicUsize::new(0));
-            let w = Arc::clone(&wakeups);
-            let waker = Box::new(move || {
-                w.fetch_add(1, Ordering::Relaxed);
-            });
-            let rig = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rig/rig");
-            let worker = WorkerHandle::spawn_sandbox(&rig, &crate::inspector_binary(), waker)
-                .expect("start a sandbox kernel with tests/rig/rig");
-            Harness { worker, model: Model::default(), wakeups }
+            let (wakeups, waker) = counting_waker();
+            Harness { worker: crate::sandbox_worker(waker), model: Model::default(), wakeups }
         }
 
         /// Feeds events to the model until `want` matches one.
@@ -113,11 +106,14 @@ pub mod harness {
 
 /// The `sctp-inspector` binary cargo built beside the test binaries (target/…/deps/..).
 pub fn inspector_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>/deps");
-    let bin = dir.join("sctp-inspector");
-    assert!(bin.is_file(), "{} not built (cargo test --workspace builds it)", bin.display());
-    bin
+    sctp_inspector::kernel::inspector_binary().unwrap_or_else(|e| panic!("{e} (cargo test --workspace builds it)"))
+}
+
+/// A worker inside a sandbox kernel booted by this repository's rig (on the host).
+pub fn sandbox_worker(waker: sctp_core::worker::Waker) -> sctp_core::worker::WorkerHandle {
+    let rig = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rig/rig");
+    sctp_core::worker::WorkerHandle::spawn_sandbox(&rig, &inspector_binary(), waker)
+        .expect("start a sandbox kernel with tests/rig/rig")
 }
 
 /// The two-path lab, with test-friendly panics.

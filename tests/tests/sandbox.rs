@@ -83,12 +83,7 @@ fn the_window_drives_a_sandbox_kernel_through_its_forms() {
     use sctp_core::model::Logged;
     use sctp_inspector::app::{InspectorApp, RightTab, UiState};
     use std::time::Instant;
-    let worker = sctp_core::worker::WorkerHandle::spawn_sandbox(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rig/rig"),
-        &sctp_inspector_tests::inspector_binary(),
-        Box::new(|| {}),
-    )
-    .unwrap();
+    let worker = sctp_inspector_tests::sandbox_worker(Box::new(|| {}));
     let app = InspectorApp::with_worker(Some(worker), UiState::default());
     let mut h = Window::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
