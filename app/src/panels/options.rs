@@ -137,6 +137,30 @@ fn value_from_fields(option: OptionName, fields: &Map<String, Value>) -> Result<
     serde_json::from_value(v).map_err(|e| format!("{}: {e}", option.as_str()))
 }
 
+/// How a field edited as text is read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextKind {
+    Number,
+    /// A peer address (IP:PORT), or empty for none.
+    Address,
+    /// Bytes as hex the record checks itself (an AUTH key).
+    Hex,
+}
+
+/// The kind of a field typed as text, by its name and the value's shape; `None` for fields
+/// with widgets of their own (flags, choices, lists).
+fn text_kind(name: &str, v: &Value) -> Option<TextKind> {
+    if name.ends_with("_hex") {
+        Some(TextKind::Hex)
+    } else if v.is_number() {
+        Some(TextKind::Number)
+    } else if v.is_null() || name == "address" || name == "addr" {
+        Some(TextKind::Address)
+    } else {
+        None
+    }
+}
+
 /// Options whose value is a record rather than one bare number or flag.
 fn is_record(option: OptionName) -> bool {
     matches!(
@@ -187,13 +211,12 @@ impl OptionsPanel {
         for (name, v) in fields.iter_mut() {
             let Some(text) = self.texts.get(&(option, name.clone())) else { continue };
             let label = format!("{}.{name}", option.as_str());
-            *v = match v {
-                Value::Number(_) => {
+            *v = match text_kind(name, v) {
+                Some(TextKind::Number) => {
                     let meta = field_meta(option, name);
                     Value::from(forms::parse_num(&label, text, 0, meta.max)?)
                 }
-                // Free text the record checks itself (an AUTH key as hex).
-                _ if name.ends_with("_hex") => Value::String(text.clone()),
+                Some(TextKind::Hex) => Value::String(text.clone()),
                 _ if text.trim().is_empty() => Value::Null,
                 _ => {
                     let addr = forms::parse_socket_addrs(&label, text, None)?;
@@ -209,10 +232,7 @@ impl OptionsPanel {
         let option = value.option_name();
         let fields = value.fields();
         for (name, v) in &fields {
-            if matches!(v, Value::Number(_) | Value::Null)
-                || ["address", "addr"].contains(&name.as_str())
-                || name.ends_with("_hex")
-            {
+            if text_kind(name, v).is_some() {
                 self.texts.insert((option, name.clone()), if v.is_null() { String::new() } else { show_value(v) });
             }
         }
@@ -395,8 +415,8 @@ impl OptionsPanel {
                             Value::Null => String::new(),
                             other => show_value(other),
                         });
-                        let is_hex = name.ends_with("_hex");
-                        let is_addr = !is_hex && (v.is_null() || name == "address" || name == "addr");
+                        let kind = text_kind(&name, &v);
+                        let (is_hex, is_addr) = (kind == Some(TextKind::Hex), kind == Some(TextKind::Address));
                         let hint = if is_addr { "IP:PORT" } else if is_hex { "hex bytes" } else { "" };
                         let range = if is_hex {
                             "bytes as hex, e.g. 73 65 63 72 65 74".to_string()
