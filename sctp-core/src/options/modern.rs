@@ -213,14 +213,7 @@ impl SockOpt for PrAssocStatus {
     const OPTNAME: i32 = ffi::SCTP_PR_ASSOC_STATUS;
     type Raw = ffi::sctp_prstatus;
     fn encode(&self, assoc_id: i32) -> Self::Raw {
-        let policy = if self.policy == PrPolicy::None { PrPolicy::All } else { self.policy };
-        ffi::sctp_prstatus {
-            sprstat_assoc_id: assoc_id,
-            sprstat_sid: 0,
-            sprstat_policy: policy.raw(),
-            sprstat_abandoned_unsent: 0,
-            sprstat_abandoned_sent: 0,
-        }
+        prstatus_request(assoc_id, 0, self.policy)
     }
     fn decode(r: &Self::Raw) -> Self {
         PrAssocStatus {
@@ -231,6 +224,19 @@ impl SockOpt for PrAssocStatus {
     }
     fn validate(&self) -> Result<(), String> {
         Err("pr_assoc_status is read-only: Get it for one association".into())
+    }
+}
+
+/// The request half of `struct sctp_prstatus`: which association, stream and policy to
+/// count (`None` reads every policy: the kernel refuses 0).
+fn prstatus_request(assoc_id: i32, sid: u16, policy: PrPolicy) -> ffi::sctp_prstatus {
+    let policy = if policy == PrPolicy::None { PrPolicy::All } else { policy };
+    ffi::sctp_prstatus {
+        sprstat_assoc_id: assoc_id,
+        sprstat_sid: sid,
+        sprstat_policy: policy.raw(),
+        sprstat_abandoned_unsent: 0,
+        sprstat_abandoned_sent: 0,
     }
 }
 
@@ -254,14 +260,7 @@ impl SockOpt for PrStreamStatus {
     const OPTNAME: i32 = ffi::SCTP_PR_STREAM_STATUS;
     type Raw = ffi::sctp_prstatus;
     fn encode(&self, assoc_id: i32) -> Self::Raw {
-        let policy = if self.policy == PrPolicy::None { PrPolicy::All } else { self.policy };
-        ffi::sctp_prstatus {
-            sprstat_assoc_id: assoc_id,
-            sprstat_sid: self.stream,
-            sprstat_policy: policy.raw(),
-            sprstat_abandoned_unsent: 0,
-            sprstat_abandoned_sent: 0,
-        }
+        prstatus_request(assoc_id, self.stream, self.policy)
     }
     fn decode(r: &Self::Raw) -> Self {
         PrStreamStatus {
