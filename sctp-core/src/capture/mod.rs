@@ -264,6 +264,14 @@ struct Looper {
     bytes: u64,
 }
 
+/// What one turn of reading a socket produced, published at its end.
+#[derive(Default)]
+struct Batch {
+    packets: u64,
+    over_cap: u64,
+    marks: Vec<PacketMark>,
+}
+
 /// One packet as read, before it is written and summarised.
 struct Seen<'a> {
     iface: u16,
@@ -324,10 +332,11 @@ impl Looper {
 
     /// Reads what one socket has queued (at most a bounded batch, so no socket starves the others).
     fn read_queued(&mut self, i: usize, buf: &mut [u8], cmsg: &mut [u64]) {
+        let mut batch = Batch::default();
         for _ in 0..1024 {
             let meta = match sys::recvmsg(&self.sockets[i], buf, cmsg, libc::MSG_TRUNC | libc::MSG_DONTWAIT) {
                 Ok(m) => m,
-                Err(_) => return,
+                Err(_) => break,
             };
             let ll: Option<libc::sockaddr_ll> = sys::read_struct(sys::bytes_of(&meta.from));
             // Loopback shows each packet twice, leaving and arriving: keep the arrival.
@@ -345,11 +354,24 @@ impl Looper {
                 })
                 .unwrap_or_else(unix_now);
             let kept = meta.len.min(buf.len());
-            self.handle(Seen { iface: i as u16, at, data: &buf[..kept], original_len: meta.len });
+            self.handle(Seen { iface: i as u16, at, data: &buf[..kept], original_len: meta.len }, &mut batch);
         }
+        self.publish(batch);
     }
 
-    fn handle(&mut self, p: Seen) {
+    /// Hands a batch to the worker under one lock (not one per packet).
+    fn publish(&self, batch: Batch) {
+        let bytes = self.bytes;
+        let mut s = self.shared();
+        s.stats.bytes = bytes;
+        s.stats.packets += batch.packets;
+        s.stats.over_cap += batch.over_cap;
+        let room = PENDING_MARKS.saturating_sub(s.marks.len());
+        s.stats.marks_dropped += batch.marks.len().saturating_sub(room) as u64;
+        s.marks.extend(batch.marks.into_iter().take(room));
+    }
+
+    fn handle(&mut self, p: Seen, batch: &mut Batch) {
         // Block: 32 bytes of header and trailer plus the data padded to 4.
         let block_len = 32 + p.data.len().next_multiple_of(4) as u64;
         let mut over_cap = false;
@@ -368,23 +390,13 @@ impl Looper {
         } else {
             over_cap = true;
         }
-        let t = p.at.as_secs_f64() - self.unix_at_zero;
-        let mark = wire::parse(p.data, t, p.iface).ok();
-        let bytes = self.bytes;
-        let mut s = self.shared();
-        s.stats.bytes = bytes;
         if over_cap {
-            s.stats.over_cap += 1;
+            batch.over_cap += 1;
         } else {
-            s.stats.packets += 1;
+            batch.packets += 1;
         }
-        if let Some(m) = mark {
-            if s.marks.len() < PENDING_MARKS {
-                s.marks.push(m);
-            } else {
-                s.stats.marks_dropped += 1;
-            }
-        }
+        let t = p.at.as_secs_f64() - self.unix_at_zero;
+        batch.marks.extend(wire::parse(p.data, t, p.iface).ok());
     }
 }
 
