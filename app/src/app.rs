@@ -56,6 +56,7 @@ pub enum RightTab {
     Options,
     Send,
     Scenario,
+    Lab,
 }
 
 /// Everything about the window that persists across restarts.
@@ -70,6 +71,7 @@ pub struct UiState {
     pub associations: AssociationsPanel,
     pub options: OptionsPanel,
     pub send: SendPanel,
+    pub lab: crate::panels::lab::LabPanel,
     pub plots: PlotsPanel,
     pub log: LogPanel,
     /// Follow the desktop's dark or light preference, or always one of them.
@@ -212,6 +214,7 @@ impl InspectorApp {
                 ui.selectable_value(&mut s.tab, RightTab::Options, "Options");
                 ui.selectable_value(&mut s.tab, RightTab::Send, "Send");
                 ui.selectable_value(&mut s.tab, RightTab::Scenario, "Scenario");
+                ui.selectable_value(&mut s.tab, RightTab::Lab, "Lab");
             });
             ui.separator();
             egui::ScrollArea::vertical().id_salt("right-scroll").show(ui, |ui| match s.tab {
@@ -223,6 +226,7 @@ impl InspectorApp {
                     }
                 }
                 RightTab::Send => s.send.ui(ui, &mut cx),
+                RightTab::Lab => s.lab.ui(ui, &mut cx),
                 RightTab::Scenario => scenario::ui(
                     ui,
                     self.session.scenario(),
@@ -296,6 +300,17 @@ impl InspectorApp {
                 AppCommand::AttachHost(to) => self.attach(to),
                 AppCommand::Wireshark { filter } => self.open_in_wireshark(filter),
                 AppCommand::Explain(key) => self.state.explained = Some(key),
+                AppCommand::FillEndpoint(fill) => {
+                    let form = &mut self.state.endpoints;
+                    form.label = fill.label.into();
+                    form.netns = fill.netns.into();
+                    form.addrs = fill.addrs;
+                    form.port = fill.port.to_string();
+                    if let Some((peers, port)) = fill.connect_to {
+                        self.state.associations.peers = peers;
+                        self.state.associations.port = port.to_string();
+                    }
+                }
                 AppCommand::CopyDiagnostics => {
                     let source = match self.session.viewing() {
                         Some(path) => crate::diagnostics::Source::Recording(path),
@@ -350,12 +365,12 @@ impl InspectorApp {
         }
     }
 
-    /// The namespaces a capture started from the window covers: the lab's side A when a
-    /// scenario built one (every packet between A and B passes there), else the selected
-    /// endpoint's, else those of every open endpoint, else the window's own.
+    /// The namespaces a capture started from the window covers: the lab's side A when there
+    /// is a lab (every packet between A and B passes there), else the selected endpoint's,
+    /// else those of every open endpoint, else the window's own.
     fn capture_namespaces(&self) -> Vec<Option<String>> {
-        if let Some(lab) = self.session.scenario().and_then(|r| r.lab()) {
-            return vec![Some(lab.a.clone())];
+        if self.session.model.lab.is_some() {
+            return vec![Some("lab:a".into())];
         }
         let netns_of = |v: &sctp_core::model::EndpointView| v.config.as_ref().and_then(|c| c.netns.clone());
         let model = &self.session.model;

@@ -6,7 +6,7 @@
 use crate::app::{InspectorApp, RightTab};
 use crate::panels::options::ScopeChoice;
 use crate::panels::{AppCommand, Ctx};
-use sctp_core::lab::TwoPaths;
+use sctp_core::lab::{LabChange, Side, TwoPaths};
 use sctp_core::options::{InitMsg, OptionName, OptionValue, PeerAddrParams, RtoInfo, Toggle};
 use sctp_core::worker::{Command, EpId};
 use sctp_core::{AssocId, EndpointConfig, Scope, SendInfo, Style};
@@ -90,7 +90,6 @@ pub struct Demo {
     /// When the previous step ran.
     last: Option<Instant>,
     next: usize,
-    topo: Option<TwoPaths>,
     out: PathBuf,
     requested: usize,
     saved: Arc<AtomicUsize>,
@@ -107,7 +106,6 @@ impl Demo {
         Demo {
             last: None,
             next: 0,
-            topo: None,
             out,
             requested: 0,
             saved: Arc::new(AtomicUsize::new(0)),
@@ -150,35 +148,41 @@ impl Demo {
     }
 
     fn run(&mut self, step: Step, app: &mut InspectorApp, ctx: &egui::Context) -> Result<(), String> {
-        let topo = || self.topo.as_ref().ok_or("no topology");
+        // The worker runs its commands in order: the lab is built and shaped before the
+        // endpoints open in it.
+        let worker = |app: &mut InspectorApp, command| app.outbox.push(AppCommand::Worker(command));
+        let netem =
+            |path, spec: &str| Command::Lab { change: LabChange::Netem { side: Side::A, path, spec: spec.into() } };
         match step {
             Step::Open => {
-                let t = TwoPaths::new().map_err(|e| e.to_string())?;
+                worker(app, Command::BuildLab);
                 // Delays in place before the association starts: the kernel takes its first
                 // RTT sample per path as srtt outright.
-                t.netem(1, "delay 20ms").map_err(|e| e.to_string())?;
-                t.netem(2, "delay 100ms 5ms loss 1%").map_err(|e| e.to_string())?;
+                worker(app, netem(1, "delay 20ms"));
+                worker(app, netem(2, "delay 100ms 5ms loss 1%"));
                 for (label, ns, addrs, port) in
-                    [("server", &t.b, TwoPaths::addrs_b(), PORT), ("client", &t.a, TwoPaths::addrs_a(), 0)]
+                    [("server", "lab:b", TwoPaths::addrs_b(), PORT), ("client", "lab:a", TwoPaths::addrs_a(), 0)]
                 {
                     let config = EndpointConfig {
                         style: Style::OneToMany,
                         addrs,
                         port,
-                        netns: Some(ns.clone()),
+                        netns: Some(ns.into()),
                         ..Default::default()
                     };
-                    app.outbox.push(AppCommand::Worker(Command::Open { label: label.into(), config }));
+                    worker(app, Command::Open { label: label.into(), config });
                 }
                 // The packets of side A (both paths), for the chunk timeline above the plots.
                 let scratch = tempfile::tempdir().map_err(|e| format!("scratch directory: {e}"))?;
-                app.outbox.push(AppCommand::Worker(Command::StartCapture {
-                    path: scratch.path().join("demo.pcapng"),
-                    netns: vec![Some(t.a.clone())],
-                    max_bytes: 64 << 20,
-                }));
+                worker(
+                    app,
+                    Command::StartCapture {
+                        path: scratch.path().join("demo.pcapng"),
+                        netns: vec![Some("lab:a".into())],
+                        max_bytes: 64 << 20,
+                    },
+                );
                 self.scratch = Some(scratch);
-                self.topo = Some(t);
             }
             Step::Listen => {
                 let (server, client) =
@@ -238,8 +242,8 @@ impl Demo {
                     saved.fetch_add(1, Ordering::SeqCst);
                 });
             }
-            Step::LinkDown => topo()?.link(1, false).map_err(|e| e.to_string())?,
-            Step::LinkUp => topo()?.link(1, true).map_err(|e| e.to_string())?,
+            Step::LinkDown => worker(app, Command::Lab { change: LabChange::Link { path: 1, up: false } }),
+            Step::LinkUp => worker(app, Command::Lab { change: LabChange::Link { path: 1, up: true } }),
             Step::SetOption => {
                 // Through the options form, as a person would: maxseg 1001 on this association;
                 // the kernel rounds it to a multiple of 4 and the form highlights that.
@@ -263,7 +267,7 @@ impl Demo {
                 app.state.log.only_selected = true;
             }
             Step::ForeignTraffic => {
-                let t = topo()?;
+                let t = app.session.model.lab.as_ref().ok_or("no lab")?;
                 let server = TwoPaths::addr_b(1).to_string();
                 let run = |ns: &str, args: &[&str]| {
                     std::process::Command::new("ip")
@@ -279,7 +283,7 @@ impl Demo {
                 self.programs.push(run(&t.a, &["-c", &server, "-p", "5201", "--sctp", "-t", "60", "-b", "1M"])?);
             }
             Step::WatchHost => {
-                let ns = topo()?.a.clone();
+                let ns = "lab:a".to_string();
                 app.state.centre = crate::app::CentreTab::Host;
                 app.state.host.netns = ns.clone();
                 app.outbox.push(AppCommand::Worker(Command::WatchHost {
@@ -301,15 +305,14 @@ impl Demo {
                 app.state.host.selected = Some(key);
             }
             Step::OpenSlow => {
-                let t = topo()?;
-                t.netem(2, "delay 400ms").map_err(|e| e.to_string())?;
+                worker(app, netem(2, "delay 400ms"));
                 let config = EndpointConfig {
                     style: Style::OneToMany,
                     addrs: vec![TwoPaths::addr_a(2)],
-                    netns: Some(t.a.clone()),
+                    netns: Some("lab:a".into()),
                     ..Default::default()
                 };
-                app.outbox.push(AppCommand::Worker(Command::Open { label: "slow".into(), config }));
+                worker(app, Command::Open { label: "slow".into(), config });
             }
             Step::ConnectSlow => {
                 let slow = Self::ep(app, "slow").ok_or("no slow endpoint")?;

@@ -138,6 +138,123 @@ impl Drop for TwoPaths {
     }
 }
 
+/// What a lab is doing now, as the worker that owns it reports it (`Event::Lab`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LabState {
+    /// Namespace A's name (`lab:a` in endpoint configs and scenarios).
+    pub a: String,
+    /// Namespace B's name (`lab:b`).
+    pub b: String,
+    /// Path 1 and path 2.
+    pub paths: [PathState; 2],
+}
+
+/// One lab path's link and impairments.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PathState {
+    /// Whether A's side of the link is up.
+    pub up: bool,
+    /// The netem parameters on A's side (A -> B), empty for none.
+    pub netem_a: String,
+    /// The netem parameters on B's side (B -> A), empty for none.
+    pub netem_b: String,
+}
+
+/// A change to a built lab.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum LabChange {
+    /// Replaces the netem qdisc on one side of a path (`""`: netem without impairments).
+    Netem {
+        /// Whose side: A's shapes A -> B, B's shapes B -> A.
+        side: Side,
+        /// Path 1 or 2.
+        path: u8,
+        /// tc netem parameters, such as `delay 50ms loss 2%`.
+        spec: String,
+    },
+    /// Takes A's side of a path down or up.
+    Link {
+        /// Path 1 or 2.
+        path: u8,
+        /// Up (true) or down.
+        up: bool,
+    },
+}
+
+impl LabChange {
+    /// One line for the event log.
+    pub fn describe(&self) -> String {
+        match self {
+            LabChange::Netem { side: Side::A, path, spec } => format!("lab: netem on path {path} (A -> B): {spec:?}"),
+            LabChange::Netem { side: Side::B, path, spec } => format!("lab: netem on path {path} (B -> A): {spec:?}"),
+            LabChange::Link { path, up } => format!("lab: path {path} link {}", if *up { "up" } else { "down" }),
+        }
+    }
+}
+
+/// A lab owned by the worker, with what has been done to it.
+pub struct Lab {
+    paths: TwoPaths,
+    state: LabState,
+}
+
+impl Lab {
+    /// Builds a fresh two-path lab (`TwoPaths::new`), both links up, no netem.
+    pub fn build() -> Result<Lab> {
+        let paths = TwoPaths::new()?;
+        let path = || PathState { up: true, netem_a: String::new(), netem_b: String::new() };
+        let state = LabState { a: paths.a.clone(), b: paths.b.clone(), paths: [path(), path()] };
+        Ok(Lab { paths, state })
+    }
+
+    /// What it is doing now.
+    pub fn state(&self) -> &LabState {
+        &self.state
+    }
+
+    /// Applies a change; the state changes only when the command succeeded.
+    pub fn apply(&mut self, change: &LabChange) -> Result<()> {
+        let (LabChange::Netem { path, .. } | LabChange::Link { path, .. }) = change;
+        if !(1..=2).contains(path) {
+            return Err(Error::invalid(change.describe(), format!("the lab has paths 1 and 2, not {path}")));
+        }
+        let slot = &mut self.state.paths[usize::from(*path - 1)];
+        match change {
+            LabChange::Netem { side, path, spec } => {
+                self.paths.netem_on(*side, *path, spec)?;
+                let kept = spec.split_whitespace().collect::<Vec<_>>().join(" ");
+                match side {
+                    Side::A => slot.netem_a = kept,
+                    Side::B => slot.netem_b = kept,
+                }
+            }
+            LabChange::Link { path, up } => {
+                self.paths.link(*path, *up)?;
+                slot.up = *up;
+            }
+        }
+        Ok(())
+    }
+
+    /// The namespace an endpoint, capture or host view names: `lab:a` and `lab:b` are this
+    /// lab's (an error without a lab); other names pass unchanged.
+    pub fn resolve(lab: Option<&Lab>, netns: Option<&str>) -> Result<Option<String>> {
+        let Some(side) = netns.and_then(|n| n.strip_prefix("lab:")) else {
+            return Ok(netns.map(str::to_string));
+        };
+        let what = || format!("namespace lab:{side}");
+        let lab = lab.ok_or_else(|| {
+            Error::invalid(what(), "no lab is built (build one in the Lab panel, or `lab = true` in a scenario)")
+        })?;
+        match side {
+            "a" => Ok(Some(lab.state.a.clone())),
+            "b" => Ok(Some(lab.state.b.clone())),
+            other => Err(Error::invalid(what(), format!("the lab's sides are a and b, not {other:?}"))),
+        }
+    }
+}
+
 /// The process that made a lab namespace, from its name (`sctpA<pid>x<n>`, `sctpB…`).
 pub fn lab_owner(ns: &str) -> Option<u32> {
     let rest = ns.strip_prefix("sctpA").or_else(|| ns.strip_prefix("sctpB"))?;
@@ -161,7 +278,24 @@ fn sweep_abandoned() {
 
 #[cfg(test)]
 mod tests {
-    use super::lab_owner;
+    use super::{Lab, LabChange, Side, lab_owner};
+
+    #[test]
+    fn lab_names_need_a_lab_and_a_side() {
+        assert_eq!(Lab::resolve(None, None).unwrap(), None);
+        assert_eq!(Lab::resolve(None, Some("blue")).unwrap().as_deref(), Some("blue"));
+        let no_lab = Lab::resolve(None, Some("lab:a")).unwrap_err().to_string();
+        assert!(no_lab.contains("lab:a") && no_lab.contains("no lab is built"), "{no_lab}");
+    }
+
+    #[test]
+    fn lab_changes_say_what_they_do() {
+        let netem = LabChange::Netem { side: Side::B, path: 2, spec: "loss 5%".into() };
+        assert_eq!(netem.describe(), "lab: netem on path 2 (B -> A): \"loss 5%\"");
+        assert_eq!(LabChange::Link { path: 1, up: false }.describe(), "lab: path 1 link down");
+        let json = serde_json::to_string(&netem).unwrap();
+        assert_eq!(json, r#"{"action":"netem","side":"b","path":2,"spec":"loss 5%"}"#);
+    }
 
     #[test]
     fn lab_namespace_names_tell_their_process() {

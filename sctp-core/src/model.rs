@@ -357,6 +357,8 @@ pub struct Model {
     pub dropped_events: crate::worker::DropCounts,
     /// The packet capture: the running one, or the last one after it stopped.
     pub capture: Option<CaptureView>,
+    /// The worker's two-path lab, while there is one.
+    pub lab: Option<crate::lab::LabState>,
     /// The worker runs inside a sandbox kernel, not on this host's (set by the session).
     pub sandbox: bool,
     /// Summaries of the captured packets, the newest `PACKET_MARKS` (it counts what it dropped).
@@ -426,6 +428,7 @@ impl Model {
             sampler_share_percent: 25,
             dropped_events: crate::worker::DropCounts::default(),
             capture: None,
+            lab: None,
             sandbox: false,
             packets: Ring::new(PACKET_MARKS),
             points_per_series: limits.points_per_series,
@@ -704,6 +707,7 @@ impl Model {
                     self.packets.push(m.clone());
                 }
             }
+            Event::Lab { lab } => self.lab = lab.clone(),
             Event::CaptureStats { stats, stopped, failure } => {
                 let Some(c) = self.capture.as_mut() else { return };
                 c.stats = *stats;

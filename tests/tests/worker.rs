@@ -371,3 +371,52 @@ fn a_dead_worker_process_is_reported_and_none_outlives_its_handle() {
     assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "the worker process is gone (and reaped)");
     assert!(started.elapsed() < Duration::from_secs(3), "it ended when its input closed, not by the kill");
 }
+
+/// The worker builds the two-path lab in its own kernel: `lab:a` and `lab:b` name its
+/// namespaces for endpoints, a link taken down fails that path of a multi-homed
+/// association, bad changes are refused and named, and removing it deletes the namespaces.
+#[test]
+fn the_worker_builds_and_drives_the_two_path_lab() {
+    use sctp_core::lab::{LabChange, Side, TwoPaths};
+    use sctp_core::options::{PeerAddrParams, Toggle};
+    use sctp_core::{Notification, PeerAddrState};
+    let mut h = Harness::new();
+    let no_lab = h.run(Command::Open { label: "x".into(), config: cfg(Style::OneToMany, vec![], 0, Some("lab:a")) });
+    assert!(no_lab.unwrap_err().to_string().contains("no lab is built"));
+    h.run(Command::BuildLab).unwrap();
+    let lab = h.model.lab.clone().expect("Event::Lab came before the reply");
+    assert!(std::path::Path::new(&format!("/run/netns/{}", lab.a)).exists());
+    assert!(lab.paths.iter().all(|p| p.up && p.netem_a.is_empty()));
+    let server = h.open("server", cfg(Style::OneToMany, TwoPaths::addrs_b(), 7000, Some("lab:b")));
+    assert_eq!(h.model.endpoints[&server].config.as_ref().unwrap().netns.as_deref(), Some(lab.b.as_str()));
+    h.run(Command::Listen { ep: server, backlog: 4 }).unwrap();
+    let client = h.open("client", cfg(Style::OneToMany, TwoPaths::addrs_a(), 0, Some("lab:a")));
+    let fast = PeerAddrParams { hb_interval: 200, path_max_rxt: 1, heartbeat: Toggle::Enable, ..Default::default() };
+    h.run(Command::SetOption { ep: client, scope: Scope::Future, value: OptionValue::PeerAddrParams(fast) }).unwrap();
+    let rto = RtoInfo { initial: 300, max: 1000, min: 100 };
+    h.run(Command::SetOption { ep: client, scope: Scope::Future, value: OptionValue::Rtoinfo(rto) }).unwrap();
+    let to = TwoPaths::addrs_b().into_iter().map(|ip| SocketAddr::new(ip, 7000)).collect();
+    h.run(Command::Connect { ep: client, addrs: to, init: None, timeout_ms: Some(5000) }).unwrap();
+    h.run(Command::Lab { change: LabChange::Netem { side: Side::B, path: 2, spec: "delay  5ms".into() } }).unwrap();
+    assert_eq!(h.model.lab.as_ref().unwrap().paths[1].netem_b, "delay 5ms");
+    for (bad, why) in [
+        (LabChange::Link { path: 3, up: false }, "paths 1 and 2, not 3"),
+        (LabChange::Netem { side: Side::A, path: 1, spec: "wobble 3".into() }, "tc -n"),
+    ] {
+        let e = h.run(Command::Lab { change: bad }).unwrap_err().to_string();
+        assert!(e.contains(why), "{e}");
+    }
+    h.run(Command::Lab { change: LabChange::Link { path: 1, up: false } }).unwrap();
+    assert!(!h.model.lab.as_ref().unwrap().paths[0].up);
+    let failed = SocketAddr::new(TwoPaths::addr_b(1), 7000);
+    h.until(Duration::from_secs(15), |e| {
+        matches!(&e.event, Event::Notification { ep, notification: Notification::PeerAddrChange { addr, state, .. } }
+            if *ep == client && *addr == Some(failed) && *state == PeerAddrState::Unreachable)
+    });
+    let bad_side = h.run(Command::Open { label: "y".into(), config: cfg(Style::OneToMany, vec![], 0, Some("lab:c")) });
+    assert!(bad_side.unwrap_err().to_string().contains("sides are a and b"));
+    h.run(Command::RemoveLab).unwrap();
+    assert_eq!(h.model.lab, None);
+    assert!(!std::path::Path::new(&format!("/run/netns/{}", lab.a)).exists());
+    assert!(h.run(Command::RemoveLab).unwrap_err().to_string().contains("no lab is built"));
+}

@@ -127,8 +127,9 @@ impl EndpointsPanel {
         text_field(ui, "Local addresses", &mut self.addrs, 180.0)
             .on_hover_text("Comma-separated; several = multi-homed; empty = wildcard");
         text_field(ui, "Port", &mut self.port, 60.0).on_hover_text("0 = any free port");
-        text_field(ui, "Network namespace", &mut self.netns, 120.0)
-            .on_hover_text("A name from `ip netns list`; empty = this process's namespace");
+        text_field(ui, "Network namespace", &mut self.netns, 120.0).on_hover_text(
+            "A name from `ip netns list`, or lab:a / lab:b for the Lab tab's namespaces; empty = the worker's own",
+        );
         egui::CollapsingHeader::new("Socket options").show(ui, |ui| {
             let out = &mut *cx.out;
             let about = |field| Topic::EndpointOption(field);

@@ -9,6 +9,7 @@ pub mod diagram;
 pub mod endpoints;
 pub mod host;
 pub mod kernel;
+pub mod lab;
 pub mod log;
 pub mod options;
 pub mod plots;
@@ -42,6 +43,8 @@ pub enum AppCommand {
     CopyDiagnostics,
     /// The topic (an `explain::Topic` key) the teaching panel shows: the one hovered.
     Explain(String),
+    /// Put a lab endpoint's settings into the endpoint form (and the connect form).
+    FillEndpoint(lab::EndpointFill),
     /// Open the packet capture in Wireshark with this display filter (or, without
     /// Wireshark, show the file and the filter to copy).
     Wireshark {

@@ -3,7 +3,7 @@
 //! changed. The headless runner loops on it; the window calls it once per frame.
 
 use super::format::{MetricName, Scenario, ScopeName, Step};
-use crate::lab::TwoPaths;
+use crate::lab::LabChange;
 use crate::model::{AssocMetric, Model, PathMetric, describe_notification};
 use crate::options::OptionValue;
 use crate::worker::{Command, EpId, Event, Reply, Stamped};
@@ -76,7 +76,8 @@ pub struct Runner {
     cursors: HashMap<EpId, usize>,
     /// The reply to the command the current step waits for, once it arrived.
     reply: Option<(u64, Result<Reply, Error>)>,
-    lab: Option<TwoPaths>,
+    /// The `BuildLab` request sent for a `lab = true` scenario.
+    lab_request: Option<u64>,
     now: f64,
     /// The time `advance` was last called with: deadlines are measured from it.
     clock: Instant,
@@ -161,7 +162,7 @@ impl Runner {
             history_base: 0,
             cursors: HashMap::new(),
             reply: None,
-            lab: None,
+            lab_request: None,
             now: 0.0,
             clock: Instant::now(),
             reports: Vec::new(),
@@ -171,8 +172,8 @@ impl Runner {
     }
 
     /// Captures the scenario's packets into a pcapng file at `path`: those of the lab's side
-    /// A (both paths; every packet between A and B passes there), or of the worker's own
-    /// namespace without a lab. Starts before the first step; a capture that cannot start
+    /// A (`lab:a`, both paths; every packet between A and B passes there), or of the worker's
+    /// own namespace without a lab. Starts before the first step; a capture that cannot start
     /// fails the run.
     pub fn capture_to(&mut self, path: PathBuf, max_bytes: u64) {
         self.capture = CaptureRequest::Pending { path, max_bytes };
@@ -181,11 +182,6 @@ impl Runner {
     /// The step that runs next (for a timeline view).
     pub fn current(&self) -> usize {
         self.index
-    }
-
-    /// The two-path lab, once built for a `lab = true` scenario (by the first `advance`).
-    pub fn lab(&self) -> Option<&TwoPaths> {
-        self.lab.as_ref()
     }
 
     /// Every event the worker emits goes through here.
@@ -200,6 +196,11 @@ impl Runner {
                     && r == request
                 {
                     self.failure.get_or_insert_with(|| format!("start the packet capture: {e}"));
+                }
+                if let (Some(r), Err(e)) = (self.lab_request, outcome)
+                    && r == *request
+                {
+                    self.failure.get_or_insert_with(|| format!("build the lab: {e}"));
                 }
             }
             Event::Notification { .. } | Event::Data { .. } => {
@@ -262,8 +263,8 @@ impl Runner {
         })
     }
 
-    fn lab_ref(&self) -> Result<&TwoPaths, String> {
-        self.lab.as_ref().ok_or_else(|| "this step needs `lab = true` at the top of the scenario".into())
+    fn needs_lab(&self) -> Result<(), String> {
+        if self.scenario.lab { Ok(()) } else { Err("this step needs `lab = true` at the top of the scenario".into()) }
     }
 
     fn finish(&mut self, outcome: Result<String, String>) {
@@ -290,16 +291,18 @@ impl Runner {
             }
             match std::mem::replace(&mut self.phase, Phase::Start) {
                 Phase::Start => {
-                    if self.index == 0 && self.scenario.lab && self.lab.is_none() {
-                        match TwoPaths::new() {
-                            Ok(l) => self.lab = Some(l),
-                            Err(e) => return Progress::Failed(format!("build the lab: {e}")),
+                    // The lab is built by the worker, in its kernel. Commands run in order, so
+                    // the steps after it find it there; a failed build fails the run at its reply.
+                    if self.index == 0 && self.scenario.lab && self.lab_request.is_none() {
+                        match send(Command::BuildLab) {
+                            Some(request) => self.lab_request = Some(request),
+                            None => return Progress::Failed("build the lab: no worker".into()),
                         }
                     }
                     if let CaptureRequest::Pending { path, max_bytes } =
                         std::mem::replace(&mut self.capture, CaptureRequest::None)
                     {
-                        let netns = vec![self.lab.as_ref().map(|l| l.a.clone())];
+                        let netns = vec![self.scenario.lab.then(|| "lab:a".to_string())];
                         // The worker runs commands in order: the capture is on before the first step's.
                         match send(Command::StartCapture { path, netns, max_bytes }) {
                             Some(request) => self.capture = CaptureRequest::Sent { request },
@@ -374,11 +377,9 @@ impl Runner {
                 if self.endpoints.contains_key(&endpoint) {
                     return Err(format!("an endpoint named \"{endpoint}\" is already open"));
                 }
-                let netns = match netns.as_deref() {
-                    Some("lab:a") => Some(self.lab_ref()?.a.clone()),
-                    Some("lab:b") => Some(self.lab_ref()?.b.clone()),
-                    other => other.map(str::to_string),
-                };
+                if netns.as_deref().is_some_and(|n| n.starts_with("lab:")) {
+                    self.needs_lab()?;
+                }
                 let config = EndpointConfig { family, style, addrs, port, netns, options };
                 reply(send(Command::Open { label: endpoint.clone(), config }), Judge::Open(endpoint))?
             }
@@ -508,12 +509,12 @@ impl Runner {
             }
             Step::Sleep { ms } => Phase::Sleep { until: self.clock + Duration::from_millis(ms) },
             Step::Netem { path, spec, side } => {
-                self.lab_ref()?.netem_on(side, path, &spec).map_err(|e| e.to_string())?;
-                return Ok(None);
+                self.needs_lab()?;
+                reply(send(Command::Lab { change: LabChange::Netem { side, path, spec } }), Judge::Plain)?
             }
             Step::Link { path, up } => {
-                self.lab_ref()?.link(path, up).map_err(|e| e.to_string())?;
-                return Ok(None);
+                self.needs_lab()?;
+                reply(send(Command::Lab { change: LabChange::Link { path, up } }), Judge::Plain)?
             }
         };
         Ok(Some(phase))

@@ -117,6 +117,8 @@ pub(super) struct Engine {
     /// The capture counters `Event::CaptureStats` said last.
     capture_said: Option<crate::capture::CaptureStats>,
     next_capture_drain: Instant,
+    /// The two-path lab, once built (`Command::BuildLab`); its namespaces go with it.
+    lab: Option<crate::lab::Lab>,
     emitted: bool,
 }
 
@@ -148,6 +150,7 @@ impl Engine {
             capture: None,
             capture_said: None,
             next_capture_drain: start,
+            lab: None,
             emitted: false,
         }
     }
@@ -390,6 +393,7 @@ impl Engine {
                         format!("core share {max_core_share} out of range 0.01..=1"),
                     ));
                 }
+                let netns = self.netns(netns.as_deref())?;
                 let sampler = crate::diag::reader::HostSampler::open(netns.as_deref())?;
                 let asked = Duration::from_millis(interval_ms);
                 self.host =
@@ -407,6 +411,7 @@ impl Engine {
                         format!("a capture to {} is running; stop it first", c.path().display()),
                     ));
                 }
+                let netns = netns.iter().map(|n| self.netns(n.as_deref())).collect::<Result<Vec<_>>>()?;
                 let c = crate::capture::Capture::start(&path, &netns, max_bytes, self.start)?;
                 self.emit(Event::CaptureStarted {
                     path,
@@ -422,6 +427,24 @@ impl Engine {
                 let c = self.capture.take().ok_or_else(|| Error::invalid(describe, "no capture is running"))?;
                 let (marks, stats, failure) = c.stop();
                 self.report_capture(marks, stats, true, failure);
+                Ok(Some(Reply::Done))
+            }
+            Command::BuildLab => {
+                // The old lab's namespaces go first: a fresh lab never meets the old one's state.
+                self.lab = None;
+                self.lab = Some(crate::lab::Lab::build()?);
+                self.emit_lab();
+                Ok(Some(Reply::Done))
+            }
+            Command::RemoveLab => {
+                self.lab.take().ok_or_else(|| Error::invalid(describe, "no lab is built"))?;
+                self.emit_lab();
+                Ok(Some(Reply::Done))
+            }
+            Command::Lab { change } => {
+                let lab = self.lab.as_mut().ok_or_else(|| Error::invalid(describe, "no lab is built"))?;
+                lab.apply(&change)?;
+                self.emit_lab();
                 Ok(Some(Reply::Done))
             }
             Command::Send { ep, info, payload, count, interval_ms } => {
@@ -454,10 +477,22 @@ impl Engine {
         self.emit(Event::Closed { ep });
     }
 
-    fn open(&mut self, label: String, config: EndpointConfig) -> Result<EpId> {
+    fn open(&mut self, label: String, mut config: EndpointConfig) -> Result<EpId> {
+        config.netns = self.netns(config.netns.as_deref())?;
         let ep = Endpoint::open(&config)?;
         subscribe_defaults(&ep)?;
         self.adopt(ep, label, Some(config))
+    }
+
+    /// A namespace as the worker's kernel names it: `lab:a` and `lab:b` are its lab's.
+    fn netns(&self, name: Option<&str>) -> Result<Option<String>> {
+        crate::lab::Lab::resolve(self.lab.as_ref(), name)
+    }
+
+    /// Says what the lab is doing now.
+    fn emit_lab(&mut self) {
+        let lab = self.lab.as_ref().map(|l| l.state().clone());
+        self.emit(Event::Lab { lab });
     }
 
     /// Takes an endpoint into the worker: non-blocking (the worker never waits on a

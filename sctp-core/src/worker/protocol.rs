@@ -196,6 +196,16 @@ pub enum Command {
     /// Ends the running capture: the file is flushed and closed, `Event::CaptureStats` says
     /// the last counts with `stopped`.
     StopCapture,
+    /// Builds the two-path lab (`crate::lab`) in the worker's kernel, replacing one built
+    /// before; `lab:a` and `lab:b` then name its namespaces. Emits `Event::Lab`.
+    BuildLab,
+    /// Deletes the lab's namespaces (their endpoints lose their interfaces); emits `Event::Lab`.
+    RemoveLab,
+    /// Changes the lab: netem on a path, or a link down or up; emits `Event::Lab`.
+    Lab {
+        /// What to change.
+        change: crate::lab::LabChange,
+    },
 }
 
 impl Command {
@@ -218,7 +228,10 @@ impl Command {
             | WatchHost { .. }
             | StopWatchingHost
             | StartCapture { .. }
-            | StopCapture => None,
+            | StopCapture
+            | BuildLab
+            | RemoveLab
+            | Lab { .. } => None,
             Close { ep }
             | Listen { ep, .. }
             | BindxAdd { ep, .. }
@@ -287,6 +300,9 @@ impl Command {
                 max_bytes >> 20
             ),
             StopCapture => "stop capturing packets".to_string(),
+            BuildLab => "build the two-path lab".to_string(),
+            RemoveLab => "remove the lab".to_string(),
+            Lab { change } => change.describe(),
         }
     }
 }
@@ -547,6 +563,11 @@ pub enum Event {
         /// Why the capture stopped on its own (a write error).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failure: Option<String>,
+    },
+    /// The worker's two-path lab changed: built, changed, or removed (`None`).
+    Lab {
+        /// What it is doing now.
+        lab: Option<crate::lab::LabState>,
     },
     /// Something the user should know that is not a command's answer.
     Warning(super::Warning),

@@ -41,7 +41,8 @@ fn droppable(event: &Event) -> Option<fn(&mut DropCounts) -> &mut u64> {
         | Event::Sampling { .. }
         | Event::Dropped { .. }
         | Event::CaptureStarted { .. }
-        | Event::CaptureStats { .. } => None,
+        | Event::CaptureStats { .. }
+        | Event::Lab { .. } => None,
     }
 }
 
