@@ -159,6 +159,29 @@ impl Capture {
     /// `max_bytes` long. `zero` is the instant the worker's clock counts from: packet
     /// summaries carry times on that clock.
     pub fn start(path: &Path, netns: &[Option<String>], max_bytes: u64, zero: Instant) -> Result<Capture> {
+        Self::begin(path, netns, max_bytes, zero, None)
+    }
+
+    /// Like `start`, for a file written on the other side of a sandbox kernel's line: its
+    /// bytes go into `stream` (blocking while the line is behind; the kernel then counts the
+    /// packets it drops) and `path` is only its name over there.
+    pub fn start_streamed(
+        path: &Path,
+        netns: &[Option<String>],
+        max_bytes: u64,
+        zero: Instant,
+        stream: &crossbeam_channel::Sender<Vec<u8>>,
+    ) -> Result<Capture> {
+        Self::begin(path, netns, max_bytes, zero, Some(stream))
+    }
+
+    fn begin(
+        path: &Path,
+        netns: &[Option<String>],
+        max_bytes: u64,
+        zero: Instant,
+        stream: Option<&crossbeam_channel::Sender<Vec<u8>>>,
+    ) -> Result<Capture> {
         let action = || format!("capture packets to {}", path.display());
         if netns.is_empty() {
             return Err(Error::invalid(action(), "no network namespace to capture in"));
@@ -177,8 +200,13 @@ impl Capture {
             };
             sockets.push(fd);
         }
-        let file = crate::files::create_private(path, "create capture").map_err(|e| Error::invalid(action(), e))?;
-        let mut writer = PcapNgWriter::new(BufWriter::new(file))
+        let sink: Box<dyn Write + Send> = match stream {
+            Some(tx) => Box::new(Streamed(tx.clone())),
+            None => {
+                Box::new(crate::files::create_private(path, "create capture").map_err(|e| Error::invalid(action(), e))?)
+            }
+        };
+        let mut writer = PcapNgWriter::new(BufWriter::with_capacity(64 << 10, Counted { sink, bytes: 0 }))
             .map_err(|e| Error::invalid(action(), format!("write the pcapng header: {e}")))?;
         let interfaces: Vec<String> = netns.iter().map(|ns| interface_name(ns.as_deref())).collect();
         for name in &interfaces {
@@ -197,7 +225,7 @@ impl Capture {
         }
         writer.get_mut().flush().map_err(|e| Error::os(action(), &e))?;
         // The section header and interface blocks count towards the cap too.
-        let bytes = writer.get_ref().get_ref().metadata().map_err(|e| Error::os(action(), &e))?.len();
+        let bytes = writer.get_ref().get_ref().bytes;
         let unix_at_zero = (unix_now().saturating_sub(zero.elapsed())).as_secs_f64();
         let stop = Arc::new(sys::eventfd().context(|| "create the capture's stop eventfd".into())?);
         let shared = Arc::new(Mutex::new(Shared::default()));
@@ -254,10 +282,42 @@ impl Drop for Capture {
     }
 }
 
+/// Where the file's bytes go, counted.
+struct Counted {
+    sink: Box<dyn Write + Send>,
+    bytes: u64,
+}
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.sink.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sink.flush()
+    }
+}
+
+/// A file's bytes on their way to the other side of a sandbox kernel's line.
+struct Streamed(crossbeam_channel::Sender<Vec<u8>>);
+
+impl Write for Streamed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.send(buf.to_vec()).map_err(|_| std::io::Error::other("the line to the driver is gone"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The capture thread's state.
 struct Looper {
     sockets: Vec<OwnedFd>,
-    writer: PcapNgWriter<BufWriter<std::fs::File>>,
+    writer: PcapNgWriter<BufWriter<Counted>>,
     max_bytes: u64,
     unix_at_zero: f64,
     shared: Arc<Mutex<Shared>>,

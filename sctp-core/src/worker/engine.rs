@@ -119,6 +119,8 @@ pub(super) struct Engine {
     next_capture_drain: Instant,
     /// The two-path lab, once built (`Command::BuildLab`); its namespaces go with it.
     lab: Option<crate::lab::Lab>,
+    /// Where capture files' bytes go when the file is on the driver's side of a line.
+    capture_stream: Option<Sender<Vec<u8>>>,
     emitted: bool,
 }
 
@@ -129,6 +131,7 @@ impl Engine {
         wake: Arc<OwnedFd>,
         waker: Waker,
         sample_every: Duration,
+        capture_stream: Option<Sender<Vec<u8>>>,
     ) -> Self {
         let start = Instant::now();
         Engine {
@@ -151,6 +154,7 @@ impl Engine {
             capture_said: None,
             next_capture_drain: start,
             lab: None,
+            capture_stream,
             emitted: false,
         }
     }
@@ -412,7 +416,10 @@ impl Engine {
                     ));
                 }
                 let netns = netns.iter().map(|n| self.netns(n.as_deref())).collect::<Result<Vec<_>>>()?;
-                let c = crate::capture::Capture::start(&path, &netns, max_bytes, self.start)?;
+                let c = match &self.capture_stream {
+                    Some(tx) => crate::capture::Capture::start_streamed(&path, &netns, max_bytes, self.start, tx)?,
+                    None => crate::capture::Capture::start(&path, &netns, max_bytes, self.start)?,
+                };
                 self.emit(Event::CaptureStarted {
                     path,
                     interfaces: c.interfaces().to_vec(),

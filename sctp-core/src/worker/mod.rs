@@ -7,6 +7,7 @@ pub mod connects;
 pub mod dump_sampler;
 mod engine;
 pub mod flow;
+mod line_capture;
 mod protocol;
 pub mod queue;
 pub mod remote;
@@ -23,6 +24,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// Chunks (up to 64 KiB each) of capture files queued toward the far side of a line: past
+/// this the capture thread waits, and the kernel counts what it drops meanwhile.
+const CAPTURE_CHUNKS: usize = 64;
 
 /// Called by the worker after it emitted events (the UI passes request_repaint_after).
 pub type Waker = Box<dyn Fn() + Send>;
@@ -57,6 +62,23 @@ impl WorkerHandle {
     /// With the event channel holding at most `channel_events` (a stalled UI costs counted
     /// drops past it, see `queue`, not memory).
     pub fn spawn_with(waker: Waker, sample_interval: Duration, channel_events: usize) -> std::io::Result<WorkerHandle> {
+        Self::spawn_engine(waker, sample_interval, channel_events, None)
+    }
+
+    /// A worker whose packet captures are written on the far side of a line: their files'
+    /// bytes come out of the receiver (a bounded queue), not into files here.
+    pub fn spawn_streaming_captures(waker: Waker) -> std::io::Result<(WorkerHandle, Receiver<Vec<u8>>)> {
+        let (tx, rx) = bounded(CAPTURE_CHUNKS);
+        let handle = Self::spawn_engine(waker, Duration::from_millis(100), queue::CHANNEL_EVENTS, Some(tx))?;
+        Ok((handle, rx))
+    }
+
+    fn spawn_engine(
+        waker: Waker,
+        sample_interval: Duration,
+        channel_events: usize,
+        capture_stream: Option<Sender<Vec<u8>>>,
+    ) -> std::io::Result<WorkerHandle> {
         let (cmd_tx, cmd_rx) = unbounded();
         let (ev_tx, ev_rx) = bounded(channel_events.max(16));
         let wake = Arc::new(sys::eventfd()?);
@@ -66,7 +88,7 @@ impl WorkerHandle {
         let thread = std::thread::Builder::new().name("sctp-core worker".into()).spawn(move || {
             let last_words = ev_tx.clone();
             let run = std::panic::AssertUnwindSafe(|| {
-                engine::Engine::new(cmd_rx, ev_tx, worker_wake, waker, sample_interval).run()
+                engine::Engine::new(cmd_rx, ev_tx, worker_wake, waker, sample_interval, capture_stream).run()
             });
             if let Err(panic) = std::panic::catch_unwind(run) {
                 let what = panic
@@ -170,6 +192,15 @@ impl WorkerHandle {
         let (cmd_tx, cmd_rx) = unbounded::<Request>();
         let (credit_tx, credit_rx) = unbounded::<u32>();
         let (ev_tx, ev_rx) = bounded(queue::CHANNEL_EVENTS);
+        let captures = line_capture::LineCaptures::default();
+        // Both threads may have news for the UI: the writer refuses a capture here.
+        let waker = Arc::new(std::sync::Mutex::new(waker));
+        let shared_waker = |w: &Arc<std::sync::Mutex<Waker>>| -> Waker {
+            let w = Arc::clone(w);
+            Box::new(move || (w.lock().unwrap_or_else(std::sync::PoisonError::into_inner))())
+        };
+        let (writer_captures, writer_events, writer_waker) = (captures.clone(), ev_tx.clone(), shared_waker(&waker));
+        let waker = shared_waker(&waker);
         let writer = std::thread::Builder::new().name("sandbox frames out".into()).spawn(move || {
             use std::io::Write;
             let mut out = std::fs::File::from(down_write);
@@ -177,7 +208,13 @@ impl WorkerHandle {
             loop {
                 crossbeam_channel::select! {
                     recv(cmd_rx) -> req => match req {
-                        Ok(req) => sender.queue(&remote::encode(&req)),
+                        Ok(req) => match writer_captures.before_sending(&req) {
+                            Ok(()) => sender.queue(&remote::encode(&req)),
+                            Err(refused) => {
+                                let _ = writer_events.send(*refused);
+                                writer_waker();
+                            }
+                        },
                         Err(_) => return,
                     },
                     recv(credit_rx) -> n => match n {
@@ -196,8 +233,15 @@ impl WorkerHandle {
             let why = read_events(
                 input,
                 |up: remote::Up| match up {
-                    remote::Up::Event(ev) => ev_tx.send(*ev).is_ok(),
+                    remote::Up::Event(ev) => {
+                        captures.observe(&ev);
+                        ev_tx.send(*ev).is_ok()
+                    }
                     remote::Up::Credit(n) => credit_tx.send(n).is_ok(),
+                    remote::Up::CaptureBytes(bytes) => match captures.write(&bytes) {
+                        Some(failed) => ev_tx.send(failed).is_ok(),
+                        None => true,
+                    },
                 },
                 &waker,
             );
@@ -391,7 +435,13 @@ pub fn serve_over(
     link: Link,
 ) -> std::io::Result<()> {
     let mut output = std::io::BufWriter::new(output);
-    let handle = Arc::new(WorkerHandle::spawn(Box::new(|| {}))?);
+    // Over a line the driver is on another kernel with another filesystem: capture files
+    // are written there, their bytes sent up as frames.
+    let (handle, captured) = match link {
+        Link::Pipes => (WorkerHandle::spawn(Box::new(|| {}))?, crossbeam_channel::never()),
+        Link::Line => WorkerHandle::spawn_streaming_captures(Box::new(|| {}))?,
+    };
+    let handle = Arc::new(handle);
     let (stop_tx, stop_rx) = bounded::<String>(1);
     let (credit_tx, mut credit_rx) = unbounded::<usize>();
     let to_worker = Arc::clone(&handle);
@@ -429,9 +479,27 @@ pub fn serve_over(
                     break Err(e);
                 }
             },
+            recv(captured) -> bytes => {
+                use std::io::Write;
+                if let Ok(bytes) = bytes
+                    && let Err(e) = output.write_all(&remote::encode(&remote::Up::CaptureBytes(bytes)))
+                {
+                    break Err(e);
+                }
+            },
             recv(handle.events()) -> ev => match ev {
                 Ok(ev) => {
                     use std::io::Write;
+                    // A capture's bytes were queued before the events that follow them (its
+                    // stop joins the writing thread first): send them first, so the file is
+                    // whole when the driver reads that the capture stopped.
+                    let mut written = Ok(());
+                    for bytes in captured.try_iter() {
+                        written = written.and_then(|()| output.write_all(&remote::encode(&remote::Up::CaptureBytes(bytes))));
+                    }
+                    if let Err(e) = written {
+                        break Err(e);
+                    }
                     let frame = match link {
                         Link::Pipes => remote::encode(&ev),
                         Link::Line => remote::encode(&remote::Up::Event(Box::new(ev))),
