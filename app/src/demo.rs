@@ -1,7 +1,8 @@
 //! `sctp-inspector demo --screenshots DIR`: drives the real window through a two-path
 //! association with traffic, a path failure and its recovery, an option set with the
 //! kernel's read-back, and saves PNGs of the window at each stage (eframe's own
-//! screenshot). Needs root and iproute2 (run it in the rig: see the README).
+//! screenshot). The lab and its iperf3 traffic are built by the worker, in the rig's kernel
+//! or in the sandbox kernel where the host has no SCTP.
 
 use crate::app::{InspectorApp, RightTab};
 use crate::panels::options::ScopeChoice;
@@ -28,6 +29,8 @@ enum Step {
     Traffic,
     Shot(&'static str),
     LinkDown,
+    /// The Lab tab while path 1 is down.
+    ShowLab,
     LinkUp,
     SetOption,
     ShowReceiver,
@@ -59,6 +62,8 @@ const TIMELINE: &[(f64, Step)] = &[
     (6.0, Step::Shot("01-two-paths.png")),
     (0.5, Step::LinkDown),
     (4.0, Step::Shot("02-path-failure.png")),
+    (0.2, Step::ShowLab),
+    (0.8, Step::Shot("10-lab-link-down.png")),
     (0.5, Step::LinkUp),
     (3.0, Step::SetOption),
     (1.5, Step::Shot("03-recovered-options-readback.png")),
@@ -93,8 +98,6 @@ pub struct Demo {
     out: PathBuf,
     requested: usize,
     saved: Arc<AtomicUsize>,
-    /// Programs the demo started (iperf3), ended when the demo ends.
-    programs: Vec<std::process::Child>,
     /// Where the demo's packet capture goes (removed with the demo).
     scratch: Option<tempfile::TempDir>,
     /// Set when a step failed; the demo stops and the process exits non-zero.
@@ -109,7 +112,6 @@ impl Demo {
             out,
             requested: 0,
             saved: Arc::new(AtomicUsize::new(0)),
-            programs: Vec::new(),
             scratch: None,
             failure: None,
         }
@@ -243,6 +245,7 @@ impl Demo {
                 });
             }
             Step::LinkDown => worker(app, Command::Lab { change: LabChange::Link { path: 1, up: false } }),
+            Step::ShowLab => app.state.tab = RightTab::Lab,
             Step::LinkUp => worker(app, Command::Lab { change: LabChange::Link { path: 1, up: true } }),
             Step::SetOption => {
                 // Through the options form, as a person would: maxseg 1001 on this association;
@@ -267,20 +270,7 @@ impl Demo {
                 app.state.log.only_selected = true;
             }
             Step::ForeignTraffic => {
-                let t = app.session.model.lab.as_ref().ok_or("no lab")?;
-                let server = TwoPaths::addr_b(1).to_string();
-                let run = |ns: &str, args: &[&str]| {
-                    std::process::Command::new("ip")
-                        .args(["netns", "exec", ns, "iperf3"])
-                        .args(args)
-                        .stdout(std::process::Stdio::null())
-                        .stderr(std::process::Stdio::null())
-                        .spawn()
-                        .map_err(|e| format!("start iperf3 in {ns}: {e}"))
-                };
-                self.programs.push(run(&t.b, &["-s", "-p", "5201"])?);
-                std::thread::sleep(std::time::Duration::from_millis(300));
-                self.programs.push(run(&t.a, &["-c", &server, "-p", "5201", "--sctp", "-t", "60", "-b", "1M"])?);
+                worker(app, Command::Lab { change: LabChange::Traffic { seconds: 60, kbit: 1000 } })
             }
             Step::WatchHost => {
                 let ns = "lab:a".to_string();
@@ -384,15 +374,6 @@ impl Demo {
             Step::Quit => {}
         }
         Ok(())
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        for p in &mut self.programs {
-            let _ = p.kill();
-            let _ = p.wait();
-        }
     }
 }
 

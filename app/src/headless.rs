@@ -82,6 +82,13 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
     if let Some(said) = said {
         let _ = writeln!(out, "{said}");
     }
+    if worker.in_sandbox() {
+        let why = match opts.kernel {
+            crate::kernel::KernelChoice::Sandbox => "as --kernel sandbox asks",
+            crate::kernel::KernelChoice::Auto | crate::kernel::KernelChoice::Host => "this host has no SCTP",
+        };
+        let _ = writeln!(out, "{why}: driving a sandbox kernel (User-Mode Linux)");
+    }
     let mut session = Session::live(worker);
     if let Some(record) = opts.record {
         session.start_recording(record).map_err(RunError::Input)?;

@@ -41,6 +41,22 @@ fn rig() -> Result<PathBuf, String> {
         })
 }
 
+/// Whether the rig can boot: `rig check` (a package query, no install). `Err` says what is
+/// missing and the one command that installs it, as the rig words it.
+pub fn sandbox_ready(rig: &std::path::Path) -> Result<(), String> {
+    let out = std::process::Command::new(rig)
+        .arg("check")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("no sandbox kernel: run {} check: {e}", rig.display()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&out.stderr);
+    let said = said.lines().map(|l| l.trim_start_matches("rig: ").trim()).filter(|l| !l.is_empty());
+    Err(format!("no sandbox kernel: {}", said.collect::<Vec<_>>().join("; ")))
+}
+
 /// The sctp-inspector binary the sandbox runs as its worker: this program, or (when this is
 /// a test binary under target/…/deps) the one cargo built beside it.
 pub fn inspector_binary() -> Result<PathBuf, String> {
@@ -70,14 +86,45 @@ pub fn start_worker(choice: KernelChoice, waker: Waker) -> Result<(WorkerHandle,
         return WorkerHandle::spawn(waker).map(|w| (w, None)).map_err(|e| format!("start the worker: {e}"));
     }
     let started = rig().and_then(|rig| {
+        sandbox_ready(&rig)?;
         WorkerHandle::spawn_sandbox(&rig, &inspector_binary()?, waker)
             .map_err(|e| format!("start the sandbox kernel: {e}"))
     });
     match (started, choice) {
-        (Ok(w), _) => Ok((w, Some("this host has no SCTP: driving a sandbox kernel (User-Mode Linux)".into()))),
+        // The status bar says which kernel; nothing more to tell.
+        (Ok(w), _) => Ok((w, None)),
         (Err(e), KernelChoice::Sandbox) => Err(e),
         (Err(e), _) => WorkerHandle::spawn(Box::new(|| {}))
             .map(|w| (w, Some(format!("{e}; driving this host's kernel"))))
             .map_err(|e| format!("start the worker: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sandbox_ready;
+
+    /// A rig whose packages are missing (`check` as tests/rig/rig says it): the reason
+    /// carries the one command that installs them.
+    #[test]
+    fn a_sandbox_without_its_packages_names_the_install_command() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let rig = dir.path().join("rig");
+        std::fs::write(
+            &rig,
+            "#!/bin/sh\n[ \"$1\" = check ] || exit 1\necho 'rig: missing Debian packages: user-mode-linux' >&2\n\
+             echo 'rig: install them with: sudo apt-get install -y user-mode-linux' >&2\nexit 2\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&rig, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let why = sandbox_ready(&rig).unwrap_err();
+        assert_eq!(
+            why,
+            "no sandbox kernel: missing Debian packages: user-mode-linux; install them with: sudo apt-get install -y \
+             user-mode-linux"
+        );
+        let gone = sandbox_ready(&dir.path().join("no-rig")).unwrap_err();
+        assert!(gone.contains("no-rig check") && gone.contains("No such file"), "{gone}");
     }
 }

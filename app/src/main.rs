@@ -39,8 +39,8 @@ enum Cmd {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// Run the scripted two-path demo in the window and save screenshots (needs root and
-    /// iproute2: run it in the rig, see the README).
+    /// Run the scripted two-path demo in the window and save screenshots (its lab is built
+    /// by the worker: in the rig's kernel, or in the sandbox kernel where the host has no SCTP).
     Demo {
         /// Folder for the PNGs.
         #[arg(long, default_value = "screenshots")]
@@ -157,12 +157,7 @@ fn main() -> ExitCode {
                 "sctp-inspector-demo",
                 options,
                 Box::new(move |cc| {
-                    // The demo builds its lab with root inside the rig: the host's kernel there.
-                    let app = InspectorApp::new(
-                        &cc.egui_ctx,
-                        UiState::default(),
-                        sctp_inspector::kernel::KernelChoice::Host,
-                    )?;
+                    let app = InspectorApp::new(&cc.egui_ctx, UiState::default(), cli.kernel)?;
                     Ok(Box::new(DemoApp { app, demo: Demo::new(screenshots), failure: f }))
                 }),
             );

@@ -147,6 +147,9 @@ pub struct LabState {
     pub b: String,
     /// Path 1 and path 2.
     pub paths: [PathState; 2],
+    /// Programs the lab started (`LabChange::Traffic`), ended with it.
+    #[serde(default)]
+    pub programs: Vec<LabProgram>,
 }
 
 /// One lab path's link and impairments.
@@ -158,6 +161,15 @@ pub struct PathState {
     pub netem_a: String,
     /// The netem parameters on B's side (B -> A), empty for none.
     pub netem_b: String,
+}
+
+/// The lab's own programs: what was started, and when it was.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LabProgram {
+    /// The command line, for the Lab tab.
+    pub command: String,
+    /// Its process id in the worker's kernel (the Host view names owners by pid).
+    pub pid: u32,
 }
 
 /// A change to a built lab.
@@ -180,6 +192,14 @@ pub enum LabChange {
         /// Up (true) or down.
         up: bool,
     },
+    /// Starts another program's association for the Host view: an iperf3 server in B and
+    /// an `iperf3 --sctp` client in A sending to it over path 1 (ended with the lab).
+    Traffic {
+        /// How long the client sends, s (1..=3600).
+        seconds: u32,
+        /// Its rate, kbit/s (1..=1000000).
+        kbit: u32,
+    },
 }
 
 impl LabChange {
@@ -189,6 +209,7 @@ impl LabChange {
             LabChange::Netem { side: Side::A, path, spec } => format!("lab: netem on path {path} (A -> B): {spec:?}"),
             LabChange::Netem { side: Side::B, path, spec } => format!("lab: netem on path {path} (B -> A): {spec:?}"),
             LabChange::Link { path, up } => format!("lab: path {path} link {}", if *up { "up" } else { "down" }),
+            LabChange::Traffic { seconds, kbit } => format!("lab: iperf3 --sctp A -> B, {kbit} kbit/s for {seconds} s"),
         }
     }
 }
@@ -197,6 +218,7 @@ impl LabChange {
 pub struct Lab {
     paths: TwoPaths,
     state: LabState,
+    programs: Vec<std::process::Child>,
 }
 
 impl Lab {
@@ -204,8 +226,8 @@ impl Lab {
     pub fn build() -> Result<Lab> {
         let paths = TwoPaths::new()?;
         let path = || PathState { up: true, netem_a: String::new(), netem_b: String::new() };
-        let state = LabState { a: paths.a.clone(), b: paths.b.clone(), paths: [path(), path()] };
-        Ok(Lab { paths, state })
+        let state = LabState { a: paths.a.clone(), b: paths.b.clone(), paths: [path(), path()], programs: Vec::new() };
+        Ok(Lab { paths, state, programs: Vec::new() })
     }
 
     /// What it is doing now.
@@ -215,7 +237,10 @@ impl Lab {
 
     /// Applies a change; the state changes only when the command succeeded.
     pub fn apply(&mut self, change: &LabChange) -> Result<()> {
-        let (LabChange::Netem { path, .. } | LabChange::Link { path, .. }) = change;
+        let path = match change {
+            LabChange::Netem { path, .. } | LabChange::Link { path, .. } => path,
+            LabChange::Traffic { seconds, kbit } => return self.traffic(*seconds, *kbit, &change.describe()),
+        };
         if !(1..=2).contains(path) {
             return Err(Error::invalid(change.describe(), format!("the lab has paths 1 and 2, not {path}")));
         }
@@ -233,7 +258,51 @@ impl Lab {
                 self.paths.link(*path, *up)?;
                 slot.up = *up;
             }
+            LabChange::Traffic { .. } => {}
         }
+        Ok(())
+    }
+
+    /// An iperf3 server in B (one test, then it exits) and a client in A that starts a
+    /// moment later, when the server listens. The arguments are numbers and the lab's own
+    /// names only.
+    fn traffic(&mut self, seconds: u32, kbit: u32, action: &str) -> Result<()> {
+        if !(1..=3600).contains(&seconds) || !(1..=1_000_000).contains(&kbit) {
+            return Err(Error::invalid(action, "seconds must be 1..=3600 and kbit/s 1..=1000000"));
+        }
+        let (Some(ip), Some(iperf3), Some(sh)) = (system_program("ip"), system_program("iperf3"), system_program("sh"))
+        else {
+            return Err(Error::unavailable(action, "iperf3, ip or sh is missing (install iperf3 and iproute2)"));
+        };
+        let (ip, iperf3) = (ip.display().to_string(), iperf3.display().to_string());
+        let server = vec![ip.clone(), "netns".into(), "exec".into(), self.state.b.clone(), iperf3.clone()]
+            .into_iter()
+            .chain(["-s", "-1", "-p", "5201"].map(String::from))
+            .collect::<Vec<_>>();
+        let to = TwoPaths::addr_b(1).to_string();
+        let client = [&ip, "netns", "exec", &self.state.a, &iperf3, "-c", &to, "-p", "5201", "--sctp"]
+            .map(String::from)
+            .into_iter()
+            .chain(["-t".into(), seconds.to_string(), "-b".into(), format!("{kbit}K")])
+            .collect::<Vec<_>>();
+        let quiet = |c: &mut Command| {
+            c.stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+        };
+        let mut first = Command::new(&server[0]);
+        first.args(&server[1..]);
+        quiet(&mut first);
+        let server_child = first.spawn().map_err(|e| Error::os(action, &e))?;
+        // The client waits in sh (not here: the worker never sleeps) until the server listens.
+        let mut second = Command::new(sh);
+        second.arg("-c").arg("sleep 0.5; exec \"$@\"").arg("sh").args(&client);
+        quiet(&mut second);
+        let client_child = second.spawn().map_err(|e| Error::os(action, &e))?;
+        for (child, line) in [(&server_child, &server), (&client_child, &client)] {
+            self.state.programs.push(LabProgram { command: line[4..].join(" "), pid: child.id() });
+        }
+        self.programs.extend([server_child, client_child]);
         Ok(())
     }
 
@@ -251,6 +320,16 @@ impl Lab {
             "a" => Ok(Some(lab.state.a.clone())),
             "b" => Ok(Some(lab.state.b.clone())),
             other => Err(Error::invalid(what(), format!("the lab's sides are a and b, not {other:?}"))),
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // Before the namespaces go: nothing the lab started outlives it.
+        for p in &mut self.programs {
+            let _ = p.kill();
+            let _ = p.wait();
         }
     }
 }

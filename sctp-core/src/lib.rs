@@ -109,7 +109,7 @@ impl fmt::Display for Scope {
 
 /// Said wherever the kernel turns out to have no SCTP.
 pub const NO_KERNEL_SCTP_HINT: &str = "this kernel has no SCTP: load it with `modprobe sctp`, \
-     or run inside the project's rig (tests/rig/rig run -- COMMAND), which boots a kernel that has it";
+     or let the app boot its sandbox kernel (`--kernel sandbox`; `tests/rig/rig check` says what it needs)";
 
 /// Whether this kernel can open an SCTP socket; `Err` says why not.
 pub fn kernel_sctp_available() -> Result<()> {

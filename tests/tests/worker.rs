@@ -415,7 +415,16 @@ fn the_worker_builds_and_drives_the_two_path_lab() {
     });
     let bad_side = h.run(Command::Open { label: "y".into(), config: cfg(Style::OneToMany, vec![], 0, Some("lab:c")) });
     assert!(bad_side.unwrap_err().to_string().contains("sides are a and b"));
+    let e = h.run(Command::Lab { change: LabChange::Traffic { seconds: 0, kbit: 100 } }).unwrap_err().to_string();
+    assert!(e.contains("seconds must be 1..=3600"), "{e}");
+    h.run(Command::Lab { change: LabChange::Traffic { seconds: 30, kbit: 100 } }).unwrap();
+    let programs = h.model.lab.as_ref().unwrap().programs.clone();
+    assert_eq!(programs.len(), 2, "{programs:?}");
+    assert!(programs[0].command.contains("iperf3 -s") && programs[1].command.contains("--sctp"), "{programs:?}");
+    let alive = |pid: u32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(programs.iter().all(|p| alive(p.pid)));
     h.run(Command::RemoveLab).unwrap();
+    assert!(!programs.iter().any(|p| alive(p.pid)), "the lab's programs end with it");
     assert_eq!(h.model.lab, None);
     assert!(!std::path::Path::new(&format!("/run/netns/{}", lab.a)).exists());
     assert!(h.run(Command::RemoveLab).unwrap_err().to_string().contains("no lab is built"));

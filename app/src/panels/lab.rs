@@ -90,6 +90,19 @@ impl LabPanel {
             }
         }
         ui.separator();
+        ui.horizontal(|ui| {
+            let start = ui.button("Start iperf3 traffic").on_hover_text(
+                "Another program's association (iperf3 --sctp, A -> B over path 1, 1 Mbit/s for 60 s): \
+                 watch it in the Host view, whoever owns it",
+            );
+            if start.clicked() {
+                cx.out.push(lab_command(LabChange::Traffic { seconds: 60, kbit: 1000 }));
+            }
+        });
+        for p in &lab.programs {
+            ui.label(RichText::new(format!("started pid {}: {}", p.pid, p.command)).small());
+        }
+        ui.separator();
         if ui.button("Remove the lab").clicked() {
             cx.out.push(AppCommand::Worker(Command::RemoveLab));
         }
