@@ -248,3 +248,25 @@ fn the_window_fails_a_path_over_in_a_lab_inside_the_sandbox() {
         paths_of(h.state())
     );
 }
+
+/// `bench --sandbox --smoke` (what tests/bench/run runs on the host after the rig's
+/// sections) measures the round trip and event throughput and appends its table.
+#[test]
+#[ignore = "boots a sandbox kernel: run on the host with --ignored (tests/run does), not inside the rig"]
+fn the_sandbox_benchmark_appends_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results.md");
+    std::fs::write(&out, "# Benchmark results\n").unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--smoke", "--sandbox", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "bench failed:\n{}", String::from_utf8_lossy(&run.stderr));
+    let table = std::fs::read_to_string(&out).unwrap();
+    assert!(table.starts_with("# Benchmark results\n"), "appended, not replaced:\n{table}");
+    for row in ["command round trip host <-> sandbox kernel", "received-message events reaching the host"] {
+        assert!(table.contains(row), "no {row:?} row in:\n{table}");
+    }
+    assert!(!table.contains("| error |"), "{table}");
+}

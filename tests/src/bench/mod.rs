@@ -6,6 +6,7 @@ pub mod host;
 pub mod memory;
 pub mod plots;
 pub mod sampler;
+pub mod sandbox;
 
 use std::fmt::Write as _;
 use std::time::Duration;

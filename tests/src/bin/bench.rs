@@ -1,6 +1,7 @@
 //! The benchmark run (see README: "Benchmarks"). Inside the rig:
 //! `bench --c-floor PATH [--smoke] [--only SECTION] [--out FILE]` prints the results table and writes it
-//! with the date and kernel to FILE.
+//! with the date and kernel to FILE. On the host, `bench --sandbox [--smoke] [--out FILE]` measures
+//! the sandbox kernel driven from here and appends its table to FILE.
 
 use sctp_inspector_tests::bench::{self, Row, Sizes};
 use std::path::PathBuf;
@@ -11,13 +12,14 @@ type Section<'a> = dyn Fn(&mut Vec<Row>) -> Result<(), String> + 'a;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (mut smoke, mut out, mut floor, mut only) = (false, None, None, None);
+    let (mut smoke, mut out, mut floor, mut only, mut sandbox) = (false, None, None, None, false);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--smoke" => smoke = true,
             "--out" => out = args.next().map(PathBuf::from),
             "--c-floor" => floor = args.next().map(PathBuf::from),
             "--only" => only = args.next(),
+            "--sandbox" => sandbox = true,
             other => {
                 eprintln!(
                     "bench: unknown argument {other}; usage: bench --c-floor PATH [--smoke] [--only SECTION] [--out FILE]"
@@ -26,11 +28,14 @@ fn main() -> ExitCode {
             }
         }
     }
+    let sizes = if smoke { Sizes::SMOKE } else { Sizes::FULL };
+    if sandbox {
+        return sandbox_run(&sizes, smoke, out);
+    }
     let Some(floor) = floor else {
         eprintln!("bench: --c-floor PATH (the compiled tests/bench/sampler_floor.c) is needed");
         return ExitCode::from(2);
     };
-    let sizes = if smoke { Sizes::SMOKE } else { Sizes::FULL };
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = false;
     let sections: [(&str, &Section); 5] = [
@@ -59,12 +64,7 @@ fn main() -> ExitCode {
     }
     let kernel = sctp_core::process::kernel_release().unwrap_or_default();
     let hz = sctp_core::KernelHz::get();
-    let date = std::process::Command::new("date")
-        .arg("-u")
-        .arg("+%Y-%m-%d %H:%M UTC")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
+    let date = now();
     let text = format!(
         "# Benchmark results\n\n{date} · kernel {kernel} (HZ {}) · {} run\n\n{}",
         hz.hz,
@@ -79,4 +79,41 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn now() -> String {
+    std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The sandbox section, on the host: its table appended to `out`.
+fn sandbox_run(sizes: &Sizes, smoke: bool, out: Option<PathBuf>) -> ExitCode {
+    eprintln!("bench: sandbox (from the host)…");
+    let mut rows = Vec::new();
+    let failed = bench::sandbox::run_section(sizes, &mut rows).map_err(|e| rows.push(Row::info("error", "sandbox", e)));
+    let text = format!(
+        "\n## The sandbox kernel, driven from the host\n\n{} · host kernel {} · {} run\n\n{}",
+        now(),
+        sctp_core::process::kernel_release().unwrap_or_default(),
+        if smoke { "smoke" } else { "full" },
+        bench::table(&rows)
+    );
+    println!("{text}");
+    if let Some(path) = out {
+        use std::io::Write;
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = appended {
+            eprintln!("bench: append to {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if failed.is_err() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
