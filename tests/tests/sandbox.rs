@@ -49,6 +49,7 @@ fn shipped_scenarios_pass_on_a_sandbox_kernel() {
     use sctp_inspector::headless::{self, Options};
     use sctp_inspector::kernel::KernelChoice;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("assets/scenarios");
+    let host_has_sctp = sctp_core::kernel_sctp_available().is_ok();
     let (mut ran, mut labs) = (0, 0);
     for entry in std::fs::read_dir(&dir).unwrap() {
         let file = entry.unwrap().path();
@@ -57,7 +58,9 @@ fn shipped_scenarios_pass_on_a_sandbox_kernel() {
         }
         let scenario = sctp_core::scenario::Scenario::load(&file).unwrap();
         let mut out = Vec::new();
-        let opts = Options { record: None, capture: None, verbose: false, kernel: KernelChoice::Sandbox };
+        // As a person would run it here: auto, which picks the sandbox on a host without SCTP.
+        let kernel = if host_has_sctp { KernelChoice::Sandbox } else { KernelChoice::Auto };
+        let opts = Options { record: None, capture: None, verbose: false, kernel };
         let result = headless::run(&file, &opts, &mut out);
         let out = String::from_utf8_lossy(&out);
         assert!(result.is_ok(), "{}: {result:?}\n{out}", file.display());
@@ -269,4 +272,77 @@ fn the_sandbox_benchmark_appends_its_rows() {
         assert!(table.contains(row), "no {row:?} row in:\n{table}");
     }
     assert!(!table.contains("| error |"), "{table}");
+}
+
+/// Every process under `pid` (children, their children…), from /proc.
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let child: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // pid (comm) state ppid …: comm may hold spaces, so read after its ')'.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((child, ppid))
+        })
+        .collect();
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+fn wait_gone(pids: &[u32], what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let alive = || pids.iter().copied().filter(|p| std::path::Path::new(&format!("/proc/{p}")).exists()).count();
+    while alive() > 0 {
+        assert!(std::time::Instant::now() < deadline, "{what}: {} of {pids:?} still running after 30 s", alive());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Either side dying: the sandbox kernel killed under a session is reported as the worker
+/// stopped; the app killed mid-run leaves no User-Mode Linux behind.
+#[test]
+#[ignore = "boots sandbox kernels: run on the host with --ignored (tests/run does), not inside the rig"]
+fn either_side_dying_is_reported_and_leaves_nothing_running() {
+    use sctp_core::worker::Warning;
+    let mut h = Harness::in_a_sandbox();
+    h.until(Duration::from_secs(60), |e| matches!(e.event, Event::Hello { .. }));
+    let rig = h.worker.process_id().unwrap();
+    let under = descendants(rig);
+    assert!(!under.is_empty(), "the rig runs its kernel as child processes");
+    let pids: Vec<String> = under.iter().map(u32::to_string).collect();
+    std::process::Command::new("kill").arg("-9").args(&pids).status().unwrap();
+    let ev = h.until(Duration::from_secs(30), |e| matches!(e.event, Event::Warning(Warning::WorkerStopped { .. })));
+    eprintln!("after the kernel was killed: {:?}", ev.event);
+    drop(h);
+    wait_gone(&under, "the killed kernel's processes");
+    assert!(!std::path::Path::new(&format!("/proc/{rig}")).exists(), "the rig was reaped");
+
+    // The app killed mid-run: the kernel reads the end of its line, its worker ends, and
+    // the kernel powers off.
+    let scenario =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/scenarios/heartbeat-path-failure.toml");
+    let mut app = std::process::Command::new(sctp_inspector_tests::inspector_binary())
+        .args(["run", "--kernel", "sandbox"])
+        .arg(&scenario)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(app.stdout.take().unwrap()));
+    let started = lines.by_ref().map_while(Result::ok).find(|l| l.contains("step  2/"));
+    assert!(started.is_some(), "the scenario got going in the sandbox");
+    let under = descendants(app.id());
+    assert!(!under.is_empty());
+    app.kill().unwrap();
+    app.wait().unwrap();
+    wait_gone(&under, "the sandbox of a killed app");
 }
