@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod b64;
 pub mod capabilities;
 pub mod capture;
 pub mod cmsg;

@@ -82,6 +82,7 @@ pub enum Command {
         /// lifetime is set.
         info: SendInfo,
         /// The bytes of each message.
+        #[serde(with = "crate::b64")]
         payload: Vec<u8>,
         /// How many messages (0 counts as 1); `Reply::Sent` comes after the last one.
         count: u32,
@@ -507,6 +508,7 @@ pub enum Event {
         /// The whole message's length, bytes.
         len: usize,
         /// Its first bytes, at most `DATA_HEAD`.
+        #[serde(with = "crate::b64")]
         head: Vec<u8>,
         /// `message::payload_digest` of the whole message (0 in recordings made before it).
         #[serde(default)]

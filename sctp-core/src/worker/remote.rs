@@ -39,23 +39,7 @@ pub enum Up {
     Credit(u32),
     /// The next bytes of the running capture's file, which is written on the driver's side
     /// (base64 in the frame's JSON).
-    CaptureBytes(#[serde(with = "base64_bytes")] Vec<u8>),
-}
-
-/// Bytes as one base64 string: a third more than raw, where a JSON array of numbers is
-/// about three and a half times as much.
-mod base64_bytes {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
-
-    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
-    }
+    CaptureBytes(#[serde(with = "crate::b64")] Vec<u8>),
 }
 
 /// One value as a frame.

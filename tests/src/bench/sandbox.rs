@@ -130,10 +130,12 @@ fn events(sizes: &Sizes, worker: &WorkerHandle, rows: &mut Vec<Row>) -> Result<(
         target: "≥ 0.9×, none dropped".into(),
         verdict: if host_rate >= 0.9 * guest_rate && dropped == 0 { Verdict::Met } else { Verdict::Missed },
         note: Some(
-            "the line keeps up with what the worker inside makes, and the line is not what limits it: the \
-             same burst of 100-byte messages through the worker thread in the rig (no line at all) ran at about \
-             530 messages/s, and through a worker process over pipes the same (a debug build, measured once). The \
-             burst sender is the limit here; its speed is issue 12's data-path work."
+            "the line keeps up with what the worker inside makes (1 MiB socket buffers, as in the data-path \
+             section). What it makes is the limit, and it is not yet explained: about 500 messages/s of 100 bytes \
+             in debug and release builds alike, and about 200/s of 1 KiB, where the data-path section's worker \
+             thread sends 1 KiB messages several times faster in the rig. A raw write test over the same line \
+             moved 1,500-byte writes at 11 MB/s (7,500 writes/s), and a debug-build worker thread in the rig ran \
+             the 100-byte burst at about 530/s: neither the line nor the framing explains it."
                 .into(),
         ),
     });
