@@ -76,7 +76,7 @@ pub fn inspector_binary() -> Result<PathBuf, String> {
 /// cannot start (the window then says why the host has no SCTP). Returns the worker and
 /// what to tell the person about the choice, if anything.
 pub fn start_worker(choice: KernelChoice, waker: Waker) -> Result<(WorkerHandle, Option<String>), String> {
-    let inside_rig = std::env::var_os("RIG_INSIDE").is_some_and(|v| v == "uml");
+    let inside_rig = std::env::var_os("RIG_INSIDE").is_some_and(|v| !v.is_empty());
     let sandbox = match choice {
         KernelChoice::Host => false,
         KernelChoice::Sandbox => true,

@@ -209,6 +209,11 @@ pub struct Dump {
     pub malformed: u32,
     /// Associations past `MAX_ASSOCS`, counted and not kept.
     pub dropped: u32,
+    /// Entries for an association already in this dump, counted and not kept: the kernel
+    /// resumes a dump by position between datagrams, so associations opening or closing
+    /// meanwhile can make it return one twice (seen under load on the QEMU kernel).
+    #[serde(default)]
+    pub repeated: u32,
 }
 
 /// The most associations one dump keeps (memory stays bounded on a hostile or huge host).
@@ -258,13 +263,21 @@ pub struct DumpDecoder {
     hz: KernelHz,
     endpoints: BTreeMap<u32, DiagEndpoint>,
     dump: Dump,
+    seen: std::collections::HashSet<AssocKey>,
     done: bool,
 }
 
 impl DumpDecoder {
     /// A decoder for the replies to request `seq`; `hz` converts the dump's jiffies to ms.
     pub fn new(seq: u32, hz: KernelHz) -> Self {
-        DumpDecoder { seq, hz, endpoints: BTreeMap::new(), dump: Dump::default(), done: false }
+        DumpDecoder {
+            seq,
+            hz,
+            endpoints: BTreeMap::new(),
+            dump: Dump::default(),
+            seen: std::collections::HashSet::new(),
+            done: false,
+        }
     }
 
     /// One datagram (it may hold many messages). Returns `Ok(true)` once NLMSG_DONE ended
@@ -370,7 +383,11 @@ impl DumpDecoder {
                     stats: stats(&i),
                     primary: info.map(|i| primary(&i, self.hz)),
                 };
-                self.dump.assocs.push(assoc);
+                if self.seen.insert(assoc.key()) {
+                    self.dump.assocs.push(assoc);
+                } else {
+                    self.dump.repeated += 1;
+                }
             }
         }
     }

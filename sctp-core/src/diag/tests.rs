@@ -45,6 +45,23 @@ fn a_real_dump_decodes_into_endpoints_and_associations() {
     assert_eq!(inodes.len(), dump.endpoints.len());
 }
 
+/// The kernel resumes a dump by position: with associations coming and going between two
+/// datagrams it can send one again. Each association is kept once, the repeats counted.
+#[test]
+fn an_association_sent_twice_is_kept_once_and_counted() {
+    let whole = decode_all(1, HZ, &fixture()).unwrap();
+    let mut first = DumpDecoder::new(1, HZ);
+    let all = fixture();
+    first.feed(all[0]).unwrap();
+    let in_first = first.finish().assocs.len() as u32;
+    assert!(in_first > 0, "the first datagram holds associations");
+    let mut twice = vec![all[0]];
+    twice.extend(&all);
+    let dump = decode_all(1, HZ, &twice).unwrap();
+    assert_eq!(dump.assocs, whole.assocs);
+    assert_eq!((dump.repeated, whole.repeated), (in_first, 0));
+}
+
 #[test]
 fn replies_to_another_request_are_skipped() {
     let dump = decode_all(2, HZ, &fixture()).unwrap();

@@ -35,6 +35,8 @@ fn spawn(cmd: &str, args: &[&str]) -> Program {
 
 /// Snapshots until `found` picks something, up to `timeout`; the last snapshot on failure.
 /// Owners of new sockets are looked up at most every 2 s, so a test waits for them too.
+/// (Callers allow 30 s: it returns as soon as the thing is there, and under QEMU TCG a
+/// program starting beside the test takes seconds.)
 fn wait_snapshot<T>(s: &mut HostSampler, timeout: Duration, mut found: impl FnMut(&HostSnapshot) -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
     loop {
@@ -76,7 +78,7 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     // The client's data association: the peer port is the server's. The dump and
     // /proc/net/sctp are read one after the other: wait for a snapshot taken while the RTO
     // held still between the two reads (it drops from RTO.Initial at the first RTT sample).
-    let a = wait_snapshot(&mut s, Duration::from_secs(10), |snap| {
+    let a = wait_snapshot(&mut s, Duration::from_secs(30), |snap| {
         snap.assocs
             .iter()
             .find(|a| {
@@ -109,7 +111,7 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     assert_eq!(field(&ss, "maxburst").parse::<u32>().unwrap(), a.diag.max_burst);
     assert_eq!(field(&ss, "maxseg").parse::<u32>().unwrap(), a.diag.maxseg);
     // The server's side is there too, owned by the other iperf3.
-    let server_side = wait_snapshot(&mut s, Duration::from_secs(5), |snap| {
+    let server_side = wait_snapshot(&mut s, Duration::from_secs(30), |snap| {
         snap.assocs
             .iter()
             .find(|b| b.diag.local_port == 5321 && b.diag.tag == a.diag.peer_tag && b.owner.is_some())
@@ -134,7 +136,7 @@ fn another_inspector_process_s_associations_appear_with_their_owner() {
     // Both ends, owned, with their ids joined from /proc/net/sctp/assocs. That file is
     // walked by position like the dump, so while other tests open and close associations
     // a read can skip a line: an id missing from one snapshot appears in a later one.
-    let ends = wait_snapshot(&mut s, Duration::from_secs(10), |snap| {
+    let ends = wait_snapshot(&mut s, Duration::from_secs(30), |snap| {
         let ends: Vec<_> = snap
             .assocs
             .iter()
@@ -154,7 +156,8 @@ fn another_inspector_process_s_associations_appear_with_their_owner() {
         assert_eq!(a.paths.len(), 1);
     }
     // Both ends of one association: the tags cross.
-    assert_eq!((ends[0].diag.tag, ends[0].diag.peer_tag), (ends[1].diag.peer_tag, ends[1].diag.tag));
+    let ids: Vec<_> = ends.iter().map(|a| (a.diag.local_port, a.diag.peer_port, a.diag.tag, a.diag.peer_tag)).collect();
+    assert_eq!((ends[0].diag.tag, ends[0].diag.peer_tag), (ends[1].diag.peer_tag, ends[1].diag.tag), "{ids:?}");
     drop(other);
 }
 
@@ -163,7 +166,7 @@ fn a_sctp_darn_listener_and_our_client_agree_with_getsockopt() {
     let _darn = spawn("sctp_darn", &["-H", "127.0.0.1", "-P", "5322", "-l"]);
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
     // sctp_darn's listening endpoint, owned by sctp_darn.
-    let ep = wait_snapshot(&mut s, Duration::from_secs(5), |snap| {
+    let ep = wait_snapshot(&mut s, Duration::from_secs(30), |snap| {
         snap.endpoints.iter().find(|e| e.diag.port == 5322 && e.diag.listening && e.owner.is_some()).cloned()
     });
     assert_eq!(ep.owner.map(|o| o.command), Some("sctp_darn".to_string()));
@@ -174,7 +177,7 @@ fn a_sctp_darn_listener_and_our_client_agree_with_getsockopt() {
     std::thread::sleep(Duration::from_millis(300));
     let inode = client.inode().unwrap();
     // Owners are looked up again at most every 2 s when a new socket appears.
-    let ours = wait_snapshot(&mut s, Duration::from_secs(5), |snap| {
+    let ours = wait_snapshot(&mut s, Duration::from_secs(30), |snap| {
         snap.assocs.iter().find(|a| a.diag.inode == inode && a.owner.is_some()).cloned()
     });
     assert_eq!(ours.owner.as_ref().map(|o| o.pid), Some(std::process::id()));
@@ -228,8 +231,11 @@ fn the_raw_dump_decodes_to_what_the_sampler_reports() {
     assert!(decoded.endpoints.iter().any(|e| e.port == 5323 && e.listening));
     assert_eq!((decoded.malformed, decoded.dropped, decoded.interrupted), (0, 0, false));
     let live = s.dump().unwrap();
+    // This test's own associations only: tests running beside it come and go between the
+    // two dumps.
+    let ours = |a: &&sctp_core::diag::DiagAssoc| [a.local_port, a.peer_port].iter().any(|p| [5323, 5324].contains(p));
     let key = |d: &sctp_core::diag::Dump| {
-        let mut k: Vec<_> = d.assocs.iter().map(|a| a.key()).collect();
+        let mut k: Vec<_> = d.assocs.iter().filter(ours).map(|a| a.key()).collect();
         k.sort();
         k
     };

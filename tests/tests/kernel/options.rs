@@ -88,7 +88,13 @@ fn association_options_read_back_as_set_or_as_the_kernel_adjusted_them() {
     let (_server, client, assoc) = association();
     let scope = Scope::Assoc(assoc);
     set_get_same(&client, scope, RtoInfo { initial: 1500, max: 6000, min: 300 });
-    set_get_same(&client, scope, DelayedAck { delay: 50, freq: 3 });
+    // An association keeps its SACK delay in jiffies (msecs_to_jiffies rounds up): 50 ms
+    // reads back 50 at HZ 100, 52 at HZ 250 (13 jiffies). The second kernel showed this.
+    client.set_option(scope, &DelayedAck { delay: 50, freq: 3 }).unwrap();
+    let hz = u64::from(sctp_core::KernelHz::get().hz);
+    let in_jiffies = (50 * hz).div_ceil(1000);
+    let expected = (in_jiffies * 1000).div_ceil(hz) as u32;
+    assert_eq!(client.get_option::<DelayedAck>(scope).unwrap(), DelayedAck { delay: expected, freq: 3 }, "HZ {hz}");
     // sack_freq 1 switches delayed SACK off; the kernel then reports delay 0.
     client.set_option(scope, &DelayedAck { delay: 50, freq: 1 }).unwrap();
     assert_eq!(client.get_option::<DelayedAck>(scope).unwrap(), DelayedAck { delay: 0, freq: 1 });
