@@ -90,15 +90,104 @@ impl Row {
     }
 }
 
+impl Verdict {
+    fn word(&self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Missed => "**missed**",
+            Verdict::Info => "",
+        }
+    }
+}
+
+/// One kernel's run as JSON (`bench --json`), for `merge`.
+pub fn to_json(kernel: &str, rows: &[Row]) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "section": r.section, "what": r.what, "ours": r.ours, "anchor": r.anchor,
+                "ratio": r.ratio, "target": r.target, "verdict": r.verdict.word(), "note": r.note,
+            })
+        })
+        .collect();
+    serde_json::json!({ "kernel": kernel, "rows": rows })
+}
+
+/// Runs on several kernels as one table: a row per measure (the first run's wording), for
+/// each kernel its figure, anchor, ratio and verdict. Rows line up by position within their
+/// section (every kernel runs the same sections in the same order); a row one kernel lacks
+/// is left empty there.
+pub fn merge(runs: &[serde_json::Value]) -> String {
+    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+    let kernels: Vec<String> = runs.iter().map(|r| text(r, "kernel")).collect();
+    let rows_of = |r: &serde_json::Value| r.get("rows").and_then(|x| x.as_array()).cloned().unwrap_or_default();
+    // (section, index within it) of the first run decides the order.
+    let key_list = |rows: &[serde_json::Value]| {
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        rows.iter()
+            .map(|r| {
+                let section = text(r, "section");
+                let n = seen.iter().filter(|(s, _)| *s == section).count();
+                seen.push((section.clone(), n));
+                (section, n)
+            })
+            .collect::<Vec<_>>()
+    };
+    /// A run's rows, each keyed by (section, position within the section).
+    type Keyed = (Vec<(String, usize)>, Vec<serde_json::Value>);
+    let per_run: Vec<Keyed> = runs
+        .iter()
+        .map(|r| {
+            let rows = rows_of(r);
+            (key_list(&rows), rows)
+        })
+        .collect();
+    let mut out = String::from("| section | measure |");
+    for k in &kernels {
+        let _ = write!(out, " {k}: ours | anchor | ratio | |");
+    }
+    out.push_str(" target |\n|---|---|");
+    out.push_str(&"---|---|---|---|".repeat(kernels.len()));
+    out.push_str("---|\n");
+    let mut notes = Vec::new();
+    let Some((first_keys, first_rows)) = per_run.first() else { return out };
+    for (key, row) in first_keys.iter().zip(first_rows) {
+        let _ = write!(out, "| {} | {} |", key.0, text(row, "what"));
+        for (i, (keys, rows)) in per_run.iter().enumerate() {
+            match keys.iter().position(|k| k == key).map(|at| &rows[at]) {
+                Some(r) => {
+                    let _ = write!(
+                        out,
+                        " {} | {} | {} | {} |",
+                        text(r, "ours"),
+                        text(r, "anchor"),
+                        text(r, "ratio"),
+                        text(r, "verdict")
+                    );
+                    if let Some(note) = r.get("note").and_then(|n| n.as_str()) {
+                        notes.push(format!("- **{}, {} ({})**: {note}", key.0, text(r, "what"), kernels[i]));
+                    }
+                }
+                None => out.push_str(" | | | |"),
+            }
+        }
+        let _ = writeln!(out, " {} |", text(row, "target"));
+    }
+    if !notes.is_empty() {
+        out.push_str("\nNotes\n\n");
+        for n in notes {
+            let _ = writeln!(out, "{n}");
+        }
+    }
+    out
+}
+
 pub fn table(rows: &[Row]) -> String {
     let mut out =
         String::from("| section | measure | ours | anchor | ratio | target | |\n|---|---|---|---|---|---|---|\n");
     for r in rows {
-        let v = match r.verdict {
-            Verdict::Met => "met",
-            Verdict::Missed => "**missed**",
-            Verdict::Info => "",
-        };
+        let v = r.verdict.word();
         let mark = if r.note.is_some() { " ¹" } else { "" };
         let _ = writeln!(
             out,
@@ -137,4 +226,26 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[i]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(section: &'static str, what: &str, ours: &str) -> Row {
+        Row { ratio: "2×".into(), ..Row::info(section, what, ours) }
+    }
+
+    #[test]
+    fn runs_on_two_kernels_merge_into_one_row_per_measure() {
+        let uml = to_json("UML", &[row("a", "x", "1 ms"), row("a", "y", "2 ms"), row("b", "z", "3 ms")]);
+        // The second kernel's wording differs (a figure inside it) and it lacks b.
+        let qemu = to_json("QEMU", &[row("a", "x at 7 Hz", "0.1 ms"), row("a", "y", "0.2 ms")]);
+        let t = merge(&[uml, qemu]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].contains("UML: ours") && lines[0].contains("QEMU: ours"), "{t}");
+        assert_eq!(lines[2], "| a | x | 1 ms |  | 2× |  | 0.1 ms |  | 2× |  |  |");
+        assert_eq!(lines[3], "| a | y | 2 ms |  | 2× |  | 0.2 ms |  | 2× |  |  |");
+        assert_eq!(lines[4], "| b | z | 3 ms |  | 2× |  | | | | |  |");
+    }
 }

@@ -1,7 +1,9 @@
 //! The benchmark run (see README: "Benchmarks"). Inside the rig:
 //! `bench --c-floor PATH [--smoke] [--only SECTION] [--out FILE]` prints the results table and writes it
 //! with the date and kernel to FILE. On the host, `bench --sandbox [--smoke] [--out FILE]` measures
-//! the sandbox kernel driven from here and appends its table to FILE.
+//! the sandbox kernel driven from here and appends its table to FILE. `--json FILE` also
+//! writes the rows as JSON; `bench --merge A.json --merge B.json --out FILE` makes one table
+//! of runs on several kernels.
 
 use sctp_inspector_tests::bench::{self, Row, Sizes};
 use std::path::PathBuf;
@@ -13,6 +15,7 @@ type Section<'a> = dyn Fn(&mut Vec<Row>) -> Result<(), String> + 'a;
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (mut smoke, mut out, mut floor, mut only, mut sandbox) = (false, None, None, None, false);
+    let (mut json, mut merge) = (None, Vec::new());
     while let Some(a) = args.next() {
         match a.as_str() {
             "--smoke" => smoke = true,
@@ -20,6 +23,8 @@ fn main() -> ExitCode {
             "--c-floor" => floor = args.next().map(PathBuf::from),
             "--only" => only = args.next(),
             "--sandbox" => sandbox = true,
+            "--json" => json = args.next().map(PathBuf::from),
+            "--merge" => merge.extend(args.next().map(PathBuf::from)),
             other => {
                 eprintln!(
                     "bench: unknown argument {other}; usage: bench --c-floor PATH [--smoke] [--only SECTION] [--out FILE]"
@@ -29,6 +34,9 @@ fn main() -> ExitCode {
         }
     }
     let sizes = if smoke { Sizes::SMOKE } else { Sizes::FULL };
+    if !merge.is_empty() {
+        return merge_runs(&merge, out);
+    }
     if sandbox {
         return sandbox_run(&sizes, smoke, out);
     }
@@ -78,7 +86,46 @@ fn main() -> ExitCode {
         eprintln!("bench: write {}: {e}", path.display());
         return ExitCode::FAILURE;
     }
+    let vm = match std::env::var("RIG_INSIDE").as_deref() {
+        Ok("qemu") => "QEMU",
+        Ok("uml") => "UML",
+        _ => "host",
+    };
+    let label = format!("{vm} {kernel} (HZ {})", hz.hz);
+    if let Some(path) = json
+        && let Err(e) = std::fs::write(&path, bench::to_json(&label, &rows).to_string())
+    {
+        eprintln!("bench: write {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// `bench --merge A.json --merge B.json --out FILE`: the runs' tables as one, a column group
+/// per kernel.
+fn merge_runs(files: &[PathBuf], out: Option<PathBuf>) -> ExitCode {
+    let mut runs = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(v) => runs.push(v),
+            Err(e) => {
+                eprintln!("bench: read {}: {e}", f.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let text = format!("# Benchmark results\n\n{} · one column group per kernel\n\n{}", now(), bench::merge(&runs));
+    println!("{text}");
+    if let Some(path) = out
+        && let Err(e) = std::fs::write(&path, &text)
+    {
+        eprintln!("bench: write {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 fn now() -> String {
