@@ -8,7 +8,7 @@ use crate::app::{InspectorApp, RightTab};
 use crate::panels::options::ScopeChoice;
 use crate::panels::{AppCommand, Ctx};
 use sctp_core::lab::{LabChange, Side, TwoPaths};
-use sctp_core::options::{InitMsg, OptionName, OptionValue, PeerAddrParams, RtoInfo, Toggle};
+use sctp_core::options::{InitMsg, OptionName};
 use sctp_core::worker::{Command, EpId};
 use sctp_core::{AssocId, EndpointConfig, Scope, SendInfo, Style};
 use std::net::SocketAddr;
@@ -190,16 +190,7 @@ impl Demo {
                 let (server, client) =
                     (Self::ep(app, "server").ok_or("no server")?, Self::ep(app, "client").ok_or("no client")?);
                 for ep in [server, client] {
-                    let timers = [
-                        OptionValue::Rtoinfo(RtoInfo { initial: 300, max: 1000, min: 100 }),
-                        OptionValue::PeerAddrParams(PeerAddrParams {
-                            hb_interval: 300,
-                            path_max_rxt: 2,
-                            heartbeat: Toggle::Enable,
-                            ..Default::default()
-                        }),
-                    ];
-                    for value in timers {
+                    for value in sctp_core::options::quick_failure_detection() {
                         app.outbox.push(AppCommand::Worker(Command::SetOption { ep, scope: Scope::Future, value }));
                     }
                 }

@@ -72,6 +72,51 @@ fn shipped_scenarios_pass_on_a_sandbox_kernel() {
     assert!(ran >= 9 && labs >= 3, "{ran} scenarios, {labs} with a lab");
 }
 
+type Window<'a> = egui_kittest::Harness<'a, sctp_inspector::app::InspectorApp>;
+
+/// The whole window on this host over a new sandbox kernel, once the kernel said hello.
+fn sandbox_window() -> Window<'static> {
+    use sctp_inspector::app::{InspectorApp, UiState};
+    let worker = sctp_inspector_tests::sandbox_worker(Box::new(|| {}));
+    let app = InspectorApp::with_worker(Some(worker), UiState::default());
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(|ui, app: &mut InspectorApp| app.ui(ui), app);
+    until(&mut h, "the sandbox's hello", &|app| app.session.model.kernel_sctp == Some(Ok(())));
+    h
+}
+
+/// Runs frames until `cond` holds, at most 60 s.
+fn until(h: &mut Window<'_>, what: &str, cond: &dyn Fn(&sctp_inspector::app::InspectorApp) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !cond(h.state()) {
+        assert!(std::time::Instant::now() < deadline, "waited 60 s for {what}");
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Through the Send tab: `text` on stream 3 with PPID 46 on the selected association, then
+/// waits for the server's log to show it.
+fn send_3_46_and_see_it_arrive(h: &mut Window<'_>, text: &str, server: sctp_core::worker::EpId) {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    use sctp_core::model::Logged;
+    h.state_mut().state.tab = sctp_inspector::app::RightTab::Send;
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Stream").set_text_value_accesskit("3");
+    h.get_by_role_and_label(Role::TextInput, "PPID").set_text_value_accesskit("46");
+    h.get_by_role_and_label(Role::TextInput, "Text").set_text_value_accesskit(text);
+    h.run_steps(1);
+    h.get_by_label("Send now").click();
+    until(h, "the message at the server", &|app| {
+        app.session.model.log.iter().any(|e| {
+            e.ep == Some(server)
+                && matches!(&e.what, Logged::Data { info: Some(i), .. } if i.stream == 3 && i.ppid == 46)
+        })
+    });
+}
+
 /// The window on this host over a sandbox kernel, as a person on a laptop without SCTP gets
 /// it: the status bar says which kernel; open a server and a client through the forms,
 /// connect, send on stream 3 with PPID 46 and see it in the server's log.
@@ -79,32 +124,16 @@ fn shipped_scenarios_pass_on_a_sandbox_kernel() {
 #[ignore = "boots a sandbox kernel: run on the host with --ignored (tests/run does), not inside the rig"]
 fn the_window_drives_a_sandbox_kernel_through_its_forms() {
     use egui::accesskit::Role;
-    use egui_kittest::Harness as Window;
     use egui_kittest::kittest::Queryable;
-    use sctp_core::model::Logged;
-    use sctp_inspector::app::{InspectorApp, RightTab, UiState};
-    use std::time::Instant;
-    let worker = sctp_inspector_tests::sandbox_worker(Box::new(|| {}));
-    let app = InspectorApp::with_worker(Some(worker), UiState::default());
-    let mut h = Window::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .build_ui_state(|ui, app: &mut InspectorApp| app.ui(ui), app);
-    let until = |h: &mut Window<'_, InspectorApp>, what: &str, cond: &dyn Fn(&InspectorApp) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !cond(h.state()) {
-            assert!(Instant::now() < deadline, "waited 60 s for {what}");
-            h.run_steps(1);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-    until(&mut h, "the sandbox's hello", &|app| app.session.model.kernel_sctp == Some(Ok(())));
+    use sctp_inspector::app::InspectorApp;
+    let mut h = sandbox_window();
     h.run_steps(1);
     assert!(h.query_by_label("sandbox kernel (User-Mode Linux)").is_some());
     assert!(h.query_by_label("kernel SCTP available").is_some());
     let ep = |app: &InspectorApp, label: &str| {
         app.session.model.endpoints.iter().find(|(_, v)| v.label == label).map(|(id, _)| *id)
     };
-    let open = |h: &mut Window<'_, InspectorApp>, label: &str, port: &str| {
+    let open = |h: &mut Window<'_>, label: &str, port: &str| {
         h.get_by_role_and_label(Role::TextInput, "Label").set_text_value_accesskit(label);
         h.get_by_role_and_label(Role::TextInput, "Local addresses").set_text_value_accesskit("127.0.0.1");
         h.get_by_role_and_label(Role::TextInput, "Port").set_text_value_accesskit(port);
@@ -130,19 +159,7 @@ fn the_window_drives_a_sandbox_kernel_through_its_forms() {
     };
     until(&mut h, "the association", &|app| assoc_of(app).is_some());
     h.state_mut().state.sel.assoc = assoc_of(h.state());
-    h.state_mut().state.tab = RightTab::Send;
-    h.run_steps(1);
-    h.get_by_role_and_label(Role::TextInput, "Stream").set_text_value_accesskit("3");
-    h.get_by_role_and_label(Role::TextInput, "PPID").set_text_value_accesskit("46");
-    h.get_by_role_and_label(Role::TextInput, "Text").set_text_value_accesskit("hello from the host");
-    h.run_steps(1);
-    h.get_by_label("Send now").click();
-    until(&mut h, "the message at the server", &|app| {
-        app.session.model.log.iter().any(|e| {
-            e.ep == Some(server)
-                && matches!(&e.what, Logged::Data { info: Some(i), .. } if i.stream == 3 && i.ppid == 46)
-        })
-    });
+    send_3_46_and_see_it_arrive(&mut h, "hello from the host", server);
 }
 
 /// The two-path lab inside the sandbox, driven from the window on this host as a student
@@ -151,29 +168,11 @@ fn the_window_drives_a_sandbox_kernel_through_its_forms() {
 #[test]
 #[ignore = "boots a sandbox kernel: run on the host with --ignored (tests/run does), not inside the rig"]
 fn the_window_fails_a_path_over_in_a_lab_inside_the_sandbox() {
-    use egui::accesskit::Role;
-    use egui_kittest::Harness as Window;
     use egui_kittest::kittest::Queryable;
-    use sctp_core::model::Logged;
-    use sctp_core::options::{OptionValue, PeerAddrParams, RtoInfo, Toggle};
     use sctp_core::{PathState, Scope};
-    use sctp_inspector::app::{InspectorApp, RightTab, UiState};
+    use sctp_inspector::app::{InspectorApp, RightTab};
     use sctp_inspector::panels::AppCommand;
-    use std::time::Instant;
-    let worker = sctp_inspector_tests::sandbox_worker(Box::new(|| {}));
-    let app = InspectorApp::with_worker(Some(worker), UiState::default());
-    let mut h = Window::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .build_ui_state(|ui, app: &mut InspectorApp| app.ui(ui), app);
-    let until = |h: &mut Window<'_, InspectorApp>, what: &str, cond: &dyn Fn(&InspectorApp) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !cond(h.state()) {
-            assert!(Instant::now() < deadline, "waited 60 s for {what}");
-            h.run_steps(1);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-    until(&mut h, "the sandbox's hello", &|app| app.session.model.kernel_sctp == Some(Ok(())));
+    let mut h = sandbox_window();
     h.state_mut().state.tab = RightTab::Lab;
     h.run_steps(2);
     h.get_by_label("Build the lab").click();
@@ -182,7 +181,7 @@ fn the_window_fails_a_path_over_in_a_lab_inside_the_sandbox() {
     let ep = |app: &InspectorApp, label: &str| {
         app.session.model.endpoints.iter().find(|(_, v)| v.label == label).map(|(id, _)| *id)
     };
-    let open = |h: &mut Window<'_, InspectorApp>, fill: &str, label: &str| {
+    let open = |h: &mut Window<'_>, fill: &str, label: &str| {
         h.get_by_label(fill).click();
         h.run_steps(2);
         h.get_by_label("Open").click();
@@ -197,15 +196,7 @@ fn the_window_fails_a_path_over_in_a_lab_inside_the_sandbox() {
     h.run_steps(2);
     let client = open(&mut h, "client in A", "client");
     // Quick failure detection, as the demo has it: heartbeats every 300 ms, two misses.
-    for value in [
-        OptionValue::Rtoinfo(RtoInfo { initial: 300, max: 1000, min: 100 }),
-        OptionValue::PeerAddrParams(PeerAddrParams {
-            hb_interval: 300,
-            path_max_rxt: 2,
-            heartbeat: Toggle::Enable,
-            ..Default::default()
-        }),
-    ] {
+    for value in sctp_core::options::quick_failure_detection() {
         let command = sctp_core::worker::Command::SetOption { ep: client, scope: Scope::Future, value };
         h.state_mut().outbox.push(AppCommand::Worker(command));
     }
@@ -218,19 +209,7 @@ fn the_window_fails_a_path_over_in_a_lab_inside_the_sandbox() {
     };
     until(&mut h, "an association over both paths", &|app| paths_of(app).is_some_and(|(_, p)| p.len() == 2));
     h.state_mut().state.sel.assoc = paths_of(h.state()).map(|(id, _)| id);
-    h.state_mut().state.tab = RightTab::Send;
-    h.run_steps(1);
-    h.get_by_role_and_label(Role::TextInput, "Stream").set_text_value_accesskit("3");
-    h.get_by_role_and_label(Role::TextInput, "PPID").set_text_value_accesskit("46");
-    h.get_by_role_and_label(Role::TextInput, "Text").set_text_value_accesskit("over the lab");
-    h.run_steps(1);
-    h.get_by_label("Send now").click();
-    until(&mut h, "the message at the server", &|app| {
-        app.session.model.log.iter().any(|e| {
-            e.ep == Some(server)
-                && matches!(&e.what, Logged::Data { info: Some(i), .. } if i.stream == 3 && i.ppid == 46)
-        })
-    });
+    send_3_46_and_see_it_arrive(&mut h, "over the lab", server);
     h.state_mut().state.tab = RightTab::Lab;
     h.run_steps(2);
     h.get_by_label("Take path 1 down").click();

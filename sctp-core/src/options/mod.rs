@@ -461,6 +461,22 @@ impl OptionValue {
     }
 }
 
+/// Timers that make a path failure show in seconds rather than minutes (RFC 9260 §8.2, with
+/// the defaults a silent path takes about a minute): rto 100..1000 ms starting at 300,
+/// heartbeats every 300 ms, two misses. For demonstrations in the lab; set them at future
+/// scope before connecting.
+pub fn quick_failure_detection() -> [OptionValue; 2] {
+    [
+        OptionValue::Rtoinfo(RtoInfo { initial: 300, max: 1000, min: 100 }),
+        OptionValue::PeerAddrParams(PeerAddrParams {
+            hb_interval: 300,
+            path_max_rxt: 2,
+            heartbeat: Toggle::Enable,
+            ..Default::default()
+        }),
+    ]
+}
+
 /// Encodes a record to the bytes setsockopt takes (tests compare them with C offsets).
 #[cfg(test)]
 pub(crate) fn encode_bytes<O: SockOpt>(opt: &O, assoc_id: i32) -> Vec<u8> {
