@@ -15,6 +15,9 @@ struct Cli {
     /// (User-Mode Linux, booted by tests/rig/rig without root) with the worker inside.
     #[arg(long, value_enum, default_value_t, global = true)]
     kernel: sctp_inspector::kernel::KernelChoice,
+    /// Benchmarks: print the time from start to the first frame shown, then close.
+    #[arg(long, hide = true)]
+    first_frame_and_exit: bool,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +86,26 @@ fn native_options() -> eframe::NativeOptions {
     eframe::NativeOptions { viewport, ..Default::default() }
 }
 
+/// The window, closing once its first frame is on screen and saying when that was (the
+/// start-up benchmark). The second frame's start is the first one's end.
+struct FirstFrame {
+    app: InspectorApp,
+    started: std::time::Instant,
+    frames: u32,
+}
+
+impl eframe::App for FirstFrame {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frames += 1;
+        if self.frames == 2 {
+            println!("first frame after {:.1} ms", self.started.elapsed().as_secs_f64() * 1e3);
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        self.app.ui(ui);
+        ui.ctx().request_repaint();
+    }
+}
+
 /// The window with a demo driving it.
 struct DemoApp {
     app: InspectorApp,
@@ -101,6 +124,7 @@ impl eframe::App for DemoApp {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     sctp_inspector::diagnostics::init_log();
     let result = match cli.command {
@@ -140,9 +164,14 @@ fn main() -> ExitCode {
         None => eframe::run_native(
             "sctp-inspector",
             native_options(),
-            Box::new(|cc| {
+            Box::new(move |cc| {
                 let state: UiState = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
-                Ok(Box::new(InspectorApp::new(&cc.egui_ctx, state, cli.kernel)?))
+                let app = InspectorApp::new(&cc.egui_ctx, state, cli.kernel)?;
+                Ok(if cli.first_frame_and_exit {
+                    Box::new(FirstFrame { app, started, frames: 0 })
+                } else {
+                    Box::new(app)
+                })
             }),
         ),
         Some(Cmd::Demo { screenshots }) => {
