@@ -163,7 +163,7 @@ pub struct PathState {
     pub netem_b: String,
 }
 
-/// The lab's own programs: what was started, and when it was.
+/// A program the lab started: what it runs, and as which process.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LabProgram {
     /// The command line, for the Lab tab.
@@ -274,36 +274,36 @@ impl Lab {
         else {
             return Err(Error::unavailable(action, "iperf3, ip or sh is missing (install iperf3 and iproute2)"));
         };
-        let (ip, iperf3) = (ip.display().to_string(), iperf3.display().to_string());
-        let server = vec![ip.clone(), "netns".into(), "exec".into(), self.state.b.clone(), iperf3.clone()]
-            .into_iter()
-            .chain(["-s", "-1", "-p", "5201"].map(String::from))
-            .collect::<Vec<_>>();
         let to = TwoPaths::addr_b(1).to_string();
-        let client = [&ip, "netns", "exec", &self.state.a, &iperf3, "-c", &to, "-p", "5201", "--sctp"]
-            .map(String::from)
-            .into_iter()
-            .chain(["-t".into(), seconds.to_string(), "-b".into(), format!("{kbit}K")])
-            .collect::<Vec<_>>();
-        let quiet = |c: &mut Command| {
+        let server_args = ["-s", "-1", "-p", "5201"].map(String::from).to_vec();
+        let mut client_args = ["-c", &to, "-p", "5201", "--sctp", "-t"].map(String::from).to_vec();
+        client_args.extend([seconds.to_string(), "-b".into(), format!("{kbit}K")]);
+        // `ip netns exec NS iperf3 ARGS`, and what the Lab tab shows of it.
+        let in_ns = |ns: &str, args: &[String]| {
+            let mut argv: Vec<std::ffi::OsString> = vec![ip.clone().into(), "netns".into(), "exec".into(), ns.into()];
+            argv.push(iperf3.clone().into());
+            argv.extend(args.iter().map(Into::into));
+            (argv, format!("iperf3 {}", args.join(" ")))
+        };
+        // Each program is the lab's as soon as it runs, so a failure after it still ends it.
+        let mut spawn = |mut c: Command, command: String| {
             c.stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null());
+            let child = c.spawn().map_err(|e| Error::os(action, &e))?;
+            self.state.programs.push(LabProgram { command, pid: child.id() });
+            self.programs.push(child);
+            Ok::<(), Error>(())
         };
-        let mut first = Command::new(&server[0]);
-        first.args(&server[1..]);
-        quiet(&mut first);
-        let server_child = first.spawn().map_err(|e| Error::os(action, &e))?;
+        let (argv, server) = in_ns(&self.state.b, &server_args);
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        spawn(c, server)?;
         // The client waits in sh (not here: the worker never sleeps) until the server listens.
-        let mut second = Command::new(sh);
-        second.arg("-c").arg("sleep 0.5; exec \"$@\"").arg("sh").args(&client);
-        quiet(&mut second);
-        let client_child = second.spawn().map_err(|e| Error::os(action, &e))?;
-        for (child, line) in [(&server_child, &server), (&client_child, &client)] {
-            self.state.programs.push(LabProgram { command: line[4..].join(" "), pid: child.id() });
-        }
-        self.programs.extend([server_child, client_child]);
-        Ok(())
+        let (argv, client) = in_ns(&self.state.a, &client_args);
+        let mut c = Command::new(sh);
+        c.args(["-c", "sleep 0.5; exec \"$@\"", "sh"]).args(&argv);
+        spawn(c, client)
     }
 
     /// The namespace an endpoint, capture or host view names: `lab:a` and `lab:b` are this
