@@ -29,16 +29,8 @@ struct Session {
 
 impl Session {
     fn wait(&mut self, id: u64) -> Result<Reply, String> {
-        loop {
-            let s =
-                self.worker.events().recv_timeout(Duration::from_secs(30)).map_err(|_| "no reply from the worker")?;
-            self.model.apply(&s);
-            if let Event::Done { request, outcome, .. } = s.event
-                && request == id
-            {
-                return outcome.map_err(|e| e.to_string());
-            }
-        }
+        let model = &mut self.model;
+        super::await_reply(&self.worker, id, Duration::from_secs(30), |s| model.apply(s))?.map_err(|e| e.to_string())
     }
 
     /// Sends `n` messages split over `streams` bursts; messages/s until all arrived.

@@ -90,6 +90,30 @@ impl Row {
     }
 }
 
+/// Waits at most `within` for the worker's reply to request `id`, handing every event it
+/// reads (the reply too) to `each`.
+pub(super) fn await_reply(
+    worker: &sctp_core::worker::WorkerHandle,
+    id: u64,
+    within: Duration,
+    mut each: impl FnMut(&sctp_core::worker::Stamped),
+) -> Result<Result<sctp_core::worker::Reply, sctp_core::Error>, String> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let ev = worker
+            .events()
+            .recv_timeout(left)
+            .map_err(|_| format!("no reply to request {id} within {} s", within.as_secs()))?;
+        each(&ev);
+        if let sctp_core::worker::Event::Done { request, outcome, .. } = ev.event
+            && request == id
+        {
+            return Ok(outcome);
+        }
+    }
+}
+
 impl Verdict {
     fn word(&self) -> &'static str {
         match self {

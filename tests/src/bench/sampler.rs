@@ -199,18 +199,7 @@ fn worker_share(sizes: &Sizes, per_call_us: f64, by_dump: &DumpTimes, rows: &mut
     let n = sizes.associations;
     let worker =
         WorkerHandle::spawn_with_interval(Box::new(|| {}), Duration::from_millis(100)).map_err(|e| e.to_string())?;
-    let wait = |id: u64| loop {
-        match worker.events().recv_timeout(Duration::from_secs(30)) {
-            Ok(s) => {
-                if let Event::Done { request, outcome, .. } = s.event
-                    && request == id
-                {
-                    return outcome.map_err(|e| e.to_string());
-                }
-            }
-            Err(_) => return Err("no reply from the worker".to_string()),
-        }
-    };
+    let wait = |id: u64| super::await_reply(&worker, id, Duration::from_secs(30), |_| {})?.map_err(|e| e.to_string());
     let ep = match wait(worker.send(Command::Open { label: "server".into(), config: server_config(9400) }))? {
         Reply::Endpoint { ep } => ep,
         other => return Err(format!("open: {other:?}")),

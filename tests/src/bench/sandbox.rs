@@ -3,31 +3,17 @@
 //! and how fast the worker's events reach this side (anchor: how fast the worker inside
 //! produced them, on its own clock). Runs on the host, never inside the rig.
 
-use super::{Row, Sizes, Verdict, percentile};
+use super::{Row, Sizes, Verdict, await_reply, percentile};
 use sctp_core::worker::{Command, Event, Reply, Stamped, WorkerHandle};
 use sctp_core::{EndpointConfig, SendInfo, Style};
 use std::time::{Duration, Instant};
 
-/// Waits for the reply to `id`, passing every other event to `each`.
-fn reply(
-    worker: &WorkerHandle,
-    id: u64,
-    mut each: impl FnMut(&Stamped),
-) -> Result<Result<Reply, sctp_core::Error>, String> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let ev = worker.events().recv_timeout(left).map_err(|_| format!("no reply to request {id} within 60 s"))?;
-        match ev.event {
-            Event::Done { request, outcome, .. } if request == id => return Ok(outcome),
-            _ => each(&ev),
-        }
-    }
-}
+/// How long a command may take, the burst included.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 fn run(worker: &WorkerHandle, command: Command) -> Result<Reply, String> {
     let what = command.describe();
-    reply(worker, worker.send(command), |_| {})?.map_err(|e| format!("{what}: {e}"))
+    await_reply(worker, worker.send(command), PATIENCE, |_| {})?.map_err(|e| format!("{what}: {e}"))
 }
 
 /// Round trips of a command that touches no socket (so the host needs no SCTP), ms sorted.
@@ -104,7 +90,7 @@ fn events(sizes: &Sizes, worker: &WorkerHandle, rows: &mut Vec<Row>) -> Result<(
     let info = SendInfo { assoc, stream: 1, ppid: 46, ..Default::default() };
     let id = worker.send(Command::Send { ep: client, info, payload: vec![b'x'; 100], count, interval_ms: 0 });
     let mut tally = Tally::default();
-    reply(worker, id, |ev| tally.see(ev, server))?.map_err(|e| format!("the burst: {e}"))?;
+    await_reply(worker, id, PATIENCE, |ev| tally.see(ev, server))?.map_err(|e| format!("the burst: {e}"))?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while tally.received + tally.dropped < u64::from(count) && Instant::now() < deadline {
         if let Ok(ev) = worker.events().recv_timeout(Duration::from_millis(500)) {
