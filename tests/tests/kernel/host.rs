@@ -73,7 +73,9 @@ fn an_iperf3_association_appears_with_its_owner_and_agrees_with_ss() {
     sctp_inspector_tests::require_kernel_sctp();
     let _server = spawn("iperf3", &["-s", "-1", "-p", "5321"]);
     std::thread::sleep(Duration::from_millis(500));
-    let _client = spawn("iperf3", &["-c", "127.0.0.1", "-p", "5321", "--sctp", "-t", "8", "-b", "2M"]);
+    // Sending for longer than the test can take (it is killed when the test ends): on a slow
+    // kernel (QEMU TCG) the waits below took longer than 8 s, and the association was gone.
+    let _client = spawn("iperf3", &["-c", "127.0.0.1", "-p", "5321", "--sctp", "-t", "120", "-b", "2M"]);
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
     // The client's data association: the peer port is the server's. The dump and
     // /proc/net/sctp are read one after the other: wait for a snapshot taken while the RTO
