@@ -341,10 +341,10 @@ impl Engine {
                 let slot = self.slots.get_mut(&ep).ok_or_else(|| no_endpoint(ep))?;
                 let peeled = slot.ep.peeloff(assoc)?;
                 let label = format!("{} peeled {}", slot.label, assoc.0);
-                // It left this endpoint now; its samples come from the new one.
-                if slot.assocs.remove(&assoc) {
-                    self.emit(Event::AssocGone { ep, assoc });
-                }
+                // It left this endpoint now; its samples come from the new one. Said even
+                // when no sample had listed it yet, or the old endpoint's view keeps it live.
+                slot.assocs.remove(&assoc);
+                self.emit(Event::AssocGone { ep, assoc });
                 let new = self.adopt(peeled, label, None)?;
                 if let Some(slot) = self.slots.get_mut(&new) {
                     slot.peeled = true;
