@@ -58,6 +58,12 @@ impl StatusBar {
                     SampleMethod::Getsockopt { why } => ui
                         .colored_label(Color32::from_rgb(230, 160, 40), "by getsockopt")
                         .on_hover_text(format!("Three calls per association: {why}")),
+                    cheaper @ SampleMethod::GetsockoptCheaper { .. } => {
+                        ui.label("by getsockopt (cheaper here)").on_hover_text(format!(
+                            "Sampling {cheaper}. Syscalls are cheap on this kernel, and the dump re-walks the \
+                             kernel's association table for every datagram; the dump is measured again now and then."
+                        ))
+                    }
                 };
                 by.on_hover_text("How the worker samples its own associations");
                 if *slowed {

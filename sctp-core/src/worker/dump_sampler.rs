@@ -70,6 +70,10 @@ pub struct Tick {
     pub getsockopt_calls: usize,
     /// How long the netlink dump itself took, microseconds.
     pub dump_us: u64,
+    /// How long associations not seen before took: naming them (getsockopt per
+    /// candidate) and the first read of their paths — a one-off per association, not what
+    /// sampling by dump costs from then on. Microseconds.
+    pub matching_us: u64,
 }
 
 impl DumpSampler {
@@ -92,6 +96,7 @@ impl DumpSampler {
         }
         self.inodes.retain(|id, _| endpoints.iter().any(|(ep, _)| ep == id));
         let mut calls = 0;
+        let mut matching = std::time::Duration::ZERO;
         let mut seen = HashSet::new();
         // The associations sampled from this dump, by owner and id.
         let mut sampled: HashSet<(EpId, AssocId)> = HashSet::new();
@@ -106,14 +111,19 @@ impl DumpSampler {
                 }
             };
             let entries = by_inode.get(&inode).map(Vec::as_slice).unwrap_or_default();
-            let unmatched = self.match_new(ep_id, ep, entries, &mut calls);
+            let naming = Instant::now();
+            let (unmatched, fresh) = self.match_new(ep_id, ep, entries, &mut calls);
+            matching += naming.elapsed();
             let query_of = |assoc| if ep.style() == Style::OneToOne { AssocId(0) } else { assoc };
             let mut samples = Vec::with_capacity(entries.len());
             for d in entries {
                 let Some(k) = self.known.get_mut(&d.key()) else { continue };
                 seen.insert(d.key());
                 let query = query_of(k.assoc);
-                let Some(sample) = k.sample(ep, query, d, &mut calls) else { continue };
+                let first_read = fresh.contains(&d.key()).then(Instant::now);
+                let sample = k.sample(ep, query, d, &mut calls);
+                matching += first_read.map(|t| t.elapsed()).unwrap_or_default();
+                let Some(sample) = sample else { continue };
                 sampled.insert((ep_id, k.assoc));
                 samples.push((k.assoc, sample));
             }
@@ -152,7 +162,15 @@ impl DumpSampler {
             }
         }
         self.known.retain(|k, _| seen.contains(k));
-        Ok(Tick { endpoints: out, interrupted: dump.interrupted, confirmed, getsockopt_calls: calls, dump_us })
+        let matching_us = matching.as_micros() as u64;
+        Ok(Tick {
+            endpoints: out,
+            interrupted: dump.interrupted,
+            confirmed,
+            getsockopt_calls: calls,
+            dump_us,
+            matching_us,
+        })
     }
 
     /// The association's paths changed (PEER_ADDR_CHANGE): read them all next tick.
@@ -170,11 +188,18 @@ impl DumpSampler {
     }
 
     /// Matches the dump entries not seen before to the owner's association ids; returns
-    /// how many stayed unmatched.
-    fn match_new(&mut self, ep_id: EpId, ep: &Endpoint, entries: &[&DiagAssoc], calls: &mut usize) -> usize {
+    /// how many stayed unmatched, and the keys matched now.
+    fn match_new(
+        &mut self,
+        ep_id: EpId,
+        ep: &Endpoint,
+        entries: &[&DiagAssoc],
+        calls: &mut usize,
+    ) -> (usize, HashSet<AssocKey>) {
+        let mut fresh = HashSet::new();
         let mut new: Vec<&DiagAssoc> = entries.iter().filter(|d| !self.known.contains_key(&d.key())).copied().collect();
         if new.is_empty() {
-            return 0;
+            return (0, fresh);
         }
         let matched: HashSet<AssocId> =
             entries.iter().filter_map(|d| self.known.get(&d.key())).map(|k| k.assoc).collect();
@@ -190,6 +215,7 @@ impl DumpSampler {
             let Ok(status) = ep.status(query) else { continue };
             let Some(i) = status.primary.addr.and_then(|primary| entry_with_peer(&new, primary)) else { continue };
             let d = new.swap_remove(i);
+            fresh.insert(d.key());
             self.known.insert(
                 d.key(),
                 Known {
@@ -207,7 +233,7 @@ impl DumpSampler {
                 break;
             }
         }
-        new.len()
+        (new.len(), fresh)
     }
 }
 

@@ -5,6 +5,7 @@ use super::Waker;
 use super::bursts::{Burst, Bursts, SendResult};
 use super::connects::Connects;
 use super::dump_sampler::DumpSampler;
+use super::method_choice::{Method, MethodChoice};
 use super::protocol::*;
 use super::queue::EventQueue;
 use super::sampler::{Sample, Sampler};
@@ -17,7 +18,7 @@ use crate::notification::{AssocChangeState, Notification, PeerAddrState};
 use crate::options::{OptionValue, PeerAddrParams};
 use crate::{AssocId, Scope, sys};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,6 +73,14 @@ const CAPTURE_DRAIN: Duration = Duration::from_millis(100);
 /// A namespace's dump sampler, or why there is none (and when to try again).
 type DumpSource = std::result::Result<DumpSampler, (String, Instant)>;
 
+/// How one namespace's associations are sampled: its dump, and which way measured cheaper.
+struct NsSampling {
+    dump: DumpSource,
+    choice: MethodChoice,
+    /// The associations the last dump tick saw (the dump names them with their tags).
+    dumped: HashSet<(EpId, AssocId)>,
+}
+
 /// The host view's sampler and its schedule.
 struct HostWatch {
     sampler: crate::diag::reader::HostSampler,
@@ -110,7 +119,7 @@ pub(super) struct Engine {
     /// Percent of a core sampling may take.
     sample_share: u8,
     /// One dump sampler per network namespace the worker's endpoints live in.
-    dumps: BTreeMap<Option<String>, DumpSource>,
+    dumps: BTreeMap<Option<String>, NsSampling>,
     /// What `Event::Sampling` said last.
     sampling_said: Option<Event>,
     host: Option<HostWatch>,
@@ -661,7 +670,8 @@ impl Engine {
                 // Any path change: the dump sampler reads every path of it next tick.
                 if let Notification::PeerAddrChange { assoc, .. } = &n
                     && let Some(slot) = self.slots.get(&ep)
-                    && let Some(Ok(d)) = self.dumps.get_mut(&slot.ep.netns().map(str::to_string))
+                    && let Some(NsSampling { dump: Ok(d), .. }) =
+                        self.dumps.get_mut(&slot.ep.netns().map(str::to_string))
                 {
                     d.invalidate(ep, *assoc);
                 }
@@ -778,16 +788,46 @@ impl Engine {
         self.dumps.retain(|ns, _| by_netns.contains_key(ns));
         let mut method = SampleMethod::Dump;
         for (netns, eps) in by_netns {
-            match self.sample_by_dump(&netns, &eps) {
-                Ok(()) => {}
-                Err(why) => {
-                    method = SampleMethod::Getsockopt { why };
-                    for ep in eps {
-                        let (samples, listed) = self.sample_by_getsockopt(ep);
-                        self.report(ep, samples, listed);
+            let live = live_assocs(&self.slots, &eps);
+            let ns = self.dumps.entry(netns.clone()).or_insert_with(|| NsSampling::open(&netns));
+            let (assocs, unnamed) = (live.len(), !live.is_subset(&ns.dumped));
+            let pick = ns.choice.pick(assocs, unnamed);
+            let tick = Instant::now();
+            let by_dump = match pick {
+                Method::Dump => self.sample_by_dump(&netns, &eps),
+                Method::Getsockopt => {
+                    self.sample_each_by_getsockopt(&eps);
+                    Ok(Duration::ZERO)
+                }
+            };
+            let cost = tick.elapsed();
+            let dumped = (pick == Method::Dump).then(|| live_assocs(&self.slots, &eps));
+            let Some(ns) = self.dumps.get_mut(&netns) else { continue };
+            let here = match by_dump {
+                Ok(one_off) => {
+                    ns.choice.record(pick, cost.saturating_sub(one_off), assocs);
+                    if let Some(dumped) = dumped {
+                        ns.dumped = dumped;
+                    }
+                    match ns.choice.state() {
+                        (Method::Getsockopt, Some((dump, getsockopt))) => SampleMethod::GetsockoptCheaper {
+                            dump_us: dump.as_micros() as u64,
+                            getsockopt_us: getsockopt.as_micros() as u64,
+                        },
+                        _ => SampleMethod::Dump,
                     }
                 }
-            }
+                Err(why) => {
+                    self.sample_each_by_getsockopt(&eps);
+                    SampleMethod::Getsockopt { why }
+                }
+            };
+            // Across namespaces, say the one that matters most: a dump that cannot serve,
+            // then getsockopt by choice.
+            method = match (method, here) {
+                (m @ SampleMethod::Getsockopt { .. }, _) | (_, m @ SampleMethod::Getsockopt { .. }) => m,
+                (m @ SampleMethod::GetsockoptCheaper { .. }, _) | (_, m) => m,
+            };
         }
         let now = Instant::now();
         let period = schedule_within_share(self.sample_every, now - started, f64::from(self.sample_share) / 100.0);
@@ -804,9 +844,18 @@ impl Engine {
         }
     }
 
-    /// One namespace's endpoints from one dump; `Err` says why the dump cannot serve.
-    fn sample_by_dump(&mut self, netns: &Option<String>, eps: &[EpId]) -> std::result::Result<(), String> {
-        let source = self.dumps.entry(netns.clone()).or_insert_with(|| open_dump(netns));
+    /// Each endpoint by getsockopt.
+    fn sample_each_by_getsockopt(&mut self, eps: &[EpId]) {
+        for &ep in eps {
+            let (samples, listed) = self.sample_by_getsockopt(ep);
+            self.report(ep, samples, listed);
+        }
+    }
+
+    /// One namespace's endpoints from one dump: how long naming new associations took (a
+    /// one-off cost, not the method's), or why the dump cannot serve.
+    fn sample_by_dump(&mut self, netns: &Option<String>, eps: &[EpId]) -> std::result::Result<Duration, String> {
+        let source = &mut self.dumps.entry(netns.clone()).or_insert_with(|| NsSampling::open(netns)).dump;
         if let Err((_, since)) = source
             && since.elapsed() >= DUMP_RETRY
         {
@@ -823,6 +872,7 @@ impl Engine {
                 return Err(why);
             }
         };
+        let naming = Duration::from_micros(tick.matching_us);
         for es in tick.endpoints {
             if es.unmatched > 0 {
                 // Not expected: an association the dump shows could not be named; getsockopt
@@ -836,7 +886,7 @@ impl Engine {
                 self.report(es.ep, es.samples, listed);
             }
         }
-        Ok(())
+        Ok(naming)
     }
 
     /// One endpoint by getsockopt: the samples and every association the kernel listed
@@ -894,6 +944,20 @@ impl Engine {
         for assoc in gone {
             self.emit(Event::AssocGone { ep, assoc });
         }
+    }
+}
+
+/// The associations of these endpoints, as last listed.
+fn live_assocs(slots: &BTreeMap<EpId, Slot>, eps: &[EpId]) -> HashSet<(EpId, AssocId)> {
+    eps.iter()
+        .filter_map(|id| slots.get(id).map(|s| (id, s)))
+        .flat_map(|(id, s)| s.assocs.iter().map(|a| (*id, *a)))
+        .collect()
+}
+
+impl NsSampling {
+    fn open(netns: &Option<String>) -> Self {
+        NsSampling { dump: open_dump(netns), choice: MethodChoice::default(), dumped: Default::default() }
     }
 }
 

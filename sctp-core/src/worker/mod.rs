@@ -8,6 +8,7 @@ pub mod dump_sampler;
 mod engine;
 pub mod flow;
 mod line_capture;
+pub mod method_choice;
 mod protocol;
 pub mod queue;
 pub mod remote;

@@ -413,6 +413,30 @@ pub enum SampleMethod {
         /// Why the sock_diag dump cannot serve (no socket, or the dump failed).
         why: String,
     },
+    /// getsockopt per association because it measured cheaper than the dump on this
+    /// kernel (syscalls are cheap here, and the dump re-walks the kernel's table for every
+    /// datagram). The dump is measured again now and then.
+    GetsockoptCheaper {
+        /// What a tick by dump cost when the choice was made, microseconds.
+        dump_us: u64,
+        /// What a tick by getsockopt cost then, microseconds.
+        getsockopt_us: u64,
+    },
+}
+
+impl std::fmt::Display for SampleMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SampleMethod::Dump => write!(f, "by sock_diag dump"),
+            SampleMethod::Getsockopt { why } => write!(f, "by getsockopt: {why}"),
+            SampleMethod::GetsockoptCheaper { dump_us, getsockopt_us } => write!(
+                f,
+                "by getsockopt, cheaper on this kernel (a tick took {:.1} ms against {:.1} ms by dump)",
+                *getsockopt_us as f64 / 1000.0,
+                *dump_us as f64 / 1000.0
+            ),
+        }
+    }
 }
 
 /// One path in a sample: its info, or why it could not be read.

@@ -7,7 +7,7 @@ use super::{Row, Sizes, Verdict, process_cpu, rss_kib};
 use sctp_core::model::Model;
 use sctp_core::worker::dump_sampler::DumpSampler;
 use sctp_core::worker::sampler::Sampler;
-use sctp_core::worker::{Command, EpId, Event, Reply, SampleMethod, WorkerHandle};
+use sctp_core::worker::{Command, EpId, Event, Reply, WorkerHandle};
 use sctp_core::{AssocId, Endpoint, EndpointConfig, Style};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
@@ -244,11 +244,7 @@ fn worker_share(sizes: &Sizes, per_call_us: f64, by_dump: &DumpTimes, rows: &mut
     let wall = t0.elapsed().as_secs_f64();
     let share = (process_cpu() - cpu0).as_secs_f64() / wall * 100.0;
     let rate = samples as f64 / wall / n as f64;
-    let method = match &model.sampling {
-        Some((SampleMethod::Dump, ..)) => "by dump".to_string(),
-        Some((SampleMethod::Getsockopt { why }, ..)) => format!("by getsockopt: {why}"),
-        None => "method not said".to_string(),
-    };
+    let method = model.sampling.as_ref().map_or("method not said".to_string(), |(m, ..)| m.to_string());
     rows.push(Row {
         section: "sampler",
         what: format!("process CPU (worker + model) sampling {n} associations at 10 Hz ({method}; achieved {rate:.1} Hz)"),

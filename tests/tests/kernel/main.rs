@@ -10,6 +10,7 @@ mod modern;
 mod multihoming;
 mod options;
 mod own_sampling;
+mod sampling_method;
 mod seed;
 
 use sctp_core::{EndpointConfig, Family, Style};

@@ -1,0 +1,290 @@
+//! Which way to sample a namespace's associations, by what each way measurably costs on
+//! this kernel. The sock_diag dump reads every association in one netlink round trip per
+//! family but the kernel re-walks its transport table for each datagram (CPU work);
+//! getsockopt costs three syscalls per association. Where syscalls are dear (User-Mode
+//! Linux: ≈50 µs each) the dump wins by 2–4×; where they are cheap (QEMU, bare metal:
+//! 1–3 µs) getsockopt wins by 30× and more at 1,000 associations. So neither is right
+//! everywhere: both are measured, the cheaper one is used, and the other is tried again
+//! now and then (less often while it keeps losing) in case the balance moved. Sans-IO:
+//! the worker says what a tick cost; this decides the next one.
+
+use std::time::Duration;
+
+/// A way to sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// One sock_diag dump (getsockopt only for what it lacks).
+    Dump,
+    /// getsockopt per association.
+    Getsockopt,
+}
+
+impl Method {
+    fn other(self) -> Method {
+        match self {
+            Method::Dump => Method::Getsockopt,
+            Method::Getsockopt => Method::Dump,
+        }
+    }
+}
+
+/// Ticks before the losing method is measured again; doubles while it keeps losing.
+const FIRST_PROBE: u32 = 16;
+/// At most this many ticks between measurements of the losing method (≈50 s at 10 Hz).
+const MAX_PROBE: u32 = 512;
+/// The other method must be this much cheaper to switch (a faster tick than 1/1.25 of
+/// the current one) ...
+const SWITCH_RATIO: f64 = 1.25;
+/// ... and save at least this much per tick: below it the difference is noise and not
+/// worth a change of method.
+const SWITCH_SAVING: Duration = Duration::from_micros(500);
+
+/// The choice for one namespace, with the last cost measured for each method.
+#[derive(Debug, Clone)]
+pub struct MethodChoice {
+    current: Method,
+    dump: Option<Measured>,
+    getsockopt: Option<Measured>,
+    ticks_since_probe: u32,
+    probe_every: u32,
+    /// The costs (dump, getsockopt) the current method was chosen on.
+    basis: Option<(Duration, Duration)>,
+    /// The other method was measured since the last decision.
+    undecided: bool,
+}
+
+/// Two numbers of associations close enough for their costs to be compared.
+fn comparable(a: usize, b: usize) -> bool {
+    let d = a.abs_diff(b);
+    d < 8 || d * 2 <= a.max(b)
+}
+
+/// One method's cost per tick, and the number of associations it was measured at.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    cost: Duration,
+    assocs: usize,
+}
+
+impl Default for MethodChoice {
+    fn default() -> Self {
+        MethodChoice {
+            current: Method::Dump,
+            dump: None,
+            getsockopt: None,
+            ticks_since_probe: 0,
+            probe_every: FIRST_PROBE,
+            basis: None,
+            undecided: false,
+        }
+    }
+}
+
+impl MethodChoice {
+    /// The method for the next tick of a namespace with `assocs` associations: an
+    /// unmeasured method first, the loser again when its probe is due or when the number
+    /// of associations moved by half since it was measured, otherwise the cheaper one.
+    /// `unnamed`: some association was never in a dump (only the dump carries the
+    /// verification tags that name it in a capture), so a dump comes sooner, though not
+    /// more often than every `FIRST_PROBE` ticks.
+    pub fn pick(&self, assocs: usize, unnamed: bool) -> Method {
+        let (Some(dump), Some(getsockopt)) = (self.dump, self.getsockopt) else {
+            return if self.dump.is_none() { Method::Dump } else { Method::Getsockopt };
+        };
+        let loser = match self.current {
+            Method::Dump => getsockopt,
+            Method::Getsockopt => dump,
+        };
+        let moved = !comparable(assocs, loser.assocs);
+        let name = unnamed && self.current == Method::Getsockopt && self.ticks_since_probe >= FIRST_PROBE;
+        if self.ticks_since_probe >= self.probe_every || moved || name { self.current.other() } else { self.current }
+    }
+
+    /// A tick by `method` cost `cost` (the one-off work of naming new associations left
+    /// out) at `assocs` associations; re-decides the method.
+    pub fn record(&mut self, method: Method, cost: Duration, assocs: usize) {
+        let measured = Some(Measured { cost, assocs });
+        match method {
+            Method::Dump => self.dump = measured,
+            Method::Getsockopt => self.getsockopt = measured,
+        }
+        if method == self.current {
+            self.ticks_since_probe = self.ticks_since_probe.saturating_add(1);
+        } else {
+            self.ticks_since_probe = 0;
+            self.undecided = true;
+        }
+        let (Some(dump), Some(getsockopt)) = (self.dump, self.getsockopt) else { return };
+        // Costs at different numbers of associations (while they are being set up, say)
+        // say nothing about the methods: decide once both were measured at about the same.
+        if !self.undecided || !comparable(dump.assocs, getsockopt.assocs) {
+            return;
+        }
+        // Switch if the other method is clearly cheaper; otherwise measure it less often.
+        self.undecided = false;
+        let (now, other) = match self.current {
+            Method::Dump => (dump.cost, getsockopt.cost),
+            Method::Getsockopt => (getsockopt.cost, dump.cost),
+        };
+        if other.mul_f64(SWITCH_RATIO) < now && now - other >= SWITCH_SAVING {
+            self.current = method;
+            self.probe_every = FIRST_PROBE;
+            self.basis = Some((dump.cost, getsockopt.cost));
+        } else {
+            self.basis.get_or_insert((dump.cost, getsockopt.cost));
+            self.probe_every = (self.probe_every * 2).min(MAX_PROBE);
+        }
+    }
+
+    /// The method in use, and the costs per tick (dump, getsockopt) it was chosen on —
+    /// fixed until the next switch, so saying them does not change with every tick.
+    pub fn state(&self) -> (Method, Option<(Duration, Duration)>) {
+        (self.current, self.basis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// Runs `ticks` ticks where each method costs what `cost` says at `assocs`; returns
+    /// the methods used.
+    fn run(choice: &mut MethodChoice, ticks: usize, assocs: usize, cost: impl Fn(Method) -> Duration) -> Vec<Method> {
+        (0..ticks)
+            .map(|_| {
+                let m = choice.pick(assocs, false);
+                choice.record(m, cost(m), assocs);
+                m
+            })
+            .collect()
+    }
+
+    /// User-Mode Linux at 1,000 idle associations: dump 61 ms, getsockopt 216 ms.
+    fn uml(m: Method) -> Duration {
+        match m {
+            Method::Dump => 61 * MS,
+            Method::Getsockopt => 216 * MS,
+        }
+    }
+
+    /// QEMU at 1,000 idle associations: dump 438 ms, getsockopt 12.6 ms.
+    fn qemu(m: Method) -> Duration {
+        match m {
+            Method::Dump => 438 * MS,
+            Method::Getsockopt => Duration::from_micros(12_600),
+        }
+    }
+
+    #[test]
+    fn dear_syscalls_keep_the_dump_after_one_measurement_of_getsockopt() {
+        let mut c = MethodChoice::default();
+        let used = run(&mut c, 40, 1000, uml);
+        assert_eq!(&used[..2], &[Method::Dump, Method::Getsockopt]);
+        assert!(used[2..18].iter().all(|m| *m == Method::Dump), "{used:?}");
+        assert_eq!(c.state(), (Method::Dump, Some((61 * MS, 216 * MS))));
+    }
+
+    #[test]
+    fn cheap_syscalls_switch_to_getsockopt_on_the_second_tick() {
+        let mut c = MethodChoice::default();
+        let used = run(&mut c, 10, 1000, qemu);
+        assert_eq!(&used[..2], &[Method::Dump, Method::Getsockopt]);
+        assert!(used[2..].iter().all(|m| *m == Method::Getsockopt), "{used:?}");
+        assert_eq!(c.state().0, Method::Getsockopt);
+    }
+
+    #[test]
+    fn the_losing_method_is_measured_less_often_while_it_keeps_losing() {
+        let mut c = MethodChoice::default();
+        let used = run(&mut c, 5000, 1000, qemu);
+        let probes: Vec<usize> = used.iter().enumerate().filter(|(_, m)| **m == Method::Dump).map(|(i, _)| i).collect();
+        let gaps: Vec<usize> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "gaps grow: {gaps:?}");
+        assert_eq!(*gaps.last().unwrap(), MAX_PROBE as usize + 1, "{gaps:?}");
+        // Its probes cost ≈ 438 ms each: well under 1 % of the ticks once backed off.
+        assert!(probes.len() < 20, "{} probes of the dump in 5000 ticks", probes.len());
+    }
+
+    #[test]
+    fn when_the_balance_moves_the_method_follows() {
+        let mut c = MethodChoice::default();
+        run(&mut c, 100, 1000, uml);
+        assert_eq!(c.state().0, Method::Dump);
+        // The same associations, now on a kernel where the dump got dear: the next probe
+        // of getsockopt (within MAX_PROBE ticks) switches.
+        let used = run(&mut c, MAX_PROBE as usize + 2, 1000, qemu);
+        assert_eq!(*used.last().unwrap(), Method::Getsockopt, "{used:?}");
+        assert_eq!(c.state(), (Method::Getsockopt, Some((438 * MS, Duration::from_micros(12_600)))));
+        // What it was chosen on stays put while the getsockopt ticks vary.
+        run(&mut c, 10, 1000, |m| if m == Method::Dump { 438 * MS } else { 11 * MS });
+        assert_eq!(c.state(), (Method::Getsockopt, Some((438 * MS, Duration::from_micros(12_600)))));
+    }
+
+    #[test]
+    fn small_differences_do_not_switch() {
+        let mut c = MethodChoice::default();
+        // 0.3 ms saved: under SWITCH_SAVING, though 3× cheaper.
+        run(
+            &mut c,
+            50,
+            10,
+            |m| if m == Method::Dump { Duration::from_micros(450) } else { Duration::from_micros(150) },
+        );
+        assert_eq!(c.state().0, Method::Dump);
+        // 20 % cheaper: under SWITCH_RATIO.
+        let mut c = MethodChoice::default();
+        run(&mut c, 50, 1000, |m| if m == Method::Dump { 100 * MS } else { 80 * MS });
+        assert_eq!(c.state().0, Method::Dump);
+    }
+
+    #[test]
+    fn many_more_associations_measure_the_loser_again_at_once() {
+        let mut c = MethodChoice::default();
+        run(&mut c, 3, 10, qemu);
+        assert_eq!(c.state().0, Method::Getsockopt);
+        // Ten became a thousand: the dump is measured at the next tick, not in 16.
+        assert_eq!(c.pick(1000, false), Method::Dump);
+        // A few more or fewer do not.
+        assert_eq!(c.pick(12, false), Method::Getsockopt);
+    }
+
+    #[test]
+    fn costs_measured_while_associations_come_up_decide_nothing() {
+        let mut c = MethodChoice::default();
+        // UML costs, but the getsockopt probe comes while only 20 of 1000 are up: cheap.
+        c.record(c.pick(0, false), 61 * MS, 1000);
+        assert_eq!(c.pick(20, false), Method::Getsockopt);
+        c.record(Method::Getsockopt, 4 * MS, 20);
+        assert_eq!(c.state(), (Method::Dump, None), "no decision on 4 ms at 20 against 61 ms at 1000");
+        // All up: getsockopt is measured again at once, and then it loses.
+        assert_eq!(c.pick(1000, false), Method::Getsockopt);
+        c.record(Method::Getsockopt, 216 * MS, 1000);
+        assert_eq!(c.state(), (Method::Dump, Some((61 * MS, 216 * MS))));
+    }
+
+    #[test]
+    fn an_association_never_dumped_brings_a_dump_within_the_first_probe_interval() {
+        let mut c = MethodChoice::default();
+        run(&mut c, 40, 1000, qemu);
+        assert_eq!(c.state().0, Method::Getsockopt);
+        // Right after a probe of the dump, a new association waits up to FIRST_PROBE ticks ...
+        let mut c = MethodChoice::default();
+        run(&mut c, 2, 1000, qemu);
+        let mut waited = 0;
+        while c.pick(1000, true) == Method::Getsockopt {
+            c.record(Method::Getsockopt, qemu(Method::Getsockopt), 1000);
+            waited += 1;
+        }
+        assert_eq!(waited, FIRST_PROBE);
+        // ... and without new associations the dump waits for its own (longer) turn.
+        c.record(Method::Dump, qemu(Method::Dump), 1000);
+        let mut waited = 0;
+        while c.pick(1000, false) == Method::Getsockopt {
+            c.record(Method::Getsockopt, qemu(Method::Getsockopt), 1000);
+            waited += 1;
+        }
+        assert!(waited > FIRST_PROBE as usize, "{waited}");
+    }
+}
