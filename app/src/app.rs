@@ -99,6 +99,10 @@ pub struct Handoff {
 
 pub const STORAGE_KEY: &str = "sctp-inspector";
 
+/// The time a frame may spend taking in the worker's events; the rest waits for the next
+/// frame (requested at once). At 60 frames/s that is 120 ms of model updates a second.
+pub const PUMP_BUDGET: std::time::Duration = std::time::Duration::from_millis(2);
+
 pub struct InspectorApp {
     /// The worker, model, recording, setup log and scenario: shared with `run`.
     pub session: Session,
@@ -167,14 +171,19 @@ impl InspectorApp {
         }
     }
 
-    /// Moves the worker's new events into the model (and the recording and scenario).
+    /// Moves the worker's new events into the model (and the recording and scenario), for at
+    /// most `PUMP_BUDGET` per frame: a sample round of a thousand associations is taken in
+    /// over a few frames rather than stalling one, and the next frame comes at once.
     pub fn pump(&mut self) {
         if let Some(r) = self.remote.as_mut() {
             for (t, snap) in r.drain() {
                 self.session.model.host.apply(t, snap);
             }
         }
-        self.session.pump();
+        let (_, more) = self.session.pump_for(PUMP_BUDGET);
+        if more && let Some(ctx) = &self.repaint {
+            ctx.request_repaint();
+        }
         if let Some(e) = self.session.take_recording_error() {
             self.notice = Some(e);
         }

@@ -50,7 +50,7 @@ pub mod test_door {
 
 /// Facts about this process and kernel that benchmarks and the status bar report.
 pub mod process {
-    pub use crate::sys::{kernel_release, process_cpu_time, release_free_memory};
+    pub use crate::sys::{kernel_release, process_cpu_time, release_free_memory, thread_cpu_time};
 }
 
 pub use endpoint::{AppliedOptions, Endpoint, EndpointConfig, Family, SocketOptions, Style};

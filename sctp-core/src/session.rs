@@ -73,6 +73,9 @@ pub struct Session {
     scenario_result: Option<Result<(), String>>,
 }
 
+/// Events `Session::pump_for` applies between two looks at the clock.
+pub const PUMP_CHUNK: usize = 64;
+
 impl Session {
     /// A live session over `worker`.
     pub fn live(worker: WorkerHandle) -> Session {
@@ -149,6 +152,30 @@ impl Session {
             self.apply(ev);
         }
         n
+    }
+
+    /// Like `pump`, but stops once `budget` is spent (the clock is read every
+    /// `PUMP_CHUNK` events) and leaves the rest queued, so a frame that takes in a whole
+    /// sample round of many associations stays short. Returns how many it applied and
+    /// whether more wait.
+    pub fn pump_for(&mut self, budget: Duration) -> (usize, bool) {
+        let started = std::time::Instant::now();
+        let mut n = 0;
+        loop {
+            let Some(worker) = &self.out.worker else { return (n, false) };
+            let events = worker.drain_at_most(PUMP_CHUNK);
+            if events.is_empty() {
+                return (n, false);
+            }
+            n += events.len();
+            for ev in events {
+                self.apply(ev);
+            }
+            if started.elapsed() >= budget {
+                let more = self.out.worker.as_ref().is_some_and(|w| !w.events().is_empty());
+                return (n, more);
+            }
+        }
     }
 
     /// Like `pump`, but waits up to `wait` for the first event (for a loop with nothing
@@ -312,6 +339,25 @@ mod tests {
         assert_eq!(finished.len(), 1);
         assert_eq!(session.scenario_result(), Some(&Err(format!("step 1 (open): {why}"))));
         assert!(session.advance_scenario().is_none(), "an ended scenario stays ended");
+    }
+
+    /// A budgeted pump takes what fits and leaves the rest, in order, for the next call.
+    #[test]
+    fn a_budgeted_pump_stops_at_its_budget_and_leaves_the_rest_in_order() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for ms in 0..1000u64 {
+            tx.send(Stamped { t: ms as f64, event: Event::SampleInterval { ms } }).unwrap();
+        }
+        let mut session = Session::live(WorkerHandle::over_events(rx));
+        // No time at all: one chunk, then the clock says stop.
+        assert_eq!(session.pump_for(Duration::ZERO), (PUMP_CHUNK, true));
+        assert_eq!(session.model.sample_interval_ms, PUMP_CHUNK as u64 - 1);
+        assert_eq!(session.pump_for(Duration::ZERO), (PUMP_CHUNK, true));
+        assert_eq!(session.model.sample_interval_ms, 2 * PUMP_CHUNK as u64 - 1);
+        // Time enough: the rest, and nothing is said to wait.
+        assert_eq!(session.pump_for(Duration::from_secs(60)), (1000 - 2 * PUMP_CHUNK, false));
+        assert_eq!(session.model.sample_interval_ms, 999);
+        assert_eq!(session.pump_for(Duration::from_secs(60)), (0, false));
     }
 
     /// A recording started mid-session begins with the endpoints already open, so it

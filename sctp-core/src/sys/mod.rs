@@ -351,6 +351,15 @@ pub fn process_cpu_time() -> io::Result<std::time::Duration> {
     Ok(tv(ru.ru_utime) + tv(ru.ru_stime))
 }
 
+/// clock_gettime(2) CLOCK_THREAD_CPUTIME_ID: CPU time of the calling thread (a frame's own
+/// cost, apart from what other threads took meanwhile on a shared core).
+pub fn thread_cpu_time() -> io::Result<std::time::Duration> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec.
+    syscall!(unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) })?;
+    Ok(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
 /// malloc_trim(3): hands memory that was freed back to the system, so RSS measured next
 /// reflects what is in use (benchmarks).
 pub fn release_free_memory() {

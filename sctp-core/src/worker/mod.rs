@@ -288,6 +288,26 @@ impl WorkerHandle {
     pub fn drain(&self) -> Vec<Stamped> {
         self.events.try_iter().collect()
     }
+
+    /// At most `n` of the events that arrived, without blocking.
+    pub fn drain_at_most(&self, n: usize) -> Vec<Stamped> {
+        self.events.try_iter().take(n).collect()
+    }
+
+    /// A handle whose events are whatever `events` holds, with no worker behind it (pure
+    /// tests of what consumes events).
+    #[cfg(test)]
+    pub(crate) fn over_events(events: Receiver<Stamped>) -> WorkerHandle {
+        WorkerHandle {
+            commands: None,
+            events,
+            wake: Arc::new(sys::eventfd().expect("eventfd")),
+            next_request: AtomicU64::new(1),
+            threads: Vec::new(),
+            child: None,
+            terminate_child: false,
+        }
+    }
 }
 
 impl Drop for WorkerHandle {

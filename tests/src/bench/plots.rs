@@ -56,13 +56,13 @@ pub fn filled_model(assocs: usize, points: usize) -> Model {
 
 /// Median and p99 frame time in ms, frames back to back.
 pub(super) fn frames(app: &mut InspectorApp, n: usize) -> (f64, f64) {
-    let times = paced_frames(app, n, Duration::ZERO);
+    let (times, _) = paced_frames(app, n, Duration::ZERO);
     (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
 /// `n` frames of the whole window (after three to warm up), one every `every` at most:
-/// each frame's time in ms, sorted.
-pub(super) fn paced_frames(app: &mut InspectorApp, n: usize, every: Duration) -> Vec<f64> {
+/// each frame's wall time and this thread's CPU time in ms, each sorted.
+pub(super) fn paced_frames(app: &mut InspectorApp, n: usize, every: Duration) -> (Vec<f64>, Vec<f64>) {
     let ctx = egui::Context::default();
     let input = || egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),
@@ -78,17 +78,19 @@ pub(super) fn paced_frames(app: &mut InspectorApp, n: usize, every: Duration) ->
     for _ in 0..3 {
         frame(app);
     }
-    let mut times: Vec<f64> = (0..n)
+    let cpu = || sctp_core::process::thread_cpu_time().unwrap_or_default();
+    let (mut wall, mut on_cpu): (Vec<f64>, Vec<f64>) = (0..n)
         .map(|_| {
-            let t0 = Instant::now();
+            let (t0, c0) = (Instant::now(), cpu());
             frame(app);
-            let took = t0.elapsed();
+            let (took, used) = (t0.elapsed(), cpu().saturating_sub(c0));
             std::thread::sleep(every.saturating_sub(took));
-            took.as_secs_f64() * 1000.0
+            (took.as_secs_f64() * 1000.0, used.as_secs_f64() * 1000.0)
         })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times
+        .unzip();
+    wall.sort_by(f64::total_cmp);
+    on_cpu.sort_by(f64::total_cmp);
+    (wall, on_cpu)
 }
 
 /// The window over `filled_model(assocs, points)`, the first association selected and its

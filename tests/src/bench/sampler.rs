@@ -292,19 +292,31 @@ fn whole_window(sizes: &Sizes, worker: WorkerHandle, model: Model, ep: EpId, row
     state.sel.assoc = model.endpoints.get(&ep).and_then(|v| v.assocs.keys().next().copied());
     let mut app = InspectorApp::with_worker(Some(worker), state);
     app.session.model = model;
-    let times = super::plots::paced_frames(&mut app, sizes.plot_frames * 5, Duration::from_millis(16));
-    let (median, p99) = (super::percentile(&times, 0.5), super::percentile(&times, 0.99));
+    let dropped_before = app.session.model.dropped_events.samples;
+    let (wall, cpu) = super::plots::paced_frames(&mut app, sizes.plot_frames * 5, Duration::from_millis(16));
+    let dropped = app.session.model.dropped_events.samples - dropped_before;
+    let (median, p99) = (super::percentile(&cpu, 0.5), super::percentile(&cpu, 0.99));
     rows.push(Row {
         section: "plots",
         what: format!(
             "whole window, {n} live associations sampled at 10 Hz (tree, one association's plots, log), a frame \
-             every 16 ms: median / p99"
+             every 16 ms: the UI thread's CPU per frame, median / p99 ({dropped} samples dropped meanwhile)"
         ),
         ours: format!("{median:.2} ms / {p99:.2} ms"),
         anchor: String::new(),
         ratio: String::new(),
         target: "p99 ≤ 4 ms".into(),
         verdict: if p99 <= 4.0 { Verdict::Met } else { Verdict::Missed },
-        note: None,
+        note: Some(
+            "CPU time of the thread drawing the frame (the events it takes in, layout, tessellation): on these \
+             one-CPU machines the wall time of a frame also holds whatever the worker's sampling took meanwhile. \
+             A frame takes in events for at most 2 ms and leaves the rest to the next one."
+                .into(),
+        ),
     });
+    rows.push(Row::info(
+        "plots",
+        format!("whole window, {n} live associations: wall time per frame, median / p99"),
+        format!("{:.2} ms / {:.2} ms", super::percentile(&wall, 0.5), super::percentile(&wall, 0.99)),
+    ));
 }
