@@ -51,6 +51,8 @@ pub struct MethodChoice {
     basis: Option<(Duration, Duration)>,
     /// The other method was measured since the last decision.
     undecided: bool,
+    /// What the current method cost when it was last chosen (or kept).
+    decided_on: Option<Duration>,
 }
 
 /// Two numbers of associations close enough for their costs to be compared.
@@ -76,6 +78,7 @@ impl Default for MethodChoice {
             probe_every: FIRST_PROBE,
             basis: None,
             undecided: false,
+            decided_on: None,
         }
     }
 }
@@ -110,6 +113,13 @@ impl MethodChoice {
         }
         if method == self.current {
             self.ticks_since_probe = self.ticks_since_probe.saturating_add(1);
+            // Its cost doubled or halved since the choice: the balance may have moved
+            // (many more associations, busier ones): measure the other one next tick.
+            if self.decided_on.is_some_and(|d| cost > d * 2 || cost * 2 < d) {
+                self.decided_on = None;
+                self.probe_every = FIRST_PROBE;
+                self.ticks_since_probe = FIRST_PROBE;
+            }
         } else {
             self.ticks_since_probe = 0;
             self.undecided = true;
@@ -120,19 +130,23 @@ impl MethodChoice {
         if !self.undecided || !comparable(dump.assocs, getsockopt.assocs) {
             return;
         }
-        // Switch if the other method is clearly cheaper; otherwise measure it less often.
+        // Switch if the other method is clearly cheaper; measure it less often while it
+        // clearly loses, as often as at first while the two are close.
         self.undecided = false;
         let (now, other) = match self.current {
             Method::Dump => (dump.cost, getsockopt.cost),
             Method::Getsockopt => (getsockopt.cost, dump.cost),
         };
         if other.mul_f64(SWITCH_RATIO) < now && now - other >= SWITCH_SAVING {
-            self.current = method;
+            self.current = self.current.other();
             self.probe_every = FIRST_PROBE;
             self.basis = Some((dump.cost, getsockopt.cost));
+            self.decided_on = Some(other);
         } else {
             self.basis.get_or_insert((dump.cost, getsockopt.cost));
-            self.probe_every = (self.probe_every * 2).min(MAX_PROBE);
+            let clear_loss = now.mul_f64(SWITCH_RATIO) < other;
+            self.probe_every = if clear_loss { (self.probe_every * 2).min(MAX_PROBE) } else { FIRST_PROBE };
+            self.decided_on = Some(now);
         }
     }
 
@@ -262,6 +276,47 @@ mod tests {
         assert_eq!(c.pick(1000, false), Method::Getsockopt);
         c.record(Method::Getsockopt, 216 * MS, 1000);
         assert_eq!(c.state(), (Method::Dump, Some((61 * MS, 216 * MS))));
+
+        // QEMU's costs: a probe at 400 against the dump at 1000 decides nothing; the
+        // dump's next tick, at 500, makes the two comparable, and that tick switches.
+        let mut c = MethodChoice::default();
+        c.record(Method::Dump, 484 * MS, 1000);
+        c.record(Method::Getsockopt, Duration::from_micros(4_400), 400);
+        assert_eq!(c.state(), (Method::Dump, None));
+        c.record(Method::Dump, 190 * MS, 500);
+        assert_eq!(c.state(), (Method::Getsockopt, Some((190 * MS, Duration::from_micros(4_400)))));
+    }
+
+    /// Associations set up over many ticks (the counts each method is measured at keep
+    /// changing), with QEMU's costs: getsockopt once all are up, whatever was decided on
+    /// the way.
+    #[test]
+    fn a_ramp_of_associations_ends_on_the_cheaper_method() {
+        let dump = |n: usize| Duration::from_micros(300 + 450 * n as u64);
+        let getsockopt = |n: usize| Duration::from_micros(11 * n as u64);
+        for step in [1, 5, 20, 50, 100, 400] {
+            let mut c = MethodChoice::default();
+            let mut n = 0;
+            for _ in 0..(1000 / step + 40) {
+                let m = c.pick(n, false);
+                c.record(m, if m == Method::Dump { dump(n) } else { getsockopt(n) }, n);
+                n = (n + step).min(1000);
+            }
+            assert_eq!(c.state().0, Method::Getsockopt, "associations coming up {step} a tick");
+        }
+        // And UML's, where the dump wins at 1,000: the dump, however they came up.
+        let dump = |n: usize| Duration::from_micros(2000 + 60 * n as u64);
+        let getsockopt = |n: usize| Duration::from_micros(216 * n as u64);
+        for step in [1, 5, 20, 50, 100, 400] {
+            let mut c = MethodChoice::default();
+            let mut n = 0;
+            for _ in 0..(1000 / step + 40) {
+                let m = c.pick(n, false);
+                c.record(m, if m == Method::Dump { dump(n) } else { getsockopt(n) }, n);
+                n = (n + step).min(1000);
+            }
+            assert_eq!(c.state().0, Method::Dump, "associations coming up {step} a tick");
+        }
     }
 
     #[test]
