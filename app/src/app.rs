@@ -148,8 +148,10 @@ impl InspectorApp {
         ctx: &egui::Context,
         kernel: crate::kernel::KernelChoice,
     ) -> Result<(WorkerHandle, Option<String>), String> {
-        let ctx = ctx.clone();
-        crate::kernel::start_worker(kernel, Box::new(move || ctx.request_repaint_after(Duration::from_millis(10))))
+        crate::kernel::start_worker(kernel, || {
+            let ctx = ctx.clone();
+            Box::new(move || ctx.request_repaint_after(Duration::from_millis(10)))
+        })
     }
 
     pub fn with_worker(worker: Option<WorkerHandle>, state: UiState) -> Self {

@@ -78,7 +78,7 @@ pub fn run(path: &Path, opts: &Options, out: &mut dyn Write) -> Result<(), RunEr
         let _ = writeln!(out, "  {}", scenario.description.trim());
     }
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let (worker, said) = crate::kernel::start_worker(opts.kernel, Box::new(|| {})).map_err(RunError::Input)?;
+    let (worker, said) = crate::kernel::start_worker(opts.kernel, || Box::new(|| {})).map_err(RunError::Input)?;
     if let Some(said) = said {
         let _ = writeln!(out, "{said}");
     }

@@ -73,9 +73,10 @@ pub fn inspector_binary() -> Result<PathBuf, String> {
 }
 
 /// Starts the worker where `choice` says; `Auto` falls back to the host when the sandbox
-/// cannot start (the window then says why the host has no SCTP). Returns the worker and
-/// what to tell the person about the choice, if anything.
-pub fn start_worker(choice: KernelChoice, waker: Waker) -> Result<(WorkerHandle, Option<String>), String> {
+/// cannot start (the window then says why the host has no SCTP). `waker` makes the waker
+/// each attempt takes (a failed sandbox start consumes one). Returns the worker and what
+/// to tell the person about the choice, if anything.
+pub fn start_worker(choice: KernelChoice, waker: impl Fn() -> Waker) -> Result<(WorkerHandle, Option<String>), String> {
     let inside_rig = std::env::var_os("RIG_INSIDE").is_some_and(|v| !v.is_empty());
     let sandbox = match choice {
         KernelChoice::Host => false,
@@ -83,18 +84,18 @@ pub fn start_worker(choice: KernelChoice, waker: Waker) -> Result<(WorkerHandle,
         KernelChoice::Auto => !inside_rig && sctp_core::kernel_sctp_available().is_err(),
     };
     if !sandbox {
-        return WorkerHandle::spawn(waker).map(|w| (w, None)).map_err(|e| format!("start the worker: {e}"));
+        return WorkerHandle::spawn(waker()).map(|w| (w, None)).map_err(|e| format!("start the worker: {e}"));
     }
     let started = rig().and_then(|rig| {
         sandbox_ready(&rig)?;
-        WorkerHandle::spawn_sandbox(&rig, &inspector_binary()?, waker)
+        WorkerHandle::spawn_sandbox(&rig, &inspector_binary()?, waker())
             .map_err(|e| format!("start the sandbox kernel: {e}"))
     });
     match (started, choice) {
         // The status bar says which kernel; nothing more to tell.
         (Ok(w), _) => Ok((w, None)),
         (Err(e), KernelChoice::Sandbox) => Err(e),
-        (Err(e), _) => WorkerHandle::spawn(Box::new(|| {}))
+        (Err(e), _) => WorkerHandle::spawn(waker())
             .map(|w| (w, Some(format!("{e}; driving this host's kernel"))))
             .map_err(|e| format!("start the worker: {e}")),
     }
