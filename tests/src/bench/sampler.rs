@@ -296,23 +296,35 @@ fn whole_window(sizes: &Sizes, worker: WorkerHandle, model: Model, ep: EpId, row
     let (wall, cpu) = super::plots::paced_frames(&mut app, sizes.plot_frames * 5, Duration::from_millis(16));
     let dropped = app.session.model.dropped_events.samples - dropped_before;
     let (median, p99) = (super::percentile(&cpu, 0.5), super::percentile(&cpu, 0.99));
+    let mean = cpu.iter().sum::<f64>() / cpu.len().max(1) as f64;
+    // User-Mode Linux's thread CPU clock moves in whole jiffies (10 ms): most frames read
+    // 0 and a few 10 or 20. Its mean over many frames still holds; a p99 does not.
+    let coarse = cpu.iter().filter(|c| **c == 0.0).count() * 2 > cpu.len();
     rows.push(Row {
         section: "plots",
         what: format!(
             "whole window, {n} live associations sampled at 10 Hz (tree, one association's plots, log), a frame \
-             every 16 ms: the UI thread's CPU per frame, median / p99 ({dropped} samples dropped meanwhile)"
+             every 16 ms: the UI thread's CPU per frame, median / p99 / mean ({dropped} samples dropped meanwhile)"
         ),
-        ours: format!("{median:.2} ms / {p99:.2} ms"),
+        ours: format!("{median:.2} ms / {p99:.2} ms / {mean:.2} ms"),
         anchor: String::new(),
         ratio: String::new(),
         target: "p99 ≤ 4 ms".into(),
-        verdict: if p99 <= 4.0 { Verdict::Met } else { Verdict::Missed },
-        note: Some(
+        verdict: match (coarse, p99 <= 4.0) {
+            (true, _) => Verdict::Info,
+            (false, true) => Verdict::Met,
+            (false, false) => Verdict::Missed,
+        },
+        note: Some(format!(
             "CPU time of the thread drawing the frame (the events it takes in, layout, tessellation): on these \
              one-CPU machines the wall time of a frame also holds whatever the worker's sampling took meanwhile. \
-             A frame takes in events for at most 2 ms and leaves the rest to the next one."
-                .into(),
-        ),
+             A frame takes in events for at most 2 ms and leaves the rest to the next one.{}",
+            if coarse {
+                " Here the thread CPU clock moves in whole jiffies, so only the mean is a measurement; no verdict."
+            } else {
+                ""
+            }
+        )),
     });
     rows.push(Row::info(
         "plots",
