@@ -133,15 +133,20 @@ impl MethodChoice {
         // Switch if the other method is clearly cheaper; measure it less often while it
         // clearly loses, as often as at first while the two are close.
         self.undecided = false;
-        let (now, other) = match self.current {
-            Method::Dump => (dump.cost, getsockopt.cost),
-            Method::Getsockopt => (getsockopt.cost, dump.cost),
+        // Both costs grow about linearly with the associations: the other method's, scaled
+        // to the count the current one was measured at, so "comparable" counts (within
+        // half) do not tilt the choice.
+        let (current, other) = match self.current {
+            Method::Dump => (dump, getsockopt),
+            Method::Getsockopt => (getsockopt, dump),
         };
+        let (now, other_measured) = (current.cost, other.cost);
+        let other = other.cost.mul_f64((current.assocs + 1) as f64 / (other.assocs + 1) as f64);
         if other.mul_f64(SWITCH_RATIO) < now && now - other >= SWITCH_SAVING {
             self.current = self.current.other();
             self.probe_every = FIRST_PROBE;
             self.basis = Some((dump.cost, getsockopt.cost));
-            self.decided_on = Some(other);
+            self.decided_on = Some(other_measured);
         } else {
             self.basis.get_or_insert((dump.cost, getsockopt.cost));
             let clear_loss = now.mul_f64(SWITCH_RATIO) < other;
@@ -254,6 +259,16 @@ mod tests {
     }
 
     #[test]
+    fn costs_at_counts_a_little_apart_are_compared_per_association() {
+        // Both cost 100 µs an association: getsockopt measured at 600 is not cheaper than
+        // the dump at 1000, though 60 ms is well under 100 ms.
+        let mut c = MethodChoice::default();
+        c.record(Method::Dump, 100 * MS, 1000);
+        c.record(Method::Getsockopt, 60 * MS, 600);
+        assert_eq!(c.state().0, Method::Dump);
+    }
+
+    #[test]
     fn many_more_associations_measure_the_loser_again_at_once() {
         let mut c = MethodChoice::default();
         run(&mut c, 3, 10, qemu);
@@ -288,13 +303,12 @@ mod tests {
     }
 
     /// Associations set up over many ticks (the counts each method is measured at keep
-    /// changing), with QEMU's costs: getsockopt once all are up, whatever was decided on
-    /// the way.
+    /// changing): once all are up, getsockopt with QEMU's costs and the dump with UML's,
+    /// whatever was decided on the way.
     #[test]
     fn a_ramp_of_associations_ends_on_the_cheaper_method() {
-        let dump = |n: usize| Duration::from_micros(300 + 450 * n as u64);
-        let getsockopt = |n: usize| Duration::from_micros(11 * n as u64);
-        for step in [1, 5, 20, 50, 100, 400] {
+        // The method in use 40 ticks after associations came up `step` a tick to 1,000.
+        let after_ramp = |step: usize, dump: &dyn Fn(usize) -> Duration, getsockopt: &dyn Fn(usize) -> Duration| {
             let mut c = MethodChoice::default();
             let mut n = 0;
             for _ in 0..(1000 / step + 40) {
@@ -302,20 +316,16 @@ mod tests {
                 c.record(m, if m == Method::Dump { dump(n) } else { getsockopt(n) }, n);
                 n = (n + step).min(1000);
             }
-            assert_eq!(c.state().0, Method::Getsockopt, "associations coming up {step} a tick");
-        }
-        // And UML's, where the dump wins at 1,000: the dump, however they came up.
-        let dump = |n: usize| Duration::from_micros(2000 + 60 * n as u64);
-        let getsockopt = |n: usize| Duration::from_micros(216 * n as u64);
+            c.state().0
+        };
+        let qemu_dump = |n: usize| Duration::from_micros(300 + 450 * n as u64);
+        let qemu_getsockopt = |n: usize| Duration::from_micros(11 * n as u64);
+        // And UML's, where the dump wins at 1,000.
+        let uml_dump = |n: usize| Duration::from_micros(2000 + 60 * n as u64);
+        let uml_getsockopt = |n: usize| Duration::from_micros(216 * n as u64);
         for step in [1, 5, 20, 50, 100, 400] {
-            let mut c = MethodChoice::default();
-            let mut n = 0;
-            for _ in 0..(1000 / step + 40) {
-                let m = c.pick(n, false);
-                c.record(m, if m == Method::Dump { dump(n) } else { getsockopt(n) }, n);
-                n = (n + step).min(1000);
-            }
-            assert_eq!(c.state().0, Method::Dump, "associations coming up {step} a tick");
+            assert_eq!(after_ramp(step, &qemu_dump, &qemu_getsockopt), Method::Getsockopt, "QEMU, {step} a tick");
+            assert_eq!(after_ramp(step, &uml_dump, &uml_getsockopt), Method::Dump, "UML, {step} a tick");
         }
     }
 
