@@ -5,7 +5,7 @@ use super::Waker;
 use super::bursts::{Burst, Bursts, SendResult};
 use super::connects::Connects;
 use super::dump_sampler::DumpSampler;
-use super::method_choice::{Method, MethodChoice};
+use super::method_choice::{Method, MethodChoice, Naming};
 use super::protocol::*;
 use super::queue::EventQueue;
 use super::sampler::{Sample, Sampler};
@@ -73,12 +73,16 @@ const CAPTURE_DRAIN: Duration = Duration::from_millis(100);
 /// A namespace's dump sampler, or why there is none (and when to try again).
 type DumpSource = std::result::Result<DumpSampler, (String, Instant)>;
 
+/// Associations by owner and id.
+type Named = HashSet<(EpId, AssocId)>;
+
 /// How one namespace's associations are sampled: its dump, and which way measured cheaper.
 struct NsSampling {
     dump: DumpSource,
     choice: MethodChoice,
-    /// The associations the last dump tick saw (the dump names them with their tags).
-    dumped: HashSet<(EpId, AssocId)>,
+    /// The associations the last dump tick named: both verification tags in the entry (an
+    /// entry seen before the handshake ended has no peer tag yet).
+    named: Named,
 }
 
 /// The host view's sampler and its schedule.
@@ -790,24 +794,28 @@ impl Engine {
         for (netns, eps) in by_netns {
             let live = live_assocs(&self.slots, &eps);
             let ns = self.dumps.entry(netns.clone()).or_insert_with(|| NsSampling::open(&netns));
-            let (assocs, unnamed) = (live.len(), !live.is_subset(&ns.dumped));
-            let pick = ns.choice.pick(assocs, unnamed);
+            let naming = match (self.capture.is_some(), live.is_subset(&ns.named)) {
+                (true, _) => Naming::Capturing,
+                (false, true) => Naming::Done,
+                (false, false) => Naming::Wanted,
+            };
+            let assocs = live.len();
+            let pick = ns.choice.pick(assocs, naming);
             let tick = Instant::now();
             let by_dump = match pick {
                 Method::Dump => self.sample_by_dump(&netns, &eps),
                 Method::Getsockopt => {
                     self.sample_each_by_getsockopt(&eps);
-                    Ok(Duration::ZERO)
+                    Ok((Duration::ZERO, None))
                 }
             };
             let cost = tick.elapsed();
-            let dumped = (pick == Method::Dump).then(|| live_assocs(&self.slots, &eps));
             let Some(ns) = self.dumps.get_mut(&netns) else { continue };
             let here = match by_dump {
-                Ok(one_off) => {
+                Ok((one_off, named)) => {
                     ns.choice.record(pick, cost.saturating_sub(one_off), assocs);
-                    if let Some(dumped) = dumped {
-                        ns.dumped = dumped;
+                    if let Some(named) = named {
+                        ns.named = named;
                     }
                     match ns.choice.state() {
                         (Method::Getsockopt, Some((dump, getsockopt))) => SampleMethod::GetsockoptCheaper {
@@ -853,8 +861,13 @@ impl Engine {
     }
 
     /// One namespace's endpoints from one dump: how long naming new associations took (a
-    /// one-off cost, not the method's), or why the dump cannot serve.
-    fn sample_by_dump(&mut self, netns: &Option<String>, eps: &[EpId]) -> std::result::Result<Duration, String> {
+    /// one-off cost, not the method's) and the associations it named with both tags, or
+    /// why the dump cannot serve.
+    fn sample_by_dump(
+        &mut self,
+        netns: &Option<String>,
+        eps: &[EpId],
+    ) -> std::result::Result<(Duration, Option<Named>), String> {
         let source = &mut self.dumps.entry(netns.clone()).or_insert_with(|| NsSampling::open(netns)).dump;
         if let Err((_, since)) = source
             && since.elapsed() >= DUMP_RETRY
@@ -873,6 +886,13 @@ impl Engine {
             }
         };
         let naming = Duration::from_micros(tick.matching_us);
+        let named = tick
+            .endpoints
+            .iter()
+            .flat_map(|es| es.samples.iter().map(move |(a, s)| (es.ep, *a, s.tags)))
+            .filter(|(_, _, tags)| tags.is_some_and(|t| t.tag != 0 && t.peer_tag != 0))
+            .map(|(ep, a, _)| (ep, a))
+            .collect();
         for es in tick.endpoints {
             if es.unmatched > 0 {
                 // Not expected: an association the dump shows could not be named; getsockopt
@@ -886,7 +906,7 @@ impl Engine {
                 self.report(es.ep, es.samples, listed);
             }
         }
-        Ok(naming)
+        Ok((naming, Some(named)))
     }
 
     /// One endpoint by getsockopt: the samples and every association the kernel listed
@@ -957,7 +977,7 @@ fn live_assocs(slots: &BTreeMap<EpId, Slot>, eps: &[EpId]) -> HashSet<(EpId, Ass
 
 impl NsSampling {
     fn open(netns: &Option<String>) -> Self {
-        NsSampling { dump: open_dump(netns), choice: MethodChoice::default(), dumped: Default::default() }
+        NsSampling { dump: open_dump(netns), choice: MethodChoice::default(), named: Default::default() }
     }
 }
 

@@ -28,6 +28,18 @@ impl Method {
     }
 }
 
+/// Whether associations wait to be named by a dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// Every association was in a dump.
+    Done,
+    /// Some were not: a dump within `FIRST_PROBE` ticks, though getsockopt is cheaper.
+    Wanted,
+    /// A capture is running: its packets are named by those tags, for associations that
+    /// may live only a few ticks, so every tick is a dump (no probe of getsockopt either).
+    Capturing,
+}
+
 /// Ticks before the losing method is measured again; doubles while it keeps losing.
 const FIRST_PROBE: u32 = 16;
 /// At most this many ticks between measurements of the losing method (≈50 s at 10 Hz).
@@ -87,10 +99,12 @@ impl MethodChoice {
     /// The method for the next tick of a namespace with `assocs` associations: an
     /// unmeasured method first, the loser again when its probe is due or when the number
     /// of associations moved by half since it was measured, otherwise the cheaper one.
-    /// `unnamed`: some association was never in a dump (only the dump carries the
-    /// verification tags that name it in a capture), so a dump comes sooner, though not
-    /// more often than every `FIRST_PROBE` ticks.
-    pub fn pick(&self, assocs: usize, unnamed: bool) -> Method {
+    /// `naming`: whether some association was never in a dump, which alone carries the
+    /// verification tags that name it in a capture.
+    pub fn pick(&self, assocs: usize, naming: Naming) -> Method {
+        if naming == Naming::Capturing {
+            return Method::Dump;
+        }
         let (Some(dump), Some(getsockopt)) = (self.dump, self.getsockopt) else {
             return if self.dump.is_none() { Method::Dump } else { Method::Getsockopt };
         };
@@ -99,7 +113,8 @@ impl MethodChoice {
             Method::Getsockopt => dump,
         };
         let moved = !comparable(assocs, loser.assocs);
-        let name = unnamed && self.current == Method::Getsockopt && self.ticks_since_probe >= FIRST_PROBE;
+        let name =
+            naming == Naming::Wanted && self.current == Method::Getsockopt && self.ticks_since_probe >= FIRST_PROBE;
         if self.ticks_since_probe >= self.probe_every || moved || name { self.current.other() } else { self.current }
     }
 
@@ -173,7 +188,7 @@ mod tests {
     fn run(choice: &mut MethodChoice, ticks: usize, assocs: usize, cost: impl Fn(Method) -> Duration) -> Vec<Method> {
         (0..ticks)
             .map(|_| {
-                let m = choice.pick(assocs, false);
+                let m = choice.pick(assocs, Naming::Done);
                 choice.record(m, cost(m), assocs);
                 m
             })
@@ -274,21 +289,21 @@ mod tests {
         run(&mut c, 3, 10, qemu);
         assert_eq!(c.state().0, Method::Getsockopt);
         // Ten became a thousand: the dump is measured at the next tick, not in 16.
-        assert_eq!(c.pick(1000, false), Method::Dump);
+        assert_eq!(c.pick(1000, Naming::Done), Method::Dump);
         // A few more or fewer do not.
-        assert_eq!(c.pick(12, false), Method::Getsockopt);
+        assert_eq!(c.pick(12, Naming::Done), Method::Getsockopt);
     }
 
     #[test]
     fn costs_measured_while_associations_come_up_decide_nothing() {
         let mut c = MethodChoice::default();
         // UML costs, but the getsockopt probe comes while only 20 of 1000 are up: cheap.
-        c.record(c.pick(0, false), 61 * MS, 1000);
-        assert_eq!(c.pick(20, false), Method::Getsockopt);
+        c.record(c.pick(0, Naming::Done), 61 * MS, 1000);
+        assert_eq!(c.pick(20, Naming::Done), Method::Getsockopt);
         c.record(Method::Getsockopt, 4 * MS, 20);
         assert_eq!(c.state(), (Method::Dump, None), "no decision on 4 ms at 20 against 61 ms at 1000");
         // All up: getsockopt is measured again at once, and then it loses.
-        assert_eq!(c.pick(1000, false), Method::Getsockopt);
+        assert_eq!(c.pick(1000, Naming::Done), Method::Getsockopt);
         c.record(Method::Getsockopt, 216 * MS, 1000);
         assert_eq!(c.state(), (Method::Dump, Some((61 * MS, 216 * MS))));
 
@@ -312,7 +327,7 @@ mod tests {
             let mut c = MethodChoice::default();
             let mut n = 0;
             for _ in 0..(1000 / step + 40) {
-                let m = c.pick(n, false);
+                let m = c.pick(n, Naming::Done);
                 c.record(m, if m == Method::Dump { dump(n) } else { getsockopt(n) }, n);
                 n = (n + step).min(1000);
             }
@@ -338,7 +353,7 @@ mod tests {
         let mut c = MethodChoice::default();
         run(&mut c, 2, 1000, qemu);
         let mut waited = 0;
-        while c.pick(1000, true) == Method::Getsockopt {
+        while c.pick(1000, Naming::Wanted) == Method::Getsockopt {
             c.record(Method::Getsockopt, qemu(Method::Getsockopt), 1000);
             waited += 1;
         }
@@ -346,10 +361,16 @@ mod tests {
         // ... and without new associations the dump waits for its own (longer) turn.
         c.record(Method::Dump, qemu(Method::Dump), 1000);
         let mut waited = 0;
-        while c.pick(1000, false) == Method::Getsockopt {
+        while c.pick(1000, Naming::Done) == Method::Getsockopt {
             c.record(Method::Getsockopt, qemu(Method::Getsockopt), 1000);
             waited += 1;
         }
         assert!(waited > FIRST_PROBE as usize, "{waited}");
+        // While a capture runs: every tick, and getsockopt stays the choice for after it.
+        for _ in 0..5 {
+            assert_eq!(c.pick(1000, Naming::Capturing), Method::Dump);
+            c.record(Method::Dump, qemu(Method::Dump), 1000);
+        }
+        assert_eq!(c.pick(1000, Naming::Done), Method::Getsockopt);
     }
 }
