@@ -308,7 +308,9 @@ fn the_host_view_shows_another_programs_association_read_only() {
     };
     let mut server = spawn(&["-s", "-1", "-p", "5341"]);
     std::thread::sleep(Duration::from_millis(400));
-    let mut client = spawn(&["-c", "127.0.0.1", "-p", "5341", "--sctp", "-t", "10", "-b", "1M"]);
+    // Sends until killed below: on a loaded machine the waits can outlast a short run, and an
+    // ended association has no owner to show.
+    let mut client = spawn(&["-c", "127.0.0.1", "-p", "5341", "--sctp", "-t", "120", "-b", "1M"]);
     h.get_by_label("Host: every association").click();
     h.run_steps(2);
     type_into(&h, "every ms", "200");

@@ -47,7 +47,7 @@ fn every_association_is_sampled_and_named_whichever_method_is_cheaper() {
     // Long enough for the first measurement of both methods and a later probe of the
     // losing one (16 ticks): every association is sampled all along.
     let mut samples: BTreeMap<AssocId, usize> = BTreeMap::new();
-    let mut methods = HashSet::new();
+    let (mut methods, mut changes): (HashSet<String>, Vec<(f64, String)>) = (HashSet::new(), Vec::new());
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(6) {
         let Ok(ev) = h.worker.events().recv_timeout(Duration::from_millis(100)) else { continue };
@@ -55,7 +55,11 @@ fn every_association_is_sampled_and_named_whichever_method_is_cheaper() {
         match &ev.event {
             Event::Sample { ep, assoc, .. } if *ep == server => *samples.entry(*assoc).or_default() += 1,
             Event::Sampling { method, .. } => {
-                methods.insert(method.to_string());
+                let m = method.to_string();
+                methods.insert(m.clone());
+                if changes.last().is_none_or(|(_, last)| *last != m) {
+                    changes.push((ev.t, m));
+                }
             }
             _ => {}
         }
@@ -67,11 +71,12 @@ fn every_association_is_sampled_and_named_whichever_method_is_cheaper() {
     match &h.model.sampling {
         Some((SampleMethod::Dump, ..)) => {}
         Some((SampleMethod::GetsockoptCheaper { dump_us, getsockopt_us }, ..)) => {
-            assert!(*getsockopt_us as f64 * 1.25 < *dump_us as f64, "chosen on {getsockopt_us} µs vs {dump_us} µs")
+            assert!(*getsockopt_us as f64 * 1.5 < *dump_us as f64, "chosen on {getsockopt_us} µs vs {dump_us} µs")
         }
         other => panic!("the dump should serve here: {other:?}"),
     }
-    // The choice is said when it changes, not at every probe.
-    assert!(methods.len() <= 2, "{methods:?}");
+    // The choice is said when it changes, not at every probe (at 20 ms a tick, a probe
+    // every 16 ticks or more: 7 or more in 6 s).
+    assert!(changes.len() <= 2, "{changes:#?}");
     drop(peers);
 }
