@@ -175,7 +175,9 @@ impl MethodChoice {
         let other = other.cost.mul_f64((current.assocs + 1) as f64 / (other.assocs + 1) as f64);
         if other.mul_f64(SWITCH_RATIO) < now && now - other >= SWITCH_SAVING {
             self.current = self.current.other();
-            self.probe_every = FIRST_PROBE;
+            // Back off across switches too: where the two are close and ticks noisy (a
+            // loaded one-CPU machine), each flip makes the next one wait twice as long.
+            self.probe_every = (self.probe_every * 2).min(MAX_PROBE);
             self.basis = Some((dump.cost, getsockopt.cost));
             self.decided_on = Some(other_measured);
         } else {

@@ -76,7 +76,8 @@ fn every_association_is_sampled_and_named_whichever_method_is_cheaper() {
         other => panic!("the dump should serve here: {other:?}"),
     }
     // The choice is said when it changes, not at every probe (at 20 ms a tick, a probe
-    // every 16 ticks or more: 7 or more in 6 s).
-    assert!(changes.len() <= 2, "{changes:#?}");
+    // every 16 ticks or more: 7 or more in 6 s). Where the two costs are close and the
+    // machine is loaded it may change a few times, each change waiting twice as long.
+    assert!(changes.len() <= 4, "{changes:#?}");
     drop(peers);
 }
