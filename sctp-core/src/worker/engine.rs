@@ -136,7 +136,6 @@ pub(super) struct Engine {
     lab: Option<crate::lab::Lab>,
     /// Where capture files' bytes go when the file is on the driver's side of a line.
     capture_stream: Option<Sender<Vec<u8>>>,
-    emitted: bool,
     /// The time given to the events of one batch of received messages (see `service`).
     batch_t: Option<f64>,
 }
@@ -172,7 +171,6 @@ impl Engine {
             next_capture_drain: start,
             lab: None,
             capture_stream,
-            emitted: false,
             batch_t: None,
         }
     }
@@ -188,7 +186,6 @@ impl Engine {
         }
         // False only when the handle is dropped; the closed command channel stops us next.
         let _ = self.events.push(Stamped { t, event });
-        self.emitted = true;
     }
 
     pub(super) fn run(mut self) {
@@ -226,7 +223,8 @@ impl Engine {
                 self.drain_capture();
             }
             let _ = self.events.flush();
-            if std::mem::take(&mut self.emitted) {
+            // Whatever reached the channel this turn, fresh or from the backlog.
+            if self.events.take_sent() {
                 (self.waker)();
             }
         }

@@ -528,13 +528,6 @@ pub fn serve_over(
                 let why = why.unwrap_or_default();
                 break if why.is_empty() { Ok(()) } else { Err(std::io::Error::other(why)) };
             }
-            // Events the worker queued without a wake (a backlog it moved on later) still go
-            // out within this.
-            default(Duration::from_millis(50)) => {
-                if let Err(e) = write_events(&handle, &captured, &mut output, link) {
-                    break Err(e);
-                }
-            }
         }
     };
     drop(handle);

@@ -20,6 +20,8 @@ pub(super) struct EventQueue {
     backlog: VecDeque<Stamped>,
     dropped: DropCounts,
     reported: DropCounts,
+    /// Something went into the channel since `take_sent` last asked.
+    sent: bool,
 }
 
 /// What an event may be dropped as, when the UI falls behind.
@@ -48,7 +50,13 @@ fn droppable(event: &Event) -> Option<fn(&mut DropCounts) -> &mut u64> {
 
 impl EventQueue {
     pub(super) fn new(tx: Sender<Stamped>) -> Self {
-        EventQueue { tx, backlog: VecDeque::new(), dropped: DropCounts::default(), reported: DropCounts::default() }
+        EventQueue {
+            tx,
+            backlog: VecDeque::new(),
+            dropped: DropCounts::default(),
+            reported: DropCounts::default(),
+            sent: false,
+        }
     }
 
     /// Queues one event; false when the receiver is gone (the worker should stop).
@@ -63,7 +71,10 @@ impl EventQueue {
                 return true;
             }
             return match self.tx.try_send(ev) {
-                Ok(()) => true,
+                Ok(()) => {
+                    self.sent = true;
+                    true
+                }
                 Err(TrySendError::Full(_)) => {
                     *count(&mut self.dropped) += 1;
                     true
@@ -73,7 +84,10 @@ impl EventQueue {
         }
         if self.backlog.is_empty() {
             match self.tx.try_send(ev) {
-                Ok(()) => return true,
+                Ok(()) => {
+                    self.sent = true;
+                    return true;
+                }
                 Err(TrySendError::Full(ev)) => self.backlog.push_back(ev),
                 Err(TrySendError::Disconnected(_)) => return false,
             }
@@ -90,7 +104,7 @@ impl EventQueue {
     pub(super) fn flush(&mut self) -> bool {
         while let Some(ev) = self.backlog.pop_front() {
             match self.tx.try_send(ev) {
-                Ok(()) => {}
+                Ok(()) => self.sent = true,
                 Err(TrySendError::Full(ev)) => {
                     self.backlog.push_front(ev);
                     return true;
@@ -101,12 +115,22 @@ impl EventQueue {
         if self.dropped != self.reported {
             let t = self.last_t();
             match self.tx.try_send(Stamped { t, event: Event::Dropped { counts: self.dropped } }) {
-                Ok(()) => self.reported = self.dropped,
+                Ok(()) => {
+                    self.reported = self.dropped;
+                    self.sent = true;
+                }
                 Err(TrySendError::Full(_)) => {}
                 Err(TrySendError::Disconnected(_)) => return false,
             }
         }
         true
+    }
+
+    /// Whether anything went into the channel since the last call: the receiver has
+    /// something to wake for — a backlog that drained on a later turn or new drop counts
+    /// as much as a fresh event.
+    pub(super) fn take_sent(&mut self) -> bool {
+        std::mem::take(&mut self.sent)
     }
 
     /// Events waiting for room (the UI is behind).
@@ -156,10 +180,14 @@ mod tests {
         assert!(q.push(data(6.0)));
         assert!(q.push(warning(7.0, "second")));
         assert_eq!((q.dropped.data, q.backlog()), (2, 2));
-        // The UI drains: the warnings come in order, then the counts.
+        assert!(q.take_sent(), "the first four went in");
+        assert!(!q.take_sent());
+        // The UI drains: the warnings come in order, then the counts — and that is news
+        // to wake the UI for, though nothing new was pushed.
         let first: Vec<Stamped> = rx.try_iter().collect();
         assert_eq!(first.len(), 4);
         assert!(q.flush());
+        assert!(q.take_sent());
         let rest: Vec<Event> = rx.try_iter().map(|s| s.event).collect();
         assert_eq!(
             rest,
@@ -172,6 +200,7 @@ mod tests {
         // Counts are said again only when they change.
         assert!(q.flush());
         assert_eq!(rx.try_iter().count(), 0);
+        assert!(!q.take_sent());
         drop(rx);
         assert!(!q.push(warning(8.0, "nobody listens")));
     }
