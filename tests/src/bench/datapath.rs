@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 const BUF: u32 = 1 << 20;
 
-fn config(port: u16) -> EndpointConfig {
+/// A one-to-many endpoint on 127.0.0.1:`port` with 1 MiB send and receive buffers.
+pub(super) fn config(port: u16) -> EndpointConfig {
     EndpointConfig {
         style: Style::OneToMany,
         addrs: vec![[127, 0, 0, 1].into()],

@@ -4,8 +4,8 @@
 //! produced them, on its own clock). Runs on the host, never inside the rig.
 
 use super::{Row, Sizes, Verdict, await_reply, percentile};
+use sctp_core::SendInfo;
 use sctp_core::worker::{Command, Event, Reply, Stamped, WorkerHandle};
-use sctp_core::{EndpointConfig, SendInfo, SocketOptions, Style};
 use std::time::{Duration, Instant};
 
 /// How long a command may take, the burst included.
@@ -72,12 +72,9 @@ fn events(sizes: &Sizes, worker: &WorkerHandle, rows: &mut Vec<Row>) -> Result<(
     // Inside the sandbox nothing else binds: a fixed port.
     let to = std::net::SocketAddr::from(([127, 0, 0, 1], 7400));
     let open = |label: &str, port: u16| {
-        // 1 MiB socket buffers, as in the data-path section: with the kernel's default
+        // The data-path section's endpoint and its 1 MiB buffers: with the kernel's default
         // 16 KiB send buffer a burst of small messages waits on SACKs every ≈20 messages.
-        let options = SocketOptions { sndbuf: Some(1 << 20), rcvbuf: Some(1 << 20), ..Default::default() };
-        let config =
-            EndpointConfig { style: Style::OneToMany, addrs: vec![to.ip()], port, options, ..Default::default() };
-        match run(worker, Command::Open { label: label.into(), config })? {
+        match run(worker, Command::Open { label: label.into(), config: super::datapath::config(port) })? {
             Reply::Endpoint { ep } => Ok(ep),
             other => Err(format!("open {label}: {other:?}")),
         }
