@@ -508,6 +508,29 @@ impl Endpoint {
         res.map_err(|e| self.explain_send_error(&e, info))
     }
 
+    /// The most messages one `send_repeated` sends.
+    pub const SEND_REPEATED_MAX: usize = sys::SENDMMSG_MAX;
+
+    /// The same message `count` times (at most `SEND_REPEATED_MAX`) in one sendmmsg(2);
+    /// how many the kernel took. One syscall for many small messages: where each syscall
+    /// is dear (User-Mode Linux: a host round trip) it sets the pace of a burst.
+    pub fn send_repeated(&self, data: &[u8], info: &SendInfo, count: usize) -> Result<usize> {
+        if count <= 1 {
+            return self.send(data, info).map(|_| 1);
+        }
+        let cmsgs = info.cmsgs();
+        let dest = info.dest.map(|d| addr::to_storage(&d));
+        let res = sys::sendmmsg_repeated(
+            &self.fd,
+            dest.as_ref().map(|(s, l)| (s, *l)),
+            data,
+            &cmsgs.words(),
+            cmsgs.len(),
+            count,
+        );
+        res.map_err(|e| self.explain_send_error(&e, info))
+    }
+
     /// The short form: association, stream, bytes (PPID 0, no flags).
     pub fn send_on(&self, assoc: AssocId, stream: u16, data: &[u8]) -> Result<usize> {
         self.send(data, &SendInfo { assoc, stream, ..Default::default() })

@@ -241,29 +241,66 @@ pub fn sendmsg(
     cmsg_len: usize,
     flags: i32,
 ) -> io::Result<usize> {
+    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
+    let msg = send_header(dest, &mut iov, cmsg, cmsg_len)?;
+    // SAFETY: every pointer in `msg` refers to a live buffer of the stated length; the
+    // kernel only reads through them for sendmsg.
+    let n = syscall!(unsafe { libc::sendmsg(fd.as_fd().as_raw_fd(), &msg, flags | libc::MSG_NOSIGNAL) })?;
+    Ok(n as usize)
+}
+
+/// sendmmsg(2): the same buffer and ancillary data `count` times in one call (at most
+/// `SENDMMSG_MAX`); how many messages the kernel took. Like sendmmsg, an error after the
+/// first message is not reported here: the next call meets it.
+pub fn sendmmsg_repeated(
+    fd: impl AsFd,
+    dest: Option<(&libc::sockaddr_storage, usize)>,
+    data: &[u8],
+    cmsg: &[u64],
+    cmsg_len: usize,
+    count: usize,
+) -> io::Result<usize> {
+    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
+    let msg_hdr = send_header(dest, &mut iov, cmsg, cmsg_len)?;
+    let mut msgs = [libc::mmsghdr { msg_hdr, msg_len: 0 }; SENDMMSG_MAX];
+    let count = count.min(SENDMMSG_MAX);
+    // SAFETY: the first `count` entries each point at the same live iovec, data, address
+    // and control buffer, which the kernel only reads; it writes only `msg_len`.
+    let n = syscall!(unsafe {
+        libc::sendmmsg(fd.as_fd().as_raw_fd(), msgs.as_mut_ptr(), count as libc::c_uint, libc::MSG_NOSIGNAL)
+    })?;
+    Ok(n as usize)
+}
+
+/// The most messages one `sendmmsg_repeated` sends.
+pub const SENDMMSG_MAX: usize = 64;
+
+/// A msghdr for sending `iov`, to `dest` if given, with `cmsg_len` bytes of `cmsg`.
+fn send_header(
+    dest: Option<(&libc::sockaddr_storage, usize)>,
+    iov: &mut libc::iovec,
+    cmsg: &[u64],
+    cmsg_len: usize,
+) -> io::Result<libc::msghdr> {
     if cmsg_len > std::mem::size_of_val(cmsg) {
         return Err(invalid("control data length larger than its buffer"));
     }
     if dest.is_some_and(|(_, len)| len > size_of::<libc::sockaddr_storage>()) {
         return Err(invalid("address length larger than sockaddr_storage"));
     }
-    let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
     // SAFETY: msghdr is a plain C struct; all-zero is valid, fields are set below.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     if let Some((addr, len)) = dest {
         msg.msg_name = (addr as *const libc::sockaddr_storage) as *mut libc::c_void;
         msg.msg_namelen = len as libc::socklen_t;
     }
-    msg.msg_iov = &mut iov;
+    msg.msg_iov = iov;
     msg.msg_iovlen = 1;
     if cmsg_len > 0 {
         msg.msg_control = cmsg.as_ptr() as *mut libc::c_void;
         msg.msg_controllen = cmsg_len;
     }
-    // SAFETY: every pointer in `msg` refers to a live buffer of the stated length; the
-    // kernel only reads through them for sendmsg.
-    let n = syscall!(unsafe { libc::sendmsg(fd.as_fd().as_raw_fd(), &msg, flags | libc::MSG_NOSIGNAL) })?;
-    Ok(n as usize)
+    Ok(msg)
 }
 
 /// poll(2) on one descriptor for `events`; true if any requested event is ready.

@@ -1,8 +1,9 @@
 //! Sends in bursts: `count` messages, one every `interval` or as fast as the socket takes
 //! them, many bursts at once across the worker's turns. Sans-IO: the caller passes the
-//! time, a budget check and a function that makes one send; this queue decides what goes
-//! when, keeps each stream's messages in the order they were asked for, and says which
-//! bursts finished — so those rules are tested without a socket.
+//! time, a budget check and a function that makes one send call (up to `SEND_BATCH`
+//! messages of one burst: one sendmmsg); this queue decides what goes when, keeps each
+//! stream's messages in the order they were asked for, and says which bursts finished —
+//! so those rules are tested without a socket.
 
 use super::EpId;
 use super::protocol::Reply;
@@ -60,10 +61,13 @@ impl Burst {
     }
 }
 
-/// What one send did.
+/// The most messages of one burst offered to one send call (one sendmmsg).
+pub const SEND_BATCH: u32 = 32;
+
+/// What one send call did.
 pub enum SendResult {
-    /// Sent; the bytes the kernel took.
-    Sent(usize),
+    /// The kernel took this many of the messages offered (at least one).
+    Sent(u32),
     /// EAGAIN: the send buffer is full.
     WouldBlock,
     /// Any other error: the burst ends with it.
@@ -127,7 +131,8 @@ impl Bursts {
         gone
     }
 
-    /// One turn at `now`: sends what is due through `send`, until each burst is done,
+    /// One turn at `now`: sends what is due through `send`, which is offered up to
+    /// `SEND_BATCH` of a burst's messages at a time (one at a time when it is paced), until each burst is done,
     /// waits for its interval, or its socket pushes back, or `over_budget` says the turn
     /// has sent for long enough. A burst that waits holds back later bursts to the same
     /// stream of the same association, which could otherwise slip into freed buffer
@@ -136,7 +141,7 @@ impl Bursts {
         &mut self,
         now: Instant,
         over_budget: &mut dyn FnMut() -> bool,
-        send: &mut dyn FnMut(&Burst) -> SendResult,
+        send: &mut dyn FnMut(&Burst, u32) -> SendResult,
     ) -> Vec<Finished> {
         let mut ended: Vec<(usize, Result<Reply>)> = Vec::new();
         let mut waiting: HashSet<(EpId, AssocId, u16)> = HashSet::new();
@@ -154,11 +159,13 @@ impl Bursts {
                     waiting.insert(b.stream());
                     break;
                 }
-                match send(b) {
+                let offered = if b.interval.is_zero() { b.left.min(SEND_BATCH) } else { 1 };
+                match send(b, offered) {
                     SendResult::Sent(n) => {
-                        b.sent += 1;
-                        b.bytes += n as u64;
-                        b.left -= 1;
+                        let n = n.clamp(1, offered);
+                        b.sent += n;
+                        b.bytes += u64::from(n) * b.payload.len() as u64;
+                        b.left -= n;
                     }
                     SendResult::WouldBlock => {
                         b.blocked = true;
@@ -224,20 +231,28 @@ mod tests {
         || false
     }
 
-    /// A recorded socket: takes `room` messages, then says EAGAIN.
+    /// A recorded socket: takes `room` messages, then says EAGAIN; as sendmmsg, a call
+    /// takes what fits of those offered.
     struct Socket {
         room: usize,
         sent: Vec<u64>,
+        calls: Vec<u32>,
     }
 
     impl Socket {
-        fn send(&mut self, b: &Burst) -> SendResult {
+        fn new(room: usize) -> Socket {
+            Socket { room, sent: vec![], calls: vec![] }
+        }
+
+        fn send(&mut self, b: &Burst, offered: u32) -> SendResult {
+            self.calls.push(offered);
             if self.room == 0 {
                 return SendResult::WouldBlock;
             }
-            self.room -= 1;
-            self.sent.push(u64::from_be_bytes(b.payload[..8].try_into().unwrap()));
-            SendResult::Sent(b.payload.len())
+            let n = (offered as usize).min(self.room);
+            self.room -= n;
+            self.sent.extend(std::iter::repeat_n(u64::from_be_bytes(b.payload[..8].try_into().unwrap()), n));
+            SendResult::Sent(n as u32)
         }
     }
 
@@ -246,8 +261,8 @@ mod tests {
         let t0 = Instant::now();
         let mut q = Bursts::default();
         q.push(burst(1, 3, 0, 5, 0), t0);
-        let mut socket = Socket { room: 100, sent: vec![] };
-        let done = q.turn(t0, &mut never(), &mut |b| socket.send(b));
+        let mut socket = Socket::new(100);
+        let done = q.turn(t0, &mut never(), &mut |b, n| socket.send(b, n));
         assert_eq!(socket.sent, vec![1; 5]);
         assert_eq!(done.len(), 1);
         assert!(matches!(done[0].outcome, Ok(Reply::Sent { messages: 5, bytes: 40 })));
@@ -259,14 +274,14 @@ mod tests {
         let t0 = Instant::now();
         let mut q = Bursts::default();
         q.push(burst(1, 3, 0, 3, 100), t0);
-        let mut socket = Socket { room: 100, sent: vec![] };
-        assert!(q.turn(t0, &mut never(), &mut |b| socket.send(b)).is_empty());
+        let mut socket = Socket::new(100);
+        assert!(q.turn(t0, &mut never(), &mut |b, n| socket.send(b, n)).is_empty());
         assert_eq!(q.next_due(), Some(t0 + Duration::from_millis(100)));
         // Not due yet: nothing goes.
-        q.turn(t0 + Duration::from_millis(50), &mut never(), &mut |b| socket.send(b));
+        q.turn(t0 + Duration::from_millis(50), &mut never(), &mut |b, n| socket.send(b, n));
         assert_eq!(socket.sent.len(), 1);
-        q.turn(t0 + Duration::from_millis(100), &mut never(), &mut |b| socket.send(b));
-        let done = q.turn(t0 + Duration::from_millis(200), &mut never(), &mut |b| socket.send(b));
+        q.turn(t0 + Duration::from_millis(100), &mut never(), &mut |b, n| socket.send(b, n));
+        let done = q.turn(t0 + Duration::from_millis(200), &mut never(), &mut |b, n| socket.send(b, n));
         assert_eq!(socket.sent.len(), 3);
         assert_eq!(done.len(), 1);
     }
@@ -281,8 +296,8 @@ mod tests {
         q.push(burst(1, 3, 0, 4, 0), t0);
         q.push(burst(2, 3, 0, 2, 0), t0);
         q.push(burst(3, 3, 7, 1, 0), t0);
-        let mut socket = Socket { room: 2, sent: vec![] };
-        let done = q.turn(t0, &mut never(), &mut |b| socket.send(b));
+        let mut socket = Socket::new(2);
+        let done = q.turn(t0, &mut never(), &mut |b, n| socket.send(b, n));
         assert!(done.is_empty());
         assert_eq!(socket.sent, vec![1, 1], "burst 2 waits behind burst 1; burst 3 finds no room either");
         assert!(q.blocked_on(EpId(1)));
@@ -291,7 +306,7 @@ mod tests {
         assert!(!q.blocked_on(EpId(1)));
         socket.room = 100;
         let t1 = t0 + RETRY_AFTER_WOULD_BLOCK;
-        let done = q.turn(t1, &mut never(), &mut |b| socket.send(b));
+        let done = q.turn(t1, &mut never(), &mut |b, n| socket.send(b, n));
         assert_eq!(socket.sent, vec![1, 1, 1, 1, 2, 2, 3], "stream 0 in the order asked");
         assert_eq!(done.iter().map(|f| f.request).collect::<Vec<_>>(), vec![1, 2, 3]);
     }
@@ -302,9 +317,9 @@ mod tests {
         let mut q = Bursts::default();
         q.push(burst(1, 3, 0, 10, 0), t0);
         let mut n = 0;
-        let done = q.turn(t0, &mut never(), &mut |_| {
+        let done = q.turn(t0, &mut never(), &mut |_, _| {
             n += 1;
-            if n <= 4 { SendResult::Sent(8) } else { SendResult::Failed(Error::invalid("send", "the peer went away")) }
+            if n <= 4 { SendResult::Sent(1) } else { SendResult::Failed(Error::invalid("send", "the peer went away")) }
         });
         let err = done[0].outcome.as_ref().unwrap_err().to_string();
         assert!(err.contains("after 4 of 10 messages"), "{err}");
@@ -317,21 +332,46 @@ mod tests {
     fn the_turn_budget_stops_a_burst_and_the_next_turn_goes_on() {
         let t0 = Instant::now();
         let mut q = Bursts::default();
-        q.push(burst(1, 3, 0, 10, 0), t0);
+        q.push(burst(1, 3, 0, 100, 0), t0);
         q.push(burst(2, 3, 0, 1, 0), t0);
-        let mut socket = Socket { room: 100, sent: vec![] };
+        let mut socket = Socket::new(1000);
         let mut calls = 0;
         let mut budget = || {
             calls += 1;
             calls > 3
         };
-        assert!(q.turn(t0, &mut budget, &mut |b| socket.send(b)).is_empty());
-        assert_eq!(socket.sent, vec![1, 1, 1]);
+        assert!(q.turn(t0, &mut budget, &mut |b, n| socket.send(b, n)).is_empty());
+        assert_eq!(socket.sent, vec![1; 3 * SEND_BATCH as usize], "three calls of a full batch");
         assert_eq!(q.next_due(), Some(t0));
-        let done = q.turn(t0, &mut never(), &mut |b| socket.send(b));
-        assert_eq!(socket.sent.len(), 11);
+        let done = q.turn(t0, &mut never(), &mut |b, n| socket.send(b, n));
+        assert_eq!(socket.sent.len(), 101);
         assert_eq!(*socket.sent.last().unwrap(), 2);
         assert_eq!(done.len(), 2);
+    }
+
+    /// An unpaced burst goes `SEND_BATCH` messages per call, a paced one a message per
+    /// call; a call the socket takes only part of counts what it took, and the totals are
+    /// exact.
+    #[test]
+    fn unpaced_bursts_go_in_batches_and_partial_batches_count_exactly() {
+        let t0 = Instant::now();
+        let mut q = Bursts::default();
+        q.push(burst(1, 3, 0, 100, 0), t0);
+        let mut socket = Socket::new(40);
+        assert!(q.turn(t0, &mut never(), &mut |b, n| socket.send(b, n)).is_empty());
+        assert_eq!(socket.calls, vec![SEND_BATCH; 3], "took a batch, then 8 of the next, then EAGAIN");
+        assert_eq!(socket.sent.len(), 40);
+        socket.room = 1000;
+        socket.calls.clear();
+        q.unblock(EpId(1));
+        let done = q.turn(t0 + RETRY_AFTER_WOULD_BLOCK, &mut never(), &mut |b, n| socket.send(b, n));
+        assert_eq!(socket.calls, vec![SEND_BATCH, 100 - 40 - SEND_BATCH]);
+        assert!(matches!(done[0].outcome, Ok(Reply::Sent { messages: 100, bytes: 800 })));
+
+        q.push(burst(2, 3, 0, 3, 10), t0);
+        socket.calls.clear();
+        q.turn(t0, &mut never(), &mut |b, n| socket.send(b, n));
+        assert_eq!(socket.calls, vec![1], "a paced burst is offered one message");
     }
 
     #[test]

@@ -29,8 +29,9 @@ const READS_PER_TURN: usize = 256;
 /// meanwhile. The send buffer usually pushes back (EAGAIN) well before; a shorter cap
 /// measurably slows bursts (each break leaves a partly filled send queue waiting).
 const SEND_TIME_PER_TURN: Duration = Duration::from_millis(200);
-/// Sends between two looks at the clock in a burst turn.
-const CLOCK_EVERY_SENDS: u32 = 16;
+/// Send calls (each up to `bursts::SEND_BATCH` messages) between two looks at the clock
+/// in a burst turn.
+const CLOCK_EVERY_SENDS: u32 = 4;
 
 struct Slot {
     ep: Endpoint,
@@ -716,10 +717,10 @@ impl Engine {
             sends = sends.wrapping_add(1);
             sends.is_multiple_of(CLOCK_EVERY_SENDS) && started.elapsed() > SEND_TIME_PER_TURN
         };
-        let finished = self.bursts.turn(started, &mut over_budget, &mut |b| {
+        let finished = self.bursts.turn(started, &mut over_budget, &mut |b, offered| {
             let Some(slot) = slots.get(&b.ep) else { return SendResult::Failed(no_endpoint(b.ep)) };
-            match slot.ep.send(&b.payload, &b.info) {
-                Ok(n) => SendResult::Sent(n),
+            match slot.ep.send_repeated(&b.payload, &b.info, offered as usize) {
+                Ok(n) => SendResult::Sent(u32::try_from(n).unwrap_or(offered)),
                 Err(e) if e.errno == Some(libc::EAGAIN) => SendResult::WouldBlock,
                 Err(e) => SendResult::Failed(e),
             }

@@ -194,8 +194,8 @@ fn ratio_row(what: String, ours: f64, anchor_name: &str, anchor: Result<f64, Str
                     .to_string()
             } else {
                 "iperf3 runs sender and receiver in two processes on separate sockets; the worker sends and receives \
-                 (and turns every received message into an event) on one thread. Closing it: receive on a second \
-                 thread, and coalesce per-message data events when rates are high."
+                 on one thread: a burst goes out in sendmmsg calls of up to 32 messages, but every received \
+                 message is a recvmsg of its own and an event. Next: recvmmsg, or receive on a second thread."
                     .to_string()
             }
         })

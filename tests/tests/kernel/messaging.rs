@@ -41,6 +41,34 @@ fn stream_ppid_and_unordered_arrive_in_the_receive_info() {
     }
 }
 
+/// One sendmmsg carries many copies of a message, each with the send info; more than
+/// the batch limit is cut to it, and the receiver sees exactly as many as were counted.
+#[test]
+fn a_repeated_send_delivers_each_message_with_its_info_in_one_call() {
+    let mut srv = server(Style::OneToMany);
+    let client = open(cfg(Style::OneToMany, vec![], 0, None));
+    client.set_option(Scope::Future, &InitMsg { num_ostreams: 10, ..Default::default() }).unwrap();
+    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
+    let info = SendInfo { assoc, stream: 3, ppid: 46, ..Default::default() };
+    let took = client.send_repeated(b"copy", &info, 1000).unwrap();
+    assert_eq!(took, Endpoint::SEND_REPEATED_MAX, "one call sends at most the batch limit");
+    assert_eq!(client.send_repeated(b"one", &info, 1).unwrap(), 1);
+    let mut got = Vec::new();
+    while got.len() < took + 1 {
+        let (r, _) = wait_for(&mut srv, T, |r| data(r).is_some());
+        let m = data(&r).unwrap();
+        let i = m.info.expect("rcvinfo");
+        assert_eq!((i.stream, i.ppid), (3, 46));
+        got.push(m.data.clone());
+    }
+    assert!(got[..took].iter().all(|d| d == b"copy") && got[took] == b"one", "in order, none lost");
+    assert!(sctp_inspector_tests::drain(&mut srv, Duration::from_millis(200)).iter().all(|r| data(r).is_none()));
+    // An association that is not there: the first message fails, with the errno.
+    let gone = SendInfo { assoc: sctp_core::AssocId(assoc.0 + 1000), ..info };
+    let err = client.send_repeated(b"x", &gone, 8).unwrap_err();
+    assert!(err.errno.is_some(), "{err}");
+}
+
 #[test]
 fn send_failed_returns_context_and_the_original_data() {
     // No listener on this port: the implicit INIT is answered with ABORT and the queued
