@@ -1,7 +1,9 @@
 //! One sample of an association with as few syscalls as the kernel allows: SCTP_STATUS
 //! (which already carries the primary path's info), SCTP_GET_PEER_ADDR_INFO for each other
 //! path, SCTP_GET_ASSOC_STATS. The peer address list is cached and read again only when a
-//! PEER_ADDR_CHANGE adds or removes an address, or every `REFRESH` samples.
+//! PEER_ADDR_CHANGE adds or removes an address, or every `REFRESH` samples. The PR-SCTP
+//! abandoned count (SCTP_PR_ASSOC_STATUS) is read again only when packets moved or data
+//! waits (pending or unacknowledged): an idle association abandons nothing.
 
 use super::PathSample;
 use crate::AssocId;
@@ -18,7 +20,19 @@ const REFRESH: u32 = 50;
 /// (SCTP_GET_PEER_ADDRS).
 #[derive(Default)]
 pub struct Sampler {
-    peers: HashMap<AssocId, (Vec<SocketAddr>, u32)>,
+    known: HashMap<AssocId, Known>,
+    calls: u64,
+}
+
+/// What one association's earlier samples left for the next one.
+#[derive(Default)]
+struct Known {
+    peers: Vec<SocketAddr>,
+    /// Samples since `peers` was read, modulo `REFRESH`.
+    since_peers: u32,
+    /// Packets in and out when `abandoned` was read; `None` before the first read.
+    packets: Option<u64>,
+    abandoned: u64,
 }
 
 /// One association at one moment, as `Event::Sample` carries it.
@@ -38,19 +52,23 @@ impl Sampler {
     /// `key` names the association in the cache; `query` is the id the kernel wants (0 on
     /// one-to-one sockets).
     pub fn sample(&mut self, ep: &Endpoint, key: AssocId, query: AssocId) -> Result<Sample> {
+        let calls = &mut self.calls;
+        *calls += 1;
         let status = ep.status(query)?;
-        let entry = self.peers.entry(key).or_insert_with(|| (Vec::new(), 0));
-        if entry.1 == 0 || entry.0.is_empty() {
-            entry.0 = ep.peer_addrs(query)?;
+        let known = self.known.entry(key).or_default();
+        if known.since_peers == 0 || known.peers.is_empty() {
+            *calls += 1;
+            known.peers = ep.peer_addrs(query)?;
         }
-        entry.1 = (entry.1 + 1) % REFRESH;
-        let paths = entry
-            .0
+        known.since_peers = (known.since_peers + 1) % REFRESH;
+        let paths = known
+            .peers
             .iter()
             .map(|&addr| {
                 if Some(addr) == status.primary.addr {
                     PathSample::Info(status.primary)
                 } else {
+                    *calls += 1;
                     match ep.path_info(query, addr) {
                         Ok(info) => PathSample::Info(info),
                         Err(error) => PathSample::Unreadable { addr, error },
@@ -58,20 +76,34 @@ impl Sampler {
                 }
             })
             .collect();
-        let stats = ep
-            .assoc_stats(query)
-            .ok()
-            .map(|s| AssocStats { abandoned_messages: ep.abandoned_messages(query).unwrap_or_default(), ..s });
+        *calls += 1;
+        let stats = ep.assoc_stats(query).ok().map(|s| {
+            let packets = s.packets_in + s.packets_out;
+            let waiting = status.pending > 0 || status.unacked > 0;
+            if waiting || known.packets != Some(packets) {
+                *calls += 1;
+                known.abandoned = ep.abandoned_messages(query).unwrap_or(known.abandoned);
+                known.packets = Some(packets);
+            }
+            AssocStats { abandoned_messages: known.abandoned, ..s }
+        });
         Ok(Sample { status, paths, stats, tags: None })
+    }
+
+    /// getsockopt calls made so far, every association together.
+    pub fn calls(&self) -> u64 {
+        self.calls
     }
 
     /// The association's addresses changed: read them again next time.
     pub fn invalidate(&mut self, assoc: AssocId) {
-        self.peers.remove(&assoc);
+        if let Some(known) = self.known.get_mut(&assoc) {
+            known.peers.clear();
+        }
     }
 
     /// Forgets associations that no longer exist.
     pub fn retain(&mut self, live: &BTreeSet<AssocId>) {
-        self.peers.retain(|a, _| live.contains(a));
+        self.known.retain(|a, _| live.contains(a));
     }
 }

@@ -128,3 +128,35 @@ fn a_two_path_association_lists_both_paths_and_follows_its_primary() {
         assert_eq!((sampled.state, sampled.rto_ms, sampled.mtu), (info.state, info.rto_ms, info.mtu));
     }
 }
+
+/// The getsockopt sampler reads the PR-SCTP abandoned count only when packets moved or
+/// data waits: an idle association costs SCTP_STATUS and the stats (the C floor's calls),
+/// and one that just carried a message gets its count read again.
+#[test]
+fn the_getsockopt_sampler_reads_the_abandoned_count_only_after_traffic() {
+    use sctp_core::worker::sampler::Sampler;
+    let mut server = open(cfg(Style::OneToMany, vec![IpAddr::from([127, 0, 0, 1])], 0, None));
+    no_heartbeats(&server);
+    server.listen(8).unwrap();
+    let client = open(cfg(Style::OneToMany, vec![], 0, None));
+    no_heartbeats(&client);
+    let assoc = client.connect(&[loopback(server.local_port().unwrap())], Duration::from_secs(5)).unwrap();
+    let mut sampler = Sampler::default();
+    let calls = |sampler: &mut Sampler| {
+        let before = sampler.calls();
+        let s = sampler.sample(&client, assoc, assoc).unwrap();
+        assert_eq!(s.paths.len(), 1, "one path, the primary, carried by SCTP_STATUS");
+        (sampler.calls() - before, s.stats.expect("stats").abandoned_messages)
+    };
+    assert_eq!(calls(&mut sampler), (4, 0), "first: status, peer list, stats, abandoned count");
+    assert_eq!(calls(&mut sampler), (2, 0), "idle: status and stats only");
+    client.send_on(assoc, 0, b"moves packets").unwrap();
+    sctp_inspector_tests::wait_for(&mut server, Duration::from_secs(5), |r| matches!(r, sctp_core::Received::Data(_)));
+    // The SACK comes back at once or after the delayed-ack timer: until then data waits.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while client.status(assoc).unwrap().unacked > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(calls(&mut sampler), (3, 0), "packets moved: the abandoned count is read again");
+    assert_eq!(calls(&mut sampler), (2, 0), "idle again");
+}
