@@ -180,26 +180,28 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         verdict: if growth <= 1.2 { Verdict::Met } else { Verdict::Missed },
         note: None,
     });
-    first_frame(rows);
+    first_frame("plots", "host", "window and kernel in this machine", rows);
 }
 
 /// Start-up: from starting the release binary to its first frame on screen (`sctp-inspector
-/// --first-frame-and-exit`, on the rig's Xvfb), median of three.
-fn first_frame(rows: &mut Vec<Row>) {
-    let what = "start-up: from exec to the first frame shown (release build, Xvfb, software GL), median of 3";
+/// --first-frame-and-exit --kernel KERNEL`, on the display this runs under), median of three.
+pub(super) fn first_frame(section: &'static str, kernel: &str, where_: &str, rows: &mut Vec<Row>) {
+    let what = format!(
+        "start-up: from exec to the first frame shown, {where_} (release build, Xvfb, software GL), median of 3"
+    );
     if std::env::var_os("DISPLAY").is_none() {
-        rows.push(Row::info("plots", what, "not measured: no DISPLAY (tests/bench/run gives the rig --x11)"));
+        rows.push(Row::info(section, what, "not measured: no DISPLAY (tests/bench/run gives it one)"));
         return;
     }
     let program = match sctp_inspector::kernel::inspector_binary() {
         Ok(p) => p,
-        Err(e) => return rows.push(Row::info("plots", what, format!("not measured: {e}"))),
+        Err(e) => return rows.push(Row::info(section, what, format!("not measured: {e}"))),
     };
     let mut times = Vec::new();
     for _ in 0..3 {
         let t0 = Instant::now();
         let out = std::process::Command::new(&program)
-            .args(["--first-frame-and-exit", "--kernel", "host"])
+            .args(["--first-frame-and-exit", "--kernel", kernel])
             .stderr(std::process::Stdio::null())
             .output();
         match out {
@@ -208,22 +210,29 @@ fn first_frame(rows: &mut Vec<Row>) {
             }
             Ok(o) => {
                 let said = String::from_utf8_lossy(&o.stdout).into_owned();
-                return rows.push(Row::info("plots", what, format!("not measured: {} said {said:?}", o.status)));
+                return rows.push(Row::info(section, what, format!("not measured: {} said {said:?}", o.status)));
             }
-            Err(e) => return rows.push(Row::info("plots", what, format!("not measured: {e}"))),
+            Err(e) => return rows.push(Row::info(section, what, format!("not measured: {e}"))),
         }
     }
     times.sort_by(f64::total_cmp);
     let median = percentile(&times, 0.5);
+    let met = median <= 500.0;
     // Process exit included: an upper bound of the first frame.
     rows.push(Row {
-        section: "plots",
-        what: what.into(),
+        section,
+        what,
         ours: format!("{median:.0} ms (exit included)"),
         anchor: String::new(),
         ratio: String::new(),
         target: "≤ 500 ms".into(),
-        verdict: if median <= 500.0 { Verdict::Met } else { Verdict::Missed },
-        note: None,
+        verdict: if met { Verdict::Met } else { Verdict::Missed },
+        note: (!met && section == "plots").then(|| {
+            "inside the rig's virtual machine the window's own start (GL context, fonts, first tessellation on \
+             llvmpipe) pays for every page fault and syscall with a host round trip. On a host without SCTP the \
+             window runs on the host and only the worker runs in the sandbox kernel: that start-up is the \
+             sandbox section's row."
+                .into()
+        }),
     });
 }

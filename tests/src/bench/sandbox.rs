@@ -64,7 +64,10 @@ pub fn run_section(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
         ),
     });
     rows.push(Row::info("sandbox", "boot to the worker's hello (User-Mode Linux, rig run)", format!("{booted:.2?}")));
-    events(sizes, &worker, rows)
+    events(sizes, &worker, rows)?;
+    drop(worker);
+    super::plots::first_frame("sandbox", "sandbox", "window on this host, sandbox kernel booting behind it", rows);
+    Ok(())
 }
 
 /// A loopback burst inside the sandbox: every received message is an event the host gets.
