@@ -93,7 +93,7 @@ impl AssocMetric {
 }
 
 /// Names one plotted series: a metric of one path, or of one association.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SeriesKey {
     /// A metric of one path of an association.
     Path {
@@ -115,6 +115,30 @@ pub enum SeriesKey {
         /// What is plotted.
         metric: AssocMetric,
     },
+}
+
+/// Two words per key: the series map is probed for every point of every sample, and the
+/// derived hash fed each field of a socket address in separately. Equal keys give equal
+/// words (addresses that differ only in IPv6 flow info or scope share one; `Eq` tells them
+/// apart).
+impl std::hash::Hash for SeriesKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (ep, assoc, rest) = match *self {
+            SeriesKey::Path { ep, assoc, addr, metric } => {
+                let ip = match addr.ip() {
+                    std::net::IpAddr::V4(v4) => u64::from(u32::from(v4)),
+                    std::net::IpAddr::V6(v6) => {
+                        let bits = u128::from(v6);
+                        (bits as u64) ^ ((bits >> 64) as u64)
+                    }
+                };
+                (ep, assoc, ip ^ (u64::from(addr.port()) << 40) ^ ((metric as u64 + 1) << 56))
+            }
+            SeriesKey::Assoc { ep, assoc, metric } => (ep, assoc, (metric as u64 + 64) << 56),
+        };
+        state.write_u64((u64::from(ep.0) << 32) | u64::from(assoc.0 as u32));
+        state.write_u64(rest);
+    }
 }
 
 /// What a log entry is, for the log view's filters and colours.
@@ -255,6 +279,9 @@ pub struct AssocView {
     pub history: crate::fsm::History,
     /// Its verification tags once a dump sample had both (they name it in a packet capture).
     pub tags: Option<crate::capture::Tags>,
+    /// Every path address it has plotted series for, removed paths too (their history
+    /// stays): the plots find them here rather than by scanning every series.
+    pub plotted_paths: std::collections::BTreeSet<SocketAddr>,
 }
 
 /// What the model knows of one endpoint, from `Event::Opened` on.
@@ -311,7 +338,7 @@ pub struct Model {
     pub endpoints: BTreeMap<EpId, EndpointView>,
     /// Plotted series: `[t, value]` points, t in seconds since the worker started, in bounded rings that count
     /// what they dropped.
-    pub series: HashMap<SeriesKey, Ring<[f64; 2]>>,
+    pub series: HashMap<SeriesKey, Ring<[f64; 2]>, foldhash::fast::RandomState>,
     /// The event log, bounded by `Limits::log_entries` (it counts what it dropped).
     pub log: Ring<LogEntry>,
     /// The kernel's HZ, from `Event::Hello`; `None` before it.
@@ -330,7 +357,7 @@ pub struct Model {
     /// The latest error from getting or setting each option of each endpoint.
     pub option_errors: HashMap<(EpId, OptionName), String>,
     /// The previous counters per association and when they were read (for rates).
-    last_stats: HashMap<(EpId, AssocId), (f64, AssocStats)>,
+    last_stats: HashMap<(EpId, AssocId), (f64, AssocStats), foldhash::fast::RandomState>,
     /// Ended associations, oldest first; past `KEEP_ENDED` the oldest one's view and
     /// series are dropped, so churn does not grow memory.
     ended: std::collections::VecDeque<(EpId, AssocId)>,
@@ -407,7 +434,7 @@ impl Model {
     pub fn new(limits: Limits) -> Self {
         Model {
             endpoints: BTreeMap::new(),
-            series: HashMap::new(),
+            series: HashMap::default(),
             log: Ring::new(limits.log_entries),
             hz: None,
             kernel_sctp: None,
@@ -416,7 +443,7 @@ impl Model {
             now: 0.0,
             option_reads: HashMap::new(),
             option_errors: HashMap::new(),
-            last_stats: HashMap::new(),
+            last_stats: HashMap::default(),
             ended: Default::default(),
             closed: std::collections::VecDeque::new(),
             events_seen: 0,
@@ -492,13 +519,20 @@ impl Model {
     }
 
     fn point(&mut self, key: SeriesKey, t: f64, v: f64) {
-        if !self.series.contains_key(&key) {
-            self.series.insert(key, Ring::new(self.points_per_series));
-            self.rebalance();
-        }
+        // One lookup for a series that exists (every point but a series' first).
         if let Some(ring) = self.series.get_mut(&key) {
             ring.push([t, v]);
+            return;
         }
+        let mut ring = Ring::new(self.points_per_series);
+        ring.push([t, v]);
+        self.insert_series(key, ring);
+    }
+
+    /// A new series (or one replaced), within the shared budget.
+    fn insert_series(&mut self, key: SeriesKey, ring: Ring<[f64; 2]>) {
+        self.series.insert(key, ring);
+        self.rebalance();
     }
 
     /// Shares `points_total` among the series: the per-series bound shrinks as series are
@@ -832,6 +866,7 @@ impl Model {
         let a = view.assocs.entry(assoc).or_default();
         a.status = Some(*status);
         a.history.observe(t, status.state, crate::fsm::Cause::Sampled);
+        a.plotted_paths.extend(infos.iter().filter_map(|i| i.addr));
         a.paths = infos;
         a.unreadable_paths = unreadable;
         if stats.is_some() {
@@ -968,6 +1003,40 @@ mod tests {
                 tags: None,
             },
         }
+    }
+
+    /// The plots find an association's paths in its view: every path a sample plotted,
+    /// a path that has gone since included (its history is still there to see).
+    #[test]
+    fn an_association_lists_every_path_it_plotted_even_one_gone_since() {
+        let mut m = Model::default();
+        m.apply(&Stamped {
+            t: 0.0,
+            event: Event::Opened {
+                ep: EpId(1),
+                label: "c".into(),
+                style: crate::Style::OneToMany,
+                local_addrs: vec![],
+                config: None,
+            },
+        });
+        let mut two = sample(1.0, 1000, 1);
+        if let Event::Sample { paths, .. } = &mut two.event {
+            paths.push(path("10.2.2.2:9", 500));
+        }
+        m.apply(&two);
+        m.apply(&sample(2.0, 1000, 2));
+        let view = &m.endpoints[&EpId(1)].assocs[&AssocId(3)];
+        let plotted: Vec<String> = view.plotted_paths.iter().map(|a| a.to_string()).collect();
+        assert_eq!(plotted, ["10.1.1.2:9", "10.2.2.2:9"]);
+        assert_eq!(view.paths.len(), 1, "the last sample had one path");
+        let gone = SeriesKey::Path {
+            ep: EpId(1),
+            assoc: AssocId(3),
+            addr: "10.2.2.2:9".parse().unwrap(),
+            metric: PathMetric::Cwnd,
+        };
+        assert_eq!(m.series[&gone].len(), 1, "its history stays");
     }
 
     #[test]
