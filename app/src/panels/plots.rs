@@ -24,11 +24,19 @@ pub struct PlotsPanel {
     pub markers: bool,
     /// Min/max decimation to the pixel width (off: every point goes to egui_plot).
     pub decimate: bool,
+    /// Points held and dropped in all series, and the model time they were counted at:
+    /// counting walks every series (tens of thousands with a thousand associations), so it
+    /// is done once per `TOTALS_EVERY_S` of model time, not every frame.
+    #[serde(skip)]
+    totals: Option<(f64, (usize, u64))>,
 }
+
+/// How often (model time, s) the points-held label is counted again.
+const TOTALS_EVERY_S: f64 = 0.5;
 
 impl Default for PlotsPanel {
     fn default() -> Self {
-        PlotsPanel { follow: true, window_s: 30.0, markers: true, decimate: true }
+        PlotsPanel { follow: true, window_s: 30.0, markers: true, decimate: true, totals: None }
     }
 }
 
@@ -97,22 +105,20 @@ impl PlotsPanel {
             ui.checkbox(&mut self.markers, "event markers");
             ui.checkbox(&mut self.decimate, "decimate")
                 .on_hover_text("Draw min/max per pixel column instead of every point");
-            let (points, dropped) = cx.model.series_totals();
+            let now = cx.model.now;
+            let (points, dropped) = match self.totals {
+                Some((at, totals)) if (at..at + TOTALS_EVERY_S).contains(&now) => totals,
+                _ => self.totals.insert((now, cx.model.series_totals())).1,
+            };
             ui.label(format!("{points} points held, {dropped} dropped"));
         });
         let paths: Vec<SocketAddr> = cx
             .model
-            .series
-            .keys()
-            .filter_map(|k| match k {
-                SeriesKey::Path { ep: e, assoc: a, addr, metric: PathMetric::Cwnd } if *e == ep && *a == assoc => {
-                    Some(*addr)
-                }
-                _ => None,
-            })
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
+            .endpoints
+            .get(&ep)
+            .and_then(|v| v.assocs.get(&assoc))
+            .map(|a| a.plotted_paths.iter().copied().collect())
+            .unwrap_or_default();
         let marks = if self.markers { markers(cx.model, ep, assoc) } else { Vec::new() };
         // Until a whole window has passed, show the first one rather than empty history.
         let x_max = cx.model.now.max(self.window_s);
@@ -208,6 +214,15 @@ impl PlotsPanel {
         width: f32,
         height: f32,
     ) {
+        // A plot scrolled out of view only keeps its place: egui_plot's layout, axis labels
+        // and decimation are the dearest part of a frame, and most of the plots are below
+        // the fold.
+        let size =
+            egui::vec2(width, height + ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y);
+        if !ui.is_rect_visible(egui::Rect::from_min_size(ui.cursor().min, size)) {
+            ui.allocate_space(size);
+            return;
+        }
         ui.vertical(|ui| {
             crate::widgets::explained(ui.label(title), topic, out);
             let mut plot = Plot::new(title)

@@ -27,7 +27,9 @@ pub fn filled_model(assocs: usize, points: usize) -> Model {
     };
     for a in 0..assocs {
         let assoc = AssocId(a as i32 + 1);
-        view.assocs.insert(assoc, AssocView::default());
+        // Inserted past the model's shared budget on purpose (the point is a long history),
+        // so the view is told its plotted path here.
+        view.assocs.insert(assoc, AssocView { plotted_paths: [addr].into(), ..Default::default() });
         let keys = [
             SeriesKey::Path { ep, assoc, addr, metric: PathMetric::Cwnd },
             SeriesKey::Path { ep, assoc, addr, metric: PathMetric::SrttMs },
