@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 
 const LOCAL: [[u8; 4]; 2] = [[127, 0, 0, 1], [127, 0, 0, 2]];
 
-fn two_addrs() -> Vec<IpAddr> {
+pub(super) fn two_addrs() -> Vec<IpAddr> {
     LOCAL.iter().map(|a| IpAddr::from(*a)).collect()
 }
 
-fn server_config(port: u16) -> EndpointConfig {
+pub(super) fn server_config(port: u16) -> EndpointConfig {
     EndpointConfig { style: Style::OneToMany, addrs: two_addrs(), port, ..Default::default() }
 }
 
@@ -284,15 +284,34 @@ fn worker_share(sizes: &Sizes, per_call_us: f64, by_dump: &DumpTimes, rows: &mut
 /// association, one association's plots, the log, samples of all of them arriving at 10 Hz,
 /// a frame every 16 ms. The frame's own time (events taken in, laid out, tessellated).
 fn whole_window(sizes: &Sizes, worker: WorkerHandle, model: Model, ep: EpId, rows: &mut Vec<Row>) {
-    use sctp_inspector::app::{InspectorApp, UiState};
     let n = sizes.associations;
+    let mut app = window_on(worker, model, ep);
+    let what = format!("whole window, {n} live associations sampled at 10 Hz (tree, one association's plots, log)");
+    window_rows("plots", &what, sizes.plot_frames * 5, &mut app, rows);
+}
+
+/// The window driving `worker`, its model so far, `ep`'s first association selected.
+pub(super) fn window_on(worker: WorkerHandle, model: Model, ep: EpId) -> sctp_inspector::app::InspectorApp {
+    use sctp_inspector::app::{InspectorApp, UiState};
     let mut state = UiState::default();
     state.sel.ep = Some(ep);
     state.sel.assoc = model.endpoints.get(&ep).and_then(|v| v.assocs.keys().next().copied());
     let mut app = InspectorApp::with_worker(Some(worker), state);
     app.session.model = model;
+    app
+}
+
+/// `frames` frames of `app` paced at 16 ms: the UI thread's CPU per frame (median, p99,
+/// mean; target p99 ≤ 4 ms) and the wall time, as two rows named by `what`.
+pub(super) fn window_rows(
+    section: &'static str,
+    what: &str,
+    frames: usize,
+    app: &mut sctp_inspector::app::InspectorApp,
+    rows: &mut Vec<Row>,
+) {
     let dropped_before = app.session.model.dropped_events.samples;
-    let (wall, cpu) = super::plots::paced_frames(&mut app, sizes.plot_frames * 5, Duration::from_millis(16));
+    let (wall, cpu) = super::plots::paced_frames(app, frames, Duration::from_millis(16));
     let dropped = app.session.model.dropped_events.samples - dropped_before;
     let (median, p99) = (super::percentile(&cpu, 0.5), super::percentile(&cpu, 0.99));
     let mean = cpu.iter().sum::<f64>() / cpu.len().max(1) as f64;
@@ -300,10 +319,10 @@ fn whole_window(sizes: &Sizes, worker: WorkerHandle, model: Model, ep: EpId, row
     // 0 and a few 10 or 20. Its mean over many frames still holds; a p99 does not.
     let coarse = cpu.iter().filter(|c| **c == 0.0).count() * 2 > cpu.len();
     rows.push(Row {
-        section: "plots",
+        section,
         what: format!(
-            "whole window, {n} live associations sampled at 10 Hz (tree, one association's plots, log), a frame \
-             every 16 ms: the UI thread's CPU per frame, median / p99 / mean ({dropped} samples dropped meanwhile)"
+            "{what}, a frame every 16 ms: the UI thread's CPU per frame, median / p99 / mean ({dropped} samples \
+             dropped meanwhile)"
         ),
         ours: format!("{median:.2} ms / {p99:.2} ms / {mean:.2} ms"),
         anchor: String::new(),
@@ -315,9 +334,9 @@ fn whole_window(sizes: &Sizes, worker: WorkerHandle, model: Model, ep: EpId, row
             (false, false) => Verdict::Missed,
         },
         note: Some(format!(
-            "CPU time of the thread drawing the frame (the events it takes in, layout, tessellation): on these \
-             one-CPU machines the wall time of a frame also holds whatever the worker's sampling took meanwhile. \
-             A frame takes in events for at most 2 ms and leaves the rest to the next one.{}",
+            "CPU time of the thread drawing the frame (the events it takes in, layout, tessellation); the wall \
+             time also holds whatever else ran on its CPU meanwhile (in the rig's one-CPU machines, the worker's \
+             sampling). A frame takes in events for at most 2 ms and leaves the rest to the next one.{}",
             if coarse {
                 " Here the thread CPU clock moves in whole jiffies, so only the mean is a measurement; no verdict."
             } else {
@@ -326,8 +345,8 @@ fn whole_window(sizes: &Sizes, worker: WorkerHandle, model: Model, ep: EpId, row
         )),
     });
     rows.push(Row::info(
-        "plots",
-        format!("whole window, {n} live associations: wall time per frame, median / p99"),
+        section,
+        format!("{what}: wall time per frame, median / p99"),
         format!("{:.2} ms / {:.2} ms", super::percentile(&wall, 0.5), super::percentile(&wall, 0.99)),
     ));
 }

@@ -67,7 +67,7 @@ pub fn run_section(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
     events(sizes, &worker, rows)?;
     drop(worker);
     super::plots::first_frame("sandbox", "sandbox", "window on this host, sandbox kernel booting behind it", rows);
-    Ok(())
+    whole_window(sizes, rows)
 }
 
 /// A loopback burst inside the sandbox: every received message is an event the host gets.
@@ -154,4 +154,66 @@ impl Tally {
             _ => {}
         }
     }
+}
+
+/// The whole window on this host, where a machine without SCTP runs it, over live
+/// associations in a new sandbox kernel: K one-to-many servers and K clients inside, every
+/// client connected to every server over both loopback addresses. Both ends of each are the
+/// worker's, so the window holds 2K² ≥ N associations (as many as the rig's row, whose
+/// clients are outside the worker), sampled there at 10 Hz, every sample crossing the line.
+fn whole_window(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
+    use sctp_core::model::Model;
+    let worker = crate::sandbox_worker(Box::new(|| {}));
+    let mut model = Model::default();
+    let mut call = |command: Command| {
+        let what = command.describe();
+        await_reply(&worker, worker.send(command), PATIENCE, |s| model.apply(s))?.map_err(|e| format!("{what}: {e}"))
+    };
+    call(Command::SetSamplerShare { percent: 100 })?;
+    call(Command::SetSampleInterval { ms: 100 })?;
+    let k = (sizes.associations as f64 / 2.0).sqrt().ceil() as u16;
+    let endpoint = |reply| match reply {
+        Reply::Endpoint { ep } => Ok(ep),
+        other => Err(format!("open: {other:?}")),
+    };
+    let mut servers = Vec::new();
+    for i in 0..k {
+        let ep = endpoint(call(Command::Open {
+            label: format!("server {i}"),
+            config: super::sampler::server_config(7500 + i),
+        })?)?;
+        call(Command::Listen { ep, backlog: 1024 })?;
+        servers.push((ep, 7500 + i));
+    }
+    for i in 0..k {
+        let config = super::sampler::server_config(0);
+        let client = endpoint(call(Command::Open { label: format!("client {i}"), config })?)?;
+        for &(_, port) in &servers {
+            let addrs = super::sampler::two_addrs().into_iter().map(|a| std::net::SocketAddr::new(a, port)).collect();
+            call(Command::Connect { ep: client, addrs, init: None, timeout_ms: Some(10_000) })?;
+        }
+    }
+    let n = usize::from(k) * usize::from(k);
+    let first_server = servers[0].0;
+    let mut app = super::sampler::window_on(worker, model, first_server);
+    // Until a sample of every association end reached this side.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let sampled =
+            app.session.model.endpoints.values().map(|v| v.assocs.values().filter(|a| a.status.is_some()).count());
+        if sampled.sum::<usize>() >= 2 * n {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("not every one of the {n} associations' ends was sampled within a minute"));
+        }
+        super::plots::paced_frames(&mut app, 10, Duration::from_millis(16));
+    }
+    let what = format!(
+        "whole window on this host, {} live associations (both ends of {n} in the sandbox kernel, sampled there at \
+         10 Hz; tree, one association's plots, log)",
+        2 * n
+    );
+    super::sampler::window_rows("sandbox", &what, sizes.plot_frames * 5, &mut app, rows);
+    Ok(())
 }
