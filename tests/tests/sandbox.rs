@@ -232,7 +232,8 @@ fn the_window_fails_a_path_over_in_a_lab_inside_the_sandbox() {
 }
 
 /// `bench --sandbox --smoke` (what tests/bench/run runs on the host after the rig's
-/// sections) measures the round trip and event throughput and appends its table.
+/// sections) measures the round trip, event throughput, the window over the sandbox's
+/// associations and the model's memory, and appends its table.
 #[test]
 #[ignore = "boots a sandbox kernel: run on the host with --ignored (tests/run does), not inside the rig"]
 fn the_sandbox_benchmark_appends_its_rows() {
@@ -247,7 +248,12 @@ fn the_sandbox_benchmark_appends_its_rows() {
     assert!(run.status.success(), "bench failed:\n{}", String::from_utf8_lossy(&run.stderr));
     let table = std::fs::read_to_string(&out).unwrap();
     assert!(table.starts_with("# Benchmark results\n"), "appended, not replaced:\n{table}");
-    for row in ["command round trip host <-> sandbox kernel", "received-message events reaching the host"] {
+    for row in [
+        "command round trip host <-> sandbox kernel",
+        "received-message events reaching the host",
+        "whole window on this host, 50 live associations",
+        "RSS growth with 20 two-path associations",
+    ] {
         assert!(table.contains(row), "no {row:?} row in:\n{table}");
     }
     assert!(!table.contains("| error |"), "{table}");

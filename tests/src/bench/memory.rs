@@ -79,3 +79,85 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         note: None,
     });
 }
+
+/// The window's model after an hour of 10 Hz samples of N two-path associations, fed as
+/// the worker's events (so the shared points budget applies): the process's RSS growth and
+/// the history each series kept. Pure model work, measured on the host.
+pub fn associations_for_an_hour(sizes: &Sizes, rows: &mut Vec<Row>) {
+    use sctp_core::model::MIN_POINTS_PER_SERIES;
+    use sctp_core::worker::PathSample;
+    use sctp_core::{AssocState, AssocStats, PathInfo, PathState, Status};
+    let (n, ticks) = (sizes.associations, sizes.plot_points);
+    let before = rss_kib();
+    let mut model = Model::default();
+    let ep = EpId(1);
+    model.apply(&Stamped {
+        t: 0.0,
+        event: Event::Opened {
+            ep,
+            label: "server".into(),
+            style: sctp_core::Style::OneToMany,
+            local_addrs: vec![],
+            config: None,
+        },
+    });
+    let path = |addr: &str, cwnd: u32| PathInfo {
+        addr: Some(addr.parse().unwrap()),
+        state: PathState::Active,
+        cwnd,
+        srtt_ms: 1.0,
+        srtt_jiffies: 1,
+        rto_ms: 200,
+        mtu: 1500,
+    };
+    let started = Instant::now();
+    for tick in 0..ticks {
+        let t = tick as f64 * 0.1;
+        for a in 0..n {
+            let primary = path("10.1.1.2:6000", 4380 + (tick % 97) as u32);
+            let status = Status {
+                assoc: AssocId(a as i32 + 1),
+                state: AssocState::Established,
+                rwnd: 106_496,
+                unacked: (tick % 3) as u16,
+                pending: 0,
+                inbound_streams: 10,
+                outbound_streams: 10,
+                fragmentation_point: 1452,
+                primary,
+            };
+            let stats = AssocStats { packets_out: tick as u64, packets_in: tick as u64, ..Default::default() };
+            model.apply(&Stamped {
+                t,
+                event: Event::Sample {
+                    ep,
+                    assoc: status.assoc,
+                    status,
+                    paths: vec![PathSample::Info(primary), PathSample::Info(path("10.2.2.2:6000", 4380))],
+                    stats: Some(stats),
+                    tags: None,
+                },
+            });
+        }
+    }
+    let took = started.elapsed();
+    let after = rss_kib();
+    let (kept, max) = model.history_bound();
+    let (points, dropped) = model.series_totals();
+    rows.push(Row::info(
+        "memory",
+        format!(
+            "RSS growth with {n} two-path associations × {:.0} min of 10 Hz samples, fed to the window's model ({} \
+             series; model only, on this host, {:.1} µs a sample)",
+            ticks as f64 / 600.0,
+            model.series.len(),
+            took.as_secs_f64() * 1e6 / (ticks * n).max(1) as f64
+        ),
+        format!(
+            "+{} MiB; history bound {kept} points a series ({:.0} s at 10 Hz; an hour is {max}, the floor \
+             {MIN_POINTS_PER_SERIES}): {points} held, {dropped} dropped",
+            after.saturating_sub(before) / 1024,
+            kept as f64 / 10.0
+        ),
+    ));
+}

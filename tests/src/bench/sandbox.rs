@@ -67,7 +67,9 @@ pub fn run_section(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
     events(sizes, &worker, rows)?;
     drop(worker);
     super::plots::first_frame("sandbox", "sandbox", "window on this host, sandbox kernel booting behind it", rows);
-    whole_window(sizes, rows)
+    whole_window(sizes, rows)?;
+    super::memory::associations_for_an_hour(sizes, rows);
+    Ok(())
 }
 
 /// A loopback burst inside the sandbox: every received message is an event the host gets.

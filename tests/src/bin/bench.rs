@@ -143,7 +143,7 @@ fn sandbox_run(sizes: &Sizes, smoke: bool, out: Option<PathBuf>) -> ExitCode {
     let mut rows = Vec::new();
     let failed = bench::sandbox::run_section(sizes, &mut rows).map_err(|e| rows.push(Row::info("error", "sandbox", e)));
     let text = format!(
-        "\n## The sandbox kernel, driven from the host\n\n{} · host kernel {} · {} run\n\n{}",
+        "\n## From the host: the sandbox kernel, and the window that drives it\n\n{} · host kernel {} · {} run\n\n{}",
         now(),
         sctp_core::process::kernel_release().unwrap_or_default(),
         if smoke { "smoke" } else { "full" },
