@@ -251,7 +251,7 @@ fn the_sandbox_benchmark_appends_its_rows() {
     for row in [
         "command round trip host <-> sandbox kernel",
         "received-message events reaching the host",
-        "whole window on this host, 50 live associations",
+        "whole window on this host, 32 live associations",
         "RSS growth with 20 two-path associations",
     ] {
         assert!(table.contains(row), "no {row:?} row in:\n{table}");
