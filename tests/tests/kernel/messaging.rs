@@ -17,6 +17,14 @@ fn server(style: Style) -> Endpoint {
     s
 }
 
+/// A one-to-many client with ten outbound streams, connected to `srv`.
+fn ten_stream_client(srv: &Endpoint) -> (Endpoint, sctp_core::AssocId) {
+    let client = open(cfg(Style::OneToMany, vec![], 0, None));
+    client.set_option(Scope::Future, &InitMsg { num_ostreams: 10, ..Default::default() }).unwrap();
+    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
+    (client, assoc)
+}
+
 fn data(r: &Received) -> Option<&sctp_core::Message> {
     match r {
         Received::Data(m) => Some(m),
@@ -27,9 +35,7 @@ fn data(r: &Received) -> Option<&sctp_core::Message> {
 #[test]
 fn stream_ppid_and_unordered_arrive_in_the_receive_info() {
     let mut srv = server(Style::OneToMany);
-    let client = open(cfg(Style::OneToMany, vec![], 0, None));
-    client.set_option(Scope::Future, &InitMsg { num_ostreams: 10, ..Default::default() }).unwrap();
-    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
+    let (client, assoc) = ten_stream_client(&srv);
     let cases = [(3u16, 46u32, false), (7, 60, true), (0, 0xdead_beef, false)];
     for (stream, ppid, unordered) in cases {
         let flags = SendFlags { unordered, ..Default::default() };
@@ -46,9 +52,7 @@ fn stream_ppid_and_unordered_arrive_in_the_receive_info() {
 #[test]
 fn a_repeated_send_delivers_each_message_with_its_info_in_one_call() {
     let mut srv = server(Style::OneToMany);
-    let client = open(cfg(Style::OneToMany, vec![], 0, None));
-    client.set_option(Scope::Future, &InitMsg { num_ostreams: 10, ..Default::default() }).unwrap();
-    let assoc = client.connect(&[loopback(srv.local_port().unwrap())], T).unwrap();
+    let (client, assoc) = ten_stream_client(&srv);
     let info = SendInfo { assoc, stream: 3, ppid: 46, ..Default::default() };
     let took = client.send_repeated(b"copy", &info, 1000).unwrap();
     assert_eq!(took, Endpoint::SEND_REPEATED_MAX, "one call sends at most the batch limit");
