@@ -214,15 +214,6 @@ impl PlotsPanel {
         width: f32,
         height: f32,
     ) {
-        // A plot scrolled out of view only keeps its place: egui_plot's layout, axis labels
-        // and decimation are the dearest part of a frame, and most of the plots are below
-        // the fold.
-        let size =
-            egui::vec2(width, height + ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y);
-        if !ui.is_rect_visible(egui::Rect::from_min_size(ui.cursor().min, size)) {
-            ui.allocate_space(size);
-            return;
-        }
         ui.vertical(|ui| {
             crate::widgets::explained(ui.label(title), topic, out);
             let mut plot = Plot::new(title)
