@@ -526,11 +526,6 @@ impl Model {
         }
         let mut ring = Ring::new(self.points_per_series);
         ring.push([t, v]);
-        self.insert_series(key, ring);
-    }
-
-    /// A new series (or one replaced), within the shared budget.
-    fn insert_series(&mut self, key: SeriesKey, ring: Ring<[f64; 2]>) {
         self.series.insert(key, ring);
         self.rebalance();
     }

@@ -132,11 +132,12 @@ impl Bursts {
     }
 
     /// One turn at `now`: sends what is due through `send`, which is offered up to
-    /// `SEND_BATCH` of a burst's messages at a time (one at a time when it is paced), until each burst is done,
-    /// waits for its interval, or its socket pushes back, or `over_budget` says the turn
-    /// has sent for long enough. A burst that waits holds back later bursts to the same
-    /// stream of the same association, which could otherwise slip into freed buffer
-    /// space first and reorder the messages. Returns the bursts that ended.
+    /// `SEND_BATCH` of a burst's messages at a time (one at a time when it is paced),
+    /// until each burst is done, waits for its interval, or its socket pushes back, or
+    /// `over_budget` says the turn has sent for long enough. A burst that waits holds back
+    /// later bursts to the same stream of the same association, which could otherwise slip
+    /// into freed buffer space first and reorder the messages. Returns the bursts that
+    /// ended.
     pub fn turn(
         &mut self,
         now: Instant,
