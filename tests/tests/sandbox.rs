@@ -331,3 +331,80 @@ fn either_side_dying_is_reported_and_leaves_nothing_running() {
     app.wait().unwrap();
     wait_gone(&under, "the sandbox of a killed app");
 }
+
+/// A sandbox ended at any moment of its boot (the window closed at once, a scenario that
+/// fails its first step) ends promptly and leaves nothing running: the rig stops a kernel
+/// that is still booting, and a rig that does not stop is killed with all it started.
+#[test]
+#[ignore = "boots sandbox kernels: run on the host with --ignored (tests/run does), not inside the rig"]
+fn a_sandbox_ended_while_it_boots_ends_promptly_and_leaves_nothing_running() {
+    let lifetimes_ms = [0, 20, 60, 120, 200, 300, 450, 650, 900, 1300, 1800, 2500];
+    for (i, &ms) in lifetimes_ms.iter().enumerate() {
+        let worker = sctp_inspector_tests::sandbox_worker(Box::new(|| {}));
+        let rig = worker.process_id().unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        // Everything the rig started so far, and what starts while it is being stopped.
+        let mut started = descendants(rig);
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let began = std::time::Instant::now();
+        std::thread::spawn(move || {
+            drop(worker);
+            let _ = done_tx.send(());
+        });
+        while done_rx.try_recv().is_err() {
+            assert!(
+                began.elapsed() < Duration::from_secs(30),
+                "run {i}: a sandbox ended {ms} ms after its start was still ending after 30 s"
+            );
+            for p in descendants(rig) {
+                if !started.contains(&p) {
+                    started.push(p);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        eprintln!(
+            "ended {ms} ms after its start: took {:?}, {} processes under the rig",
+            began.elapsed(),
+            started.len()
+        );
+        assert!(!std::path::Path::new(&format!("/proc/{rig}")).exists(), "run {i}: the rig was reaped");
+        wait_gone(&started, &format!("run {i} ({ms} ms): what the rig started"));
+    }
+}
+
+/// The rig's own watchdog: a command that outlives `--timeout` has its VM stopped, the rig
+/// says so and exits 101, and nothing it started (the VM's processes, its timers) is left.
+#[test]
+#[ignore = "boots a sandbox kernel: run on the host with --ignored (tests/run does), not inside the rig"]
+fn the_rig_stops_a_vm_that_outlives_its_timeout_and_leaves_nothing_running() {
+    let rig = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rig/rig");
+    let child = std::process::Command::new(rig)
+        .args(["run", "--timeout", "4", "--", "sleep", "120"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (done_tx, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait_with_output());
+    });
+    let mut started = Vec::new();
+    let out = loop {
+        if let Ok(out) = done.recv_timeout(Duration::from_millis(20)) {
+            break out.unwrap();
+        }
+        for p in descendants(pid) {
+            if !started.contains(&p) {
+                started.push(p);
+            }
+        }
+        assert!(started.len() < 10_000);
+    };
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "rig said: {said}");
+    assert!(said.contains("timed out after 4 s"), "rig said: {said}");
+    assert!(started.len() > 3, "the VM's processes were seen: {started:?}");
+    wait_gone(&started, "what the timed-out rig started");
+}

@@ -521,8 +521,21 @@ pub fn pass_fds(cmd: &mut std::process::Command, fds: Vec<OwnedFd>) {
 
 /// kill(2) with SIGTERM: asks a process to stop (the rig passes it on to its VM).
 pub fn terminate(pid: u32) -> io::Result<()> {
-    let pid = i32::try_from(pid).map_err(|_| invalid("pid out of range"))?;
+    kill(pid_arg(pid)?, libc::SIGTERM)
+}
+
+/// kill(2) with SIGKILL on the process group `pgid`: a child started as a group leader,
+/// with whatever it started that stayed in its group.
+pub fn kill_process_group(pgid: u32) -> io::Result<()> {
+    kill(-pid_arg(pgid)?, libc::SIGKILL)
+}
+
+fn pid_arg(pid: u32) -> io::Result<libc::pid_t> {
+    libc::pid_t::try_from(pid).map_err(|_| invalid("pid out of range"))
+}
+
+fn kill(pid: libc::pid_t, signal: libc::c_int) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
-    syscall!(unsafe { libc::kill(pid, libc::SIGTERM) })?;
+    syscall!(unsafe { libc::kill(pid, signal) })?;
     Ok(())
 }

@@ -187,6 +187,9 @@ impl WorkerHandle {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         sys::pass_fds(&mut cmd, vec![down_read, up_write]);
+        // Its own process group: a Ctrl-C meant for the app reaches the rig only through
+        // the app, and the group can be killed whole.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let child = cmd.spawn()?;
         // The child's copies are its own now: ours close with `cmd`.
         drop(cmd);
@@ -310,6 +313,10 @@ impl WorkerHandle {
     }
 }
 
+/// How long a sandbox's rig gets to stop its kernel before it is killed with its process
+/// group (the rig itself kills a VM that has not stopped 5 s after its SIGTERM).
+const SANDBOX_STOP_GRACE_S: u64 = 8;
+
 impl Drop for WorkerHandle {
     fn drop(&mut self) {
         // Closing the command channel and waking the thread makes it close every socket
@@ -323,28 +330,39 @@ impl Drop for WorkerHandle {
         if let Some(t) = threads.next() {
             let _ = t.join();
         }
-        if self.terminate_child
-            && let Some(child) = &self.child
-        {
-            // A sandbox's rig stops its kernel on SIGTERM; its output then ends the reader.
+        let readers: Vec<JoinHandle<()>> = threads.collect();
+        let Some(mut child) = self.child.take() else {
+            readers.into_iter().for_each(|t| drop(t.join()));
+            return;
+        };
+        if self.terminate_child {
+            // A sandbox's rig stops its kernel on SIGTERM, whatever stage its boot is at.
             let _ = sys::terminate(child.id());
         }
-        for t in threads {
-            let _ = t.join();
+        // A worker process exits once its stdin closed (above), a rig once its kernel
+        // stopped; one that does not is killed with its process group, so no process
+        // outlives the handle and this never waits for good.
+        let grace = Duration::from_secs(if self.terminate_child { SANDBOX_STOP_GRACE_S } else { 3 });
+        let deadline = std::time::Instant::now() + grace;
+        while matches!(child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
         }
-        if let Some(mut child) = self.child.take() {
-            // It exits once its stdin closed (above); one that does not is killed, so no
-            // process outlives the handle.
-            // (A sandbox's rig takes longer: it stops its kernel first.)
-            let grace = Duration::from_secs(if self.terminate_child { 15 } else { 3 });
-            let deadline = std::time::Instant::now() + grace;
-            while matches!(child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
+        if matches!(child.try_wait(), Ok(None)) {
+            let _ = sys::kill_process_group(child.id());
+            let _ = child.kill();
+        }
+        let _ = child.wait();
+        // Its output ends with it, and the reader with its output; unless something it
+        // started still holds the pipe: then the reader is left blocked in its read (it
+        // only forwards to a channel nobody reads) rather than hang whoever drops this.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        for t in readers {
+            while !t.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
             }
-            if matches!(child.try_wait(), Ok(None)) {
-                let _ = child.kill();
+            if t.is_finished() {
+                let _ = t.join();
             }
-            let _ = child.wait();
         }
     }
 }
@@ -557,4 +575,67 @@ fn write_events(
         output.write_all(&frame)?;
     }
     output.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WorkerHandle;
+    use std::time::{Duration, Instant};
+
+    fn alive(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+    }
+
+    fn pid_in(file: &std::path::Path) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(pid) = std::fs::read_to_string(file).ok().and_then(|s| s.trim().parse().ok()) {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "the stand-in rig never wrote {}", file.display());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// A rig that ignores SIGTERM, with one process in its group and one in a session of its
+    /// own both holding the line: ending the handle still returns, kills the group, and does
+    /// not wait for the process it cannot reach.
+    #[test]
+    fn a_sandbox_whose_rig_does_not_stop_is_killed_with_its_group_and_never_hangs_the_caller() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let rig = dir.path().join("rig");
+        let (in_group, elsewhere) = (dir.path().join("in-group"), dir.path().join("elsewhere"));
+        std::fs::write(
+            &rig,
+            format!(
+                "#!/bin/sh\ntrap '' TERM\n\
+                 setsid sh -c 'echo $$ > {elsewhere}; exec sleep 60' &\n\
+                 sh -c 'echo $$ > {in_group}; exec sleep 60' &\nwait\n",
+                elsewhere = elsewhere.display(),
+                in_group = in_group.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&rig, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let handle = WorkerHandle::spawn_sandbox(&rig, std::path::Path::new("/bin/true"), Box::new(|| {})).unwrap();
+        let rig_pid = handle.process_id().unwrap();
+        let (in_group, elsewhere) = (pid_in(&in_group), pid_in(&elsewhere));
+        let began = Instant::now();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(handle);
+            let _ = done_tx.send(());
+        });
+        let ended = done.recv_timeout(Duration::from_secs(30));
+        let took = began.elapsed();
+        let still_elsewhere = alive(elsewhere);
+        let _ = std::process::Command::new("kill").arg("-9").arg(elsewhere.to_string()).status();
+        assert!(still_elsewhere, "the process outside the group was out of reach (the test's premise)");
+        assert!(ended.is_ok(), "ending the handle was still waiting after {took:?}");
+        assert!(took >= Duration::from_secs(super::SANDBOX_STOP_GRACE_S), "the rig had its grace: {took:?}");
+        assert!(!alive(rig_pid), "the rig was killed");
+        assert!(!alive(in_group), "what the rig started in its group was killed");
+    }
 }
