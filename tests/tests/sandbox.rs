@@ -330,6 +330,35 @@ fn either_side_dying_is_reported_and_leaves_nothing_running() {
     app.kill().unwrap();
     app.wait().unwrap();
     wait_gone(&under, "the sandbox of a killed app");
+
+    // The app killed while its sandbox boots: its worker never saw the line, so the rig
+    // notices it lost its parent and stops the kernel.
+    for ms in [100, 500, 1000] {
+        let mut app = std::process::Command::new(sctp_inspector_tests::inspector_binary())
+            .args(["run", "--kernel", "sandbox"])
+            .arg(&scenario)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        let rig = descendants(app.id()).first().copied().expect("the app started its rig");
+        app.kill().unwrap();
+        app.wait().unwrap();
+        // Whatever the orphaned rig still starts, until it is gone.
+        let mut started = vec![rig];
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while std::path::Path::new(&format!("/proc/{rig}")).exists() {
+            assert!(std::time::Instant::now() < deadline, "the rig of an app killed at {ms} ms still runs after 60 s");
+            for p in descendants(rig) {
+                if !started.contains(&p) {
+                    started.push(p);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        wait_gone(&started, &format!("the sandbox of an app killed {ms} ms into its boot"));
+    }
 }
 
 /// A sandbox ended at any moment of its boot (the window closed at once, a scenario that
