@@ -1,9 +1,10 @@
 //! One sample of an association with as few syscalls as the kernel allows: SCTP_STATUS
 //! (which already carries the primary path's info), SCTP_GET_PEER_ADDR_INFO for each other
 //! path, SCTP_GET_ASSOC_STATS. The peer address list is cached and read again only when a
-//! PEER_ADDR_CHANGE adds or removes an address, or every `REFRESH` samples. The PR-SCTP
-//! abandoned count (SCTP_PR_ASSOC_STATUS) is read again only when packets moved or data
-//! waits (pending or unacknowledged): an idle association abandons nothing.
+//! PEER_ADDR_CHANGE adds or removes an address, when the primary is not among the cached
+//! ones, or every `REFRESH` samples. The PR-SCTP abandoned count (SCTP_PR_ASSOC_STATUS) is
+//! read again only when DATA chunks went out or data waits (pending or unacknowledged): an
+//! association that sends nothing abandons nothing, whatever its heartbeats do.
 
 use super::PathSample;
 use crate::AssocId;
@@ -13,8 +14,9 @@ use crate::info::{AssocStats, Status};
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 
-/// Samples between unconditional re-reads of a peer address list.
-const REFRESH: u32 = 50;
+/// Samples between unconditional re-reads of a peer address list (a minute at 10 Hz): a
+/// safety net only, for a change whose notification was lost.
+const REFRESH: u32 = 600;
 
 /// Samples one endpoint's associations by getsockopt, caching each association's peer address list
 /// (SCTP_GET_PEER_ADDRS).
@@ -30,8 +32,9 @@ struct Known {
     peers: Vec<SocketAddr>,
     /// Samples since `peers` was read, modulo `REFRESH`.
     since_peers: u32,
-    /// Packets in and out when `abandoned` was read; `None` before the first read.
-    packets: Option<u64>,
+    /// DATA chunks sent (first transmissions and retransmissions) when `abandoned` was
+    /// read; `None` before the first read.
+    data_out: Option<u64>,
     abandoned: u64,
 }
 
@@ -56,7 +59,8 @@ impl Sampler {
         *calls += 1;
         let status = ep.status(query)?;
         let known = self.known.entry(key).or_default();
-        if known.since_peers == 0 || known.peers.is_empty() {
+        let primary_unknown = status.primary.addr.is_some_and(|a| !known.peers.contains(&a));
+        if known.since_peers == 0 || primary_unknown {
             *calls += 1;
             known.peers = ep.peer_addrs(query)?;
         }
@@ -78,12 +82,12 @@ impl Sampler {
             .collect();
         *calls += 1;
         let stats = ep.assoc_stats(query).ok().map(|s| {
-            let packets = s.packets_in + s.packets_out;
+            let data_out = s.ordered_chunks_out + s.unordered_chunks_out + s.retransmitted_chunks;
             let waiting = status.pending > 0 || status.unacked > 0;
-            if waiting || known.packets != Some(packets) {
+            if waiting || known.data_out != Some(data_out) {
                 *calls += 1;
                 known.abandoned = ep.abandoned_messages(query).unwrap_or(known.abandoned);
-                known.packets = Some(packets);
+                known.data_out = Some(data_out);
             }
             AssocStats { abandoned_messages: known.abandoned, ..s }
         });

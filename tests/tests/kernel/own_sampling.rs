@@ -129,11 +129,12 @@ fn a_two_path_association_lists_both_paths_and_follows_its_primary() {
     }
 }
 
-/// The getsockopt sampler reads the PR-SCTP abandoned count only when packets moved or
+/// The getsockopt sampler reads the PR-SCTP abandoned count only when DATA went out or
 /// data waits: an idle association costs SCTP_STATUS and the stats (the C floor's calls),
-/// and one that just carried a message gets its count read again.
+/// a heartbeat does not change that, and one that just carried a message gets its count
+/// read again.
 #[test]
-fn the_getsockopt_sampler_reads_the_abandoned_count_only_after_traffic() {
+fn the_getsockopt_sampler_reads_the_abandoned_count_only_after_data_went_out() {
     use sctp_core::worker::sampler::Sampler;
     let mut server = open(cfg(Style::OneToMany, vec![IpAddr::from([127, 0, 0, 1])], 0, None));
     no_heartbeats(&server);
@@ -150,13 +151,28 @@ fn the_getsockopt_sampler_reads_the_abandoned_count_only_after_traffic() {
     };
     assert_eq!(calls(&mut sampler), (4, 0), "first: status, peer list, stats, abandoned count");
     assert_eq!(calls(&mut sampler), (2, 0), "idle: status and stats only");
-    client.send_on(assoc, 0, b"moves packets").unwrap();
+    // A heartbeat on demand: packets go out and come back, no DATA.
+    let packets = || {
+        let s = client.assoc_stats(assoc).unwrap();
+        s.packets_out + s.packets_in
+    };
+    let before = packets();
+    let demand =
+        PeerAddrParams { hb_demand: true, address: Some(loopback(server.local_port().unwrap())), ..Default::default() };
+    client.set_option(Scope::Assoc(assoc), &demand).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while packets() < before + 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(packets() >= before + 2, "the heartbeat and its ack were counted");
+    assert_eq!(calls(&mut sampler), (2, 0), "a heartbeat sends no DATA: nothing to abandon");
+    client.send_on(assoc, 0, b"moves DATA").unwrap();
     sctp_inspector_tests::wait_for(&mut server, Duration::from_secs(5), |r| matches!(r, sctp_core::Received::Data(_)));
     // The SACK comes back at once or after the delayed-ack timer: until then data waits.
     let deadline = std::time::Instant::now() + Duration::from_secs(3);
     while client.status(assoc).unwrap().unacked > 0 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(calls(&mut sampler), (3, 0), "packets moved: the abandoned count is read again");
+    assert_eq!(calls(&mut sampler), (3, 0), "DATA went out: the abandoned count is read again");
     assert_eq!(calls(&mut sampler), (2, 0), "idle again");
 }
