@@ -32,6 +32,7 @@ pub mod options;
 pub mod reassembly;
 pub mod ring;
 pub mod scenario;
+pub mod series;
 pub mod session;
 // The one place allowed unsafe code (denied everywhere else by the workspace's lints).
 // Private: everything above it is typed; tests reach raw calls only through `test_door`.

@@ -7,6 +7,7 @@ use crate::message::{IpRecvInfo, RecvInfo};
 use crate::notification::{AssocChangeState, ErrorCause, Notification};
 use crate::options::{OptionName, OptionValue};
 use crate::ring::Ring;
+use crate::series::{SamplePoints, Series};
 use crate::worker::{EpId, Event, PathSample, Reply, Stamped, Warning};
 use crate::{AssocId, EndpointConfig, Error, KernelHz, Style};
 use serde::{Deserialize, Serialize};
@@ -93,7 +94,7 @@ impl AssocMetric {
 }
 
 /// Names one plotted series: a metric of one path, or of one association.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SeriesKey {
     /// A metric of one path of an association.
     Path {
@@ -115,30 +116,6 @@ pub enum SeriesKey {
         /// What is plotted.
         metric: AssocMetric,
     },
-}
-
-/// Two words per key: the series map is probed for every point of every sample, and the
-/// derived hash fed each field of a socket address in separately. Equal keys give equal
-/// words (addresses that differ only in IPv6 flow info or scope share one; `Eq` tells them
-/// apart).
-impl std::hash::Hash for SeriesKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let (ep, assoc, rest) = match *self {
-            SeriesKey::Path { ep, assoc, addr, metric } => {
-                let ip = match addr.ip() {
-                    std::net::IpAddr::V4(v4) => u64::from(u32::from(v4)),
-                    std::net::IpAddr::V6(v6) => {
-                        let bits = u128::from(v6);
-                        (bits as u64) ^ ((bits >> 64) as u64)
-                    }
-                };
-                (ep, assoc, ip ^ (u64::from(addr.port()) << 40) ^ ((metric as u64 + 1) << 56))
-            }
-            SeriesKey::Assoc { ep, assoc, metric } => (ep, assoc, (metric as u64 + 64) << 56),
-        };
-        state.write_u64((u64::from(ep.0) << 32) | u64::from(assoc.0 as u32));
-        state.write_u64(rest);
-    }
 }
 
 /// What a log entry is, for the log view's filters and colours.
@@ -338,7 +315,7 @@ pub struct Model {
     pub endpoints: BTreeMap<EpId, EndpointView>,
     /// Plotted series: `[t, value]` points, t in seconds since the worker started, in bounded rings that count
     /// what they dropped.
-    pub series: HashMap<SeriesKey, Ring<[f64; 2]>, foldhash::fast::RandomState>,
+    pub series: Series,
     /// The event log, bounded by `Limits::log_entries` (it counts what it dropped).
     pub log: Ring<LogEntry>,
     /// The kernel's HZ, from `Event::Hello`; `None` before it.
@@ -434,7 +411,7 @@ impl Model {
     pub fn new(limits: Limits) -> Self {
         Model {
             endpoints: BTreeMap::new(),
-            series: HashMap::default(),
+            series: Series::default(),
             log: Ring::new(limits.log_entries),
             hz: None,
             kernel_sctp: None,
@@ -518,8 +495,8 @@ impl Model {
         self.log.push(LogEntry::new(t, LogKind::Warning, ep, None, Logged::Warning(warning)));
     }
 
+    #[cfg(test)]
     fn point(&mut self, key: SeriesKey, t: f64, v: f64) {
-        // One lookup for a series that exists (every point but a series' first).
         if let Some(ring) = self.series.get_mut(&key) {
             ring.push([t, v]);
             return;
@@ -556,7 +533,7 @@ impl Model {
     /// Every series of one association as CSV (`series,t_s,value`, one row per point),
     /// sorted so the same model always exports the same text.
     pub fn series_csv(&self, ep: EpId, assoc: AssocId) -> String {
-        let mut keys: Vec<&SeriesKey> = self
+        let mut keys: Vec<SeriesKey> = self
             .series
             .keys()
             .filter(|k| match k {
@@ -567,7 +544,7 @@ impl Model {
             .collect();
         keys.sort();
         let mut out = String::from("series,t_s,value\n");
-        for key in keys {
+        for key in &keys {
             let name = match key {
                 SeriesKey::Path { addr, metric, .. } => format!("path {addr} {metric:?}"),
                 SeriesKey::Assoc { metric, .. } => format!("{metric:?}"),
@@ -770,9 +747,7 @@ impl Model {
                 v.assocs.remove(&a);
             }
             self.last_stats.remove(&(e, a));
-            self.series.retain(|k, _| match k {
-                SeriesKey::Path { ep, assoc, .. } | SeriesKey::Assoc { ep, assoc, .. } => (*ep, *assoc) != (e, a),
-            });
+            self.series.remove_assocs(|ep, assoc| (ep, assoc) == (e, a));
             self.rebalance();
         }
     }
@@ -784,9 +759,7 @@ impl Model {
         self.last_stats.retain(|(e, _), _| *e != ep);
         self.option_reads.retain(|(e, _), _| *e != ep);
         self.option_errors.retain(|(e, _), _| *e != ep);
-        self.series.retain(|k, _| match k {
-            SeriesKey::Path { ep: e, .. } | SeriesKey::Assoc { ep: e, .. } => *e != ep,
-        });
+        self.series.remove_assocs(|e, _| e == ep);
         self.rebalance();
     }
 
@@ -828,34 +801,40 @@ impl Model {
                 PathSample::Unreadable { addr, error } => unreadable.push((*addr, error.clone())),
             }
         }
-        for info in &infos {
-            let Some(addr) = info.addr else { continue };
-            let key = |metric| SeriesKey::Path { ep, assoc, addr, metric };
-            self.point(key(PathMetric::Cwnd), t, f64::from(info.cwnd));
-            self.point(key(PathMetric::SrttMs), t, info.srtt_ms);
-            self.point(key(PathMetric::RtoMs), t, f64::from(info.rto_ms));
-            self.point(key(PathMetric::Mtu), t, f64::from(info.mtu));
-            self.point(key(PathMetric::State), t, info.state.level());
-        }
-        let akey = |metric| SeriesKey::Assoc { ep, assoc, metric };
-        self.point(akey(AssocMetric::Rwnd), t, f64::from(status.rwnd));
-        self.point(akey(AssocMetric::Unacked), t, f64::from(status.unacked));
-        self.point(akey(AssocMetric::Pending), t, f64::from(status.pending));
-
+        let paths: Vec<(SocketAddr, [f64; PathMetric::ALL.len()])> = infos
+            .iter()
+            .filter_map(|info| {
+                let values = [
+                    f64::from(info.cwnd),
+                    info.srtt_ms,
+                    f64::from(info.rto_ms),
+                    f64::from(info.mtu),
+                    info.state.level(),
+                ];
+                Some((info.addr?, values))
+            })
+            .collect();
+        let mut own = vec![
+            (AssocMetric::Rwnd, f64::from(status.rwnd)),
+            (AssocMetric::Unacked, f64::from(status.unacked)),
+            (AssocMetric::Pending, f64::from(status.pending)),
+        ];
         if let Some(now) = stats
             && let Some((t0, before)) = self.last_stats.insert((ep, assoc), (t, *now))
             && t > t0
         {
             let rate = |a: u64, b: u64| a.saturating_sub(b) as f64 / (t - t0);
-            self.point(
-                akey(AssocMetric::RetransmitsPerSec),
-                t,
-                rate(now.retransmitted_chunks, before.retransmitted_chunks),
-            );
-            self.point(akey(AssocMetric::GapAcksPerSec), t, rate(now.gap_acks_in, before.gap_acks_in));
-            self.point(akey(AssocMetric::PacketsOutPerSec), t, rate(now.packets_out, before.packets_out));
-            self.point(akey(AssocMetric::PacketsInPerSec), t, rate(now.packets_in, before.packets_in));
-            self.point(akey(AssocMetric::AbandonedPerSec), t, rate(now.abandoned_messages, before.abandoned_messages));
+            own.extend([
+                (AssocMetric::RetransmitsPerSec, rate(now.retransmitted_chunks, before.retransmitted_chunks)),
+                (AssocMetric::GapAcksPerSec, rate(now.gap_acks_in, before.gap_acks_in)),
+                (AssocMetric::PacketsOutPerSec, rate(now.packets_out, before.packets_out)),
+                (AssocMetric::PacketsInPerSec, rate(now.packets_in, before.packets_in)),
+                (AssocMetric::AbandonedPerSec, rate(now.abandoned_messages, before.abandoned_messages)),
+            ]);
+        }
+        let points = SamplePoints { t, own: &own, paths: &paths };
+        if self.series.push_sample(ep, assoc, self.points_per_series, &points) > 0 {
+            self.rebalance();
         }
         let Some(view) = self.endpoints.get_mut(&ep) else { return };
         let a = view.assocs.entry(assoc).or_default();
@@ -1087,7 +1066,7 @@ mod tests {
         let (bound, wanted) = m.history_bound();
         assert!(bound < wanted && bound >= MIN_POINTS_PER_SERIES, "{bound}");
         // Series are freed (associations forgotten): the survivors' bound grows back.
-        let keep: Vec<SeriesKey> = m.series.keys().take(10).copied().collect();
+        let keep: Vec<SeriesKey> = m.series.keys().take(10).collect();
         m.series.retain(|k, _| keep.contains(k));
         m.rebalance();
         assert_eq!(m.history_bound().0, 2_000, "with few series left, the full hour again");
@@ -1113,7 +1092,7 @@ mod tests {
             .series
             .keys()
             .map(|k| match k {
-                SeriesKey::Path { ep, .. } | SeriesKey::Assoc { ep, .. } => *ep,
+                SeriesKey::Path { ep, .. } | SeriesKey::Assoc { ep, .. } => ep,
             })
             .collect();
         assert!(!eps.contains(&EpId(1)) && eps.contains(&EpId(n)), "series of forgotten endpoints are freed");
@@ -1140,7 +1119,7 @@ mod tests {
             .series
             .keys()
             .map(|k| match k {
-                SeriesKey::Path { assoc, .. } | SeriesKey::Assoc { assoc, .. } => *assoc,
+                SeriesKey::Path { assoc, .. } | SeriesKey::Assoc { assoc, .. } => assoc,
             })
             .collect();
         assert_eq!(with_series.len(), KEEP_ENDED);

@@ -46,7 +46,7 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
     let model = super::plots::filled_model(sizes.plot_associations, sizes.plot_points);
     let full = rss_kib();
     let mut model = model;
-    let keys: Vec<_> = model.series.keys().copied().collect();
+    let keys: Vec<_> = model.series.keys().collect();
     let start = model.now;
     for i in 0..sizes.plot_points {
         let t = start + i as f64 * 0.1;

@@ -357,7 +357,8 @@ pub(super) fn window_rows(
         note: Some(format!(
             "CPU time of the thread drawing the frame (the events it takes in, layout, tessellation); the wall \
              time also holds whatever else ran on its CPU meanwhile (in the rig's one-CPU machines, the worker's \
-             sampling). A frame takes in events for at most 2 ms and leaves the rest to the next one.{}",
+             sampling). A frame takes in events for at most {} ms and leaves the rest to the next one.{}",
+            sctp_inspector::app::PUMP_BUDGET.as_millis(),
             if coarse {
                 " Here the thread CPU clock moves in whole jiffies, so only the mean is a measurement; no verdict."
             } else {
