@@ -108,21 +108,47 @@ fn ours() -> Result<Session, String> {
 /// ours and the main anchor take turns: a drift then moves both.
 const RUNS: usize = 5;
 
-/// The median of `RUNS` results, or the first failure.
-fn median(runs: Vec<Result<f64, String>>) -> Result<f64, String> {
+/// Rates of several runs: their median, and the lowest and highest (shown beside it).
+#[derive(Debug, Clone, Copy)]
+struct Rates {
+    median: f64,
+    low: f64,
+    high: f64,
+}
+
+impl Rates {
+    /// One run's rate.
+    fn once(rate: f64) -> Rates {
+        Rates { median: rate, low: rate, high: rate }
+    }
+}
+
+impl std::fmt::Display for Rates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.0} msg/s", self.median)?;
+        if self.low < self.high {
+            write!(f, " (runs {:.0}–{:.0})", self.low, self.high)?;
+        }
+        Ok(())
+    }
+}
+
+/// The rates of `RUNS` results, or the first failure.
+fn median(runs: Vec<Result<f64, String>>) -> Result<Rates, String> {
     let mut rates = runs.into_iter().collect::<Result<Vec<f64>, String>>()?;
     rates.sort_by(f64::total_cmp);
-    Ok(super::percentile(&rates, 0.5))
+    let (low, high) = (rates.first().copied().unwrap_or(f64::NAN), rates.last().copied().unwrap_or(f64::NAN));
+    Ok(Rates { median: super::percentile(&rates, 0.5), low, high })
 }
 
 /// iperf3 --sctp over loopback, median of `RUNS`: messages/s of 1 KiB.
-fn iperf3(seconds: u32, streams: u16) -> Result<f64, String> {
+fn iperf3(seconds: u32, streams: u16) -> Result<Rates, String> {
     median((0..RUNS).map(|_| iperf3_once(seconds, streams, true)).collect())
 }
 
 /// iperf3 over TCP on loopback with the same writes and buffer, median of `RUNS`: what this
 /// boot's loopback moves at all, in 1 KiB writes per second.
-fn iperf3_tcp(seconds: u32) -> Result<f64, String> {
+fn iperf3_tcp(seconds: u32) -> Result<Rates, String> {
     median((0..RUNS).map(|_| iperf3_once(seconds, 1, false)).collect())
 }
 
@@ -185,7 +211,7 @@ fn sctp_test(n: u32, streams: u16) -> Result<f64, String> {
     Ok(n as f64 / secs)
 }
 
-fn ratio_row(what: String, ours: f64, anchor_name: &str, anchor: Result<f64, String>, target: Option<f64>) -> Row {
+fn ratio_row(what: String, ours: Rates, anchor_name: &str, anchor: Result<Rates, String>, target: Option<f64>) -> Row {
     let missed_note = |ratio: f64| -> Option<String> {
         let t = target?;
         (ratio < t).then(|| {
@@ -205,22 +231,20 @@ fn ratio_row(what: String, ours: f64, anchor_name: &str, anchor: Result<f64, Str
         Ok(a) => Row {
             section: "data path",
             what,
-            ours: format!("{ours:.0} msg/s"),
-            anchor: format!("{anchor_name} {a:.0} msg/s"),
-            ratio: format!("{:.2}×", ours / a),
+            ours: ours.to_string(),
+            anchor: format!("{anchor_name} {a}"),
+            ratio: format!("{:.2}×", ours.median / a.median),
             target: target.map(|t| format!("≥ {t}×")).unwrap_or_default(),
             verdict: match target {
-                Some(t) if ours / a >= t => Verdict::Met,
+                Some(t) if ours.median / a.median >= t => Verdict::Met,
                 Some(_) => Verdict::Missed,
                 None => Verdict::Info,
             },
-            note: missed_note(ours / a),
+            note: missed_note(ours.median / a.median),
         },
-        Err(e) => Row::info(
-            "data path",
-            format!("{what} vs {anchor_name}"),
-            format!("{ours:.0} msg/s; {anchor_name} failed: {e}"),
-        ),
+        Err(e) => {
+            Row::info("data path", format!("{what} vs {anchor_name}"), format!("{ours}; {anchor_name} failed: {e}"))
+        }
     }
 }
 
@@ -270,14 +294,14 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
         format!("burst of {n} × 1 KiB, 1 stream"),
         one,
         &format!("sctp_test ({few} msgs)"),
-        sctp_test(few, 1),
+        sctp_test(few, 1).map(Rates::once),
         None,
     ));
     rows.push(ratio_row(
         format!("burst of {n} × 1 KiB, 10 streams"),
         ten,
         &format!("sctp_test -M 10 ({few} msgs)"),
-        sctp_test(few, 10),
+        sctp_test(few, 10).map(Rates::once),
         None,
     ));
     rows.push(Row::info(
