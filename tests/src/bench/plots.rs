@@ -123,23 +123,23 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         "window frame, {} assocs × 4 series × {} points, whole history visible",
         sizes.plot_associations, sizes.plot_points
     );
-    let met = med <= 2.0 && speedup >= 10.0;
+    // The issue reframed this ratio: what decimation must give is a frame time flat in the
+    // history's length (the growth rows below); this row shows what it saves at one hour.
     rows.push(Row {
         section: "plots",
         what: format!("{what}: median"),
         ours: format!("{med:.2} ms"),
         anchor: format!("undecimated {naive_med:.2} ms"),
         ratio: format!("{speedup:.1}× faster"),
-        target: "≤ 2 ms and ≥ 10× faster".into(),
-        verdict: if met { Verdict::Met } else { Verdict::Missed },
-        note: (!met).then(|| {
-            "the frame time is met; the ratio depends on how much egui_plot has to tessellate. At 4 × 36,000 points \
-             undecimated drawing costs a few ms of CPU, so the whole-window frame (tree, forms, log included) cannot be \
-             10× cheaper; the ratio grows with history (next rows: ten hours). An earlier run showed ≈28 ms undecimated: \
-             there the per-frame copies of 144k points came from fresh mmap'd memory, and page faults are expensive in \
-             User-Mode Linux — decimation avoids that cost too."
-                .to_string()
-        }),
+        target: String::new(),
+        verdict: Verdict::Info,
+        note: Some(
+            "the whole window's frame (tree, forms, log, four plots): at one hour per series undecimated drawing \
+             costs a few ms, so decimation saves that part; what it must give is a frame time that does not grow \
+             with history (the hundred-hour row), where undrawn points would make it grow linearly (the ten-hour \
+             rows)."
+                .to_string(),
+        ),
     });
     rows.push(Row {
         section: "plots",
@@ -151,8 +151,10 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         verdict: Verdict::Info,
         note: None,
     });
-    // Scaling: one association with ten hours of history.
-    let long = sizes.plot_points * 10;
+    // Scaling: one association with one and ten hours of history, decimated and not.
+    let hour = sizes.plot_points;
+    let long = hour * 10;
+    let ((one_hour, _), (naive_one_hour, _)) = measure(1, hour, sizes.plot_frames.min(20));
     let ((med, _), (naive_med, _)) = measure(1, long, sizes.plot_frames.min(20));
     rows.push(Row {
         section: "plots",
@@ -164,8 +166,17 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) {
         verdict: Verdict::Info,
         note: None,
     });
+    rows.push(Row {
+        section: "plots",
+        what: format!("growth of the frame from one hour ({hour} points) to ten hours of history: undecimated"),
+        ours: format!("{naive_one_hour:.2} → {naive_med:.2} ms"),
+        anchor: format!("decimated {one_hour:.2} → {med:.2} ms"),
+        ratio: format!("{:.1}× against {:.2}×", naive_med / naive_one_hour, med / one_hour),
+        target: String::new(),
+        verdict: Verdict::Info,
+        note: None,
+    });
     // Growth with history, decimated (undecimated, a hundred hours would take seconds a frame).
-    let hour = sizes.plot_points;
     let median_over = |points: usize| {
         let mut app = window_over(1, points);
         frames(&mut app, sizes.plot_frames.min(20)).0
