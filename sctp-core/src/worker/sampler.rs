@@ -22,7 +22,7 @@ const REFRESH: u32 = 600;
 /// (SCTP_GET_PEER_ADDRS).
 #[derive(Default)]
 pub struct Sampler {
-    known: HashMap<AssocId, Known>,
+    known: HashMap<AssocId, Known, foldhash::fast::RandomState>,
     calls: u64,
 }
 
