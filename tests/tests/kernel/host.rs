@@ -52,16 +52,24 @@ fn wait_snapshot<T>(s: &mut HostSampler, timeout: Duration, mut found: impl FnMu
 }
 
 /// `ss --sctp` prints `tag:` and `ptag:` in hex for each association; returns the fields
-/// of the association whose tag is `tag`.
+/// of the association whose tag is `tag`. The kernel's dump may skip an entry while other
+/// tests' associations come and go during it, so a few dumps are tried.
 fn ss_fields(tag: u32) -> Vec<(String, String)> {
-    let out = Command::new("ss").args(["--sctp", "-a", "-i", "-n", "-p"]).output().expect("run ss");
-    let text = String::from_utf8_lossy(&out.stdout);
     let want = format!("tag:{tag:x}");
-    let line = text
-        .lines()
-        .find(|l| l.split_whitespace().any(|w| w == want))
-        .unwrap_or_else(|| panic!("ss shows no association with {want}:\n{text}"));
-    line.split_whitespace().filter_map(|w| w.split_once(':')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    let mut text = String::new();
+    for _ in 0..20 {
+        let out = Command::new("ss").args(["--sctp", "-a", "-i", "-n", "-p"]).output().expect("run ss");
+        text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if let Some(line) = text.lines().find(|l| l.split_whitespace().any(|w| w == want)) {
+            return line
+                .split_whitespace()
+                .filter_map(|w| w.split_once(':'))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("ss shows no association with {want} in 20 dumps; the last:\n{text}")
 }
 
 fn field<'a>(fields: &'a [(String, String)], key: &str) -> &'a str {
