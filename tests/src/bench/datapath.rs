@@ -304,6 +304,18 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
         sctp_test(few, 10).map(Rates::once),
         None,
     ));
+    if std::env::var("RIG_INSIDE").as_deref() == Ok("uml") {
+        // (the rig passes the caller's RIG_CPU inside; unset, it pinned the VM)
+        let placement = match std::env::var("RIG_CPU").as_deref() {
+            Ok("") => {
+                "any (RIG_CPU empty): a pinned User-Mode Linux slows iperf3 --sctp several times while ours speeds up"
+            }
+            _ => {
+                "one (the rig's default): iperf3 --sctp runs several times slower than spread over the CPUs, ours faster"
+            }
+        };
+        rows.push(Row::info("data path", "host CPUs this User-Mode Linux ran on", placement));
+    }
     rows.push(Row::info(
         "data path",
         "receiver's event log after both bursts (bounded ring)",

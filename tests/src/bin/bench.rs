@@ -15,19 +15,21 @@ type Section<'a> = dyn Fn(&mut Vec<Row>) -> Result<(), String> + 'a;
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (mut smoke, mut out, mut floor, mut only, mut sandbox) = (false, None, None, None, false);
-    let (mut json, mut merge) = (None, Vec::new());
+    let (mut json, mut merge, mut skip) = (None, Vec::new(), Vec::new());
     while let Some(a) = args.next() {
         match a.as_str() {
             "--smoke" => smoke = true,
             "--out" => out = args.next().map(PathBuf::from),
             "--c-floor" => floor = args.next().map(PathBuf::from),
             "--only" => only = args.next(),
+            "--skip" => skip.extend(args.next()),
             "--sandbox" => sandbox = true,
             "--json" => json = args.next().map(PathBuf::from),
             "--merge" => merge.extend(args.next().map(PathBuf::from)),
             other => {
                 eprintln!(
-                    "bench: unknown argument {other}; usage: bench --c-floor PATH [--smoke] [--only SECTION] [--out FILE]"
+                    "bench: unknown argument {other}; usage: bench --c-floor PATH [--smoke] [--only SECTION] \
+                     [--skip SECTION]... [--out FILE] [--json FILE]"
                 );
                 return ExitCode::from(2);
             }
@@ -60,7 +62,7 @@ fn main() -> ExitCode {
         }),
     ];
     for (name, section) in sections {
-        if only.as_deref().is_some_and(|o| o != name) {
+        if only.as_deref().is_some_and(|o| o != name) || skip.iter().any(|s| s == name) {
             continue;
         }
         eprintln!("bench: {name}…");
@@ -102,17 +104,34 @@ fn main() -> ExitCode {
 }
 
 /// `bench --merge A.json --merge B.json --out FILE`: the runs' tables as one, a column group
-/// per kernel.
+/// per kernel. `--merge A.json,B.json` makes one column of two runs on the same kernel (their
+/// rows together, the first one's kernel label).
 fn merge_runs(files: &[PathBuf], out: Option<PathBuf>) -> ExitCode {
-    let mut runs = Vec::new();
-    for f in files {
-        match std::fs::read_to_string(f)
+    let read = |f: &str| {
+        std::fs::read_to_string(f)
             .map_err(|e| e.to_string())
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()))
-        {
+            .map_err(|e| format!("read {f}: {e}"))
+    };
+    let column = |arg: &PathBuf| -> Result<serde_json::Value, String> {
+        let arg = arg.to_string_lossy();
+        let mut parts = arg.split(',');
+        let mut first = read(parts.next().unwrap_or_default())?;
+        for part in parts {
+            let more = read(part)?;
+            let rows = more.get("rows").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+            if let Some(into) = first.get_mut("rows").and_then(|r| r.as_array_mut()) {
+                into.extend(rows);
+            }
+        }
+        Ok(first)
+    };
+    let mut runs = Vec::new();
+    for f in files {
+        match column(f) {
             Ok(v) => runs.push(v),
             Err(e) => {
-                eprintln!("bench: read {}: {e}", f.display());
+                eprintln!("bench: {e}");
                 return ExitCode::FAILURE;
             }
         }
