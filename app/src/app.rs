@@ -100,10 +100,10 @@ pub struct Handoff {
 pub const STORAGE_KEY: &str = "sctp-inspector";
 
 /// The time a frame may spend taking in the worker's events; the rest waits for the next
-/// frame (requested at once). At 60 frames/s that is 60 ms of model updates a second, about
-/// 20,000 samples (a model update is ≈3 µs): 2,000 associations at 10 Hz. A sample round
+/// frame (requested at once). At 60 frames/s that is 30 ms of model updates a second, about
+/// 30,000 samples (a model update is ≈1 µs): 3,000 associations at 10 Hz. A sample round
 /// arrives in one lump, so the frames that take it in are the slowest: this bounds them.
-pub const PUMP_BUDGET: std::time::Duration = std::time::Duration::from_millis(1);
+pub const PUMP_BUDGET: std::time::Duration = std::time::Duration::from_micros(500);
 
 pub struct InspectorApp {
     /// The worker, model, recording, setup log and scenario: shared with `run`.

@@ -304,7 +304,18 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
         sctp_test(few, 10).map(Rates::once),
         None,
     ));
+    rows.push(Row::info(
+        "data path",
+        "receiver's event log after both bursts (bounded ring)",
+        format!(
+            "{} kept, {} dropped, cap {}",
+            session.model.log.len(),
+            session.model.log.dropped(),
+            session.model.log.capacity()
+        ),
+    ));
     if std::env::var("RIG_INSIDE").as_deref() == Ok("uml") {
+        // Last in the section, so that the rows above line up with the other kernel's.
         // (the rig passes the caller's RIG_CPU inside; unset, it pinned the VM)
         let placement = match std::env::var("RIG_CPU").as_deref() {
             Ok("") => {
@@ -316,15 +327,5 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
         };
         rows.push(Row::info("data path", "host CPUs this User-Mode Linux ran on", placement));
     }
-    rows.push(Row::info(
-        "data path",
-        "receiver's event log after both bursts (bounded ring)",
-        format!(
-            "{} kept, {} dropped, cap {}",
-            session.model.log.len(),
-            session.model.log.dropped(),
-            session.model.log.capacity()
-        ),
-    ));
     Ok(())
 }
