@@ -283,6 +283,27 @@ fn descendants(pid: u32) -> Vec<u32> {
     found
 }
 
+/// Adds what runs under `root` now to `seen` (processes handed to init once their parent
+/// ended are no longer found under it: call this while they still are).
+fn add_descendants(root: u32, seen: &mut Vec<u32>) {
+    for p in descendants(root) {
+        if !seen.contains(&p) {
+            seen.push(p);
+        }
+    }
+}
+
+/// `sctp-inspector run --kernel sandbox SCENARIO`, its output to `stdout`.
+fn run_in_a_sandbox(scenario: &std::path::Path, stdout: std::process::Stdio) -> std::process::Child {
+    std::process::Command::new(sctp_inspector_tests::inspector_binary())
+        .args(["run", "--kernel", "sandbox"])
+        .arg(scenario)
+        .stdout(stdout)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn wait_gone(pids: &[u32], what: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let alive = || pids.iter().copied().filter(|p| std::path::Path::new(&format!("/proc/{p}")).exists()).count();
@@ -315,13 +336,7 @@ fn either_side_dying_is_reported_and_leaves_nothing_running() {
     // the kernel powers off.
     let scenario =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/scenarios/heartbeat-path-failure.toml");
-    let mut app = std::process::Command::new(sctp_inspector_tests::inspector_binary())
-        .args(["run", "--kernel", "sandbox"])
-        .arg(&scenario)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut app = run_in_a_sandbox(&scenario, std::process::Stdio::piped());
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(app.stdout.take().unwrap()));
     let started = lines.by_ref().map_while(Result::ok).find(|l| l.contains("step  2/"));
     assert!(started.is_some(), "the scenario got going in the sandbox");
@@ -334,13 +349,7 @@ fn either_side_dying_is_reported_and_leaves_nothing_running() {
     // The app killed while its sandbox boots: its worker never saw the line, so the rig
     // notices it lost its parent and stops the kernel.
     for ms in [100, 500, 1000] {
-        let mut app = std::process::Command::new(sctp_inspector_tests::inspector_binary())
-            .args(["run", "--kernel", "sandbox"])
-            .arg(&scenario)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut app = run_in_a_sandbox(&scenario, std::process::Stdio::null());
         std::thread::sleep(Duration::from_millis(ms));
         let rig = descendants(app.id()).first().copied().expect("the app started its rig");
         app.kill().unwrap();
@@ -350,11 +359,7 @@ fn either_side_dying_is_reported_and_leaves_nothing_running() {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         while std::path::Path::new(&format!("/proc/{rig}")).exists() {
             assert!(std::time::Instant::now() < deadline, "the rig of an app killed at {ms} ms still runs after 60 s");
-            for p in descendants(rig) {
-                if !started.contains(&p) {
-                    started.push(p);
-                }
-            }
+            add_descendants(rig, &mut started);
             std::thread::sleep(Duration::from_millis(10));
         }
         wait_gone(&started, &format!("the sandbox of an app killed {ms} ms into its boot"));
@@ -385,11 +390,7 @@ fn a_sandbox_ended_while_it_boots_ends_promptly_and_leaves_nothing_running() {
                 began.elapsed() < Duration::from_secs(30),
                 "run {i}: a sandbox ended {ms} ms after its start was still ending after 30 s"
             );
-            for p in descendants(rig) {
-                if !started.contains(&p) {
-                    started.push(p);
-                }
-            }
+            add_descendants(rig, &mut started);
             std::thread::sleep(Duration::from_millis(5));
         }
         eprintln!(
@@ -424,11 +425,7 @@ fn the_rig_stops_a_vm_that_outlives_its_timeout_and_leaves_nothing_running() {
         if let Ok(out) = done.recv_timeout(Duration::from_millis(20)) {
             break out.unwrap();
         }
-        for p in descendants(pid) {
-            if !started.contains(&p) {
-                started.push(p);
-            }
-        }
+        add_descendants(pid, &mut started);
         assert!(started.len() < 10_000);
     };
     let said = String::from_utf8_lossy(&out.stderr);
