@@ -63,9 +63,7 @@ impl AssocSeries {
     fn slot(&self, key: &SeriesKey) -> Option<&Option<Points>> {
         match *key {
             SeriesKey::Assoc { metric, .. } => Some(&self.own[assoc_index(metric)]),
-            SeriesKey::Path { addr, metric, .. } => {
-                self.paths.iter().find(|(a, _)| *a == addr).map(|(_, p)| &p[path_index(metric)])
-            }
+            SeriesKey::Path { addr, metric, .. } => Some(&self.paths[self.path(addr)?].1[path_index(metric)]),
         }
     }
 
@@ -73,17 +71,23 @@ impl AssocSeries {
         match *key {
             SeriesKey::Assoc { metric, .. } => Some(&mut self.own[assoc_index(metric)]),
             SeriesKey::Path { addr, metric, .. } => {
-                let i = match self.paths.iter().position(|(a, _)| *a == addr) {
-                    Some(i) => i,
-                    None if create_path => {
-                        self.paths.push((addr, Default::default()));
-                        self.paths.len() - 1
-                    }
-                    None => return None,
-                };
+                let i = if create_path { self.path_or_add(addr) } else { self.path(addr)? };
                 Some(&mut self.paths[i].1[path_index(metric)])
             }
         }
+    }
+
+    /// Where the path to `addr` is in `paths`.
+    fn path(&self, addr: SocketAddr) -> Option<usize> {
+        self.paths.iter().position(|(a, _)| *a == addr)
+    }
+
+    /// Where the path to `addr` is in `paths`, added (with no series) if it was not there.
+    fn path_or_add(&mut self, addr: SocketAddr) -> usize {
+        self.path(addr).unwrap_or_else(|| {
+            self.paths.push((addr, Default::default()));
+            self.paths.len() - 1
+        })
     }
 
     /// Every series it holds, with its key.
@@ -169,13 +173,7 @@ impl Series {
             push(&mut series.own[assoc_index(metric)], [sample.t, v], capacity, &mut created);
         }
         for (addr, values) in sample.paths {
-            let i = match series.paths.iter().position(|(a, _)| a == addr) {
-                Some(i) => i,
-                None => {
-                    series.paths.push((*addr, Default::default()));
-                    series.paths.len() - 1
-                }
-            };
+            let i = series.path_or_add(*addr);
             for (slot, &v) in series.paths[i].1.iter_mut().zip(values) {
                 push(slot, [sample.t, v], capacity, &mut created);
             }

@@ -348,7 +348,10 @@ impl Drop for WorkerHandle {
             std::thread::sleep(Duration::from_millis(5));
         }
         if matches!(child.try_wait(), Ok(None)) {
-            let _ = sys::kill_process_group(child.id());
+            // (only a sandbox's rig was started as a process group's leader)
+            if self.terminate_child {
+                let _ = sys::kill_process_group(child.id());
+            }
             let _ = child.kill();
         }
         let _ = child.wait();

@@ -60,7 +60,7 @@ impl Sampler {
         let status = ep.status(query)?;
         let known = self.known.entry(key).or_default();
         let primary_unknown = status.primary.addr.is_some_and(|a| !known.peers.contains(&a));
-        if known.since_peers == 0 || primary_unknown {
+        if known.since_peers == 0 || known.peers.is_empty() || primary_unknown {
             *calls += 1;
             known.peers = ep.peer_addrs(query)?;
         }

@@ -2,7 +2,7 @@
 //! iperf3 --sctp and lksctp's sctp_test over the same loopback link, in messages/s, with
 //! the receiver's model applying every event and its log staying bounded.
 
-use super::{Row, Sizes, Verdict};
+use super::{Row, Sizes, Spread, Verdict};
 use sctp_core::model::Model;
 use sctp_core::worker::{Command, EpId, Event, Reply, WorkerHandle};
 use sctp_core::{EndpointConfig, SendInfo, SocketOptions, Style};
@@ -108,26 +108,16 @@ fn ours() -> Result<Session, String> {
 /// ours and the main anchor take turns: a drift then moves both.
 const RUNS: usize = 5;
 
-/// Rates of several runs: their median, and the lowest and highest (shown beside it).
+/// Message rates of several runs, shown as "median msg/s (runs low–high)".
 #[derive(Debug, Clone, Copy)]
-struct Rates {
-    median: f64,
-    low: f64,
-    high: f64,
-}
-
-impl Rates {
-    /// One run's rate.
-    fn once(rate: f64) -> Rates {
-        Rates { median: rate, low: rate, high: rate }
-    }
-}
+struct Rates(Spread);
 
 impl std::fmt::Display for Rates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.0} msg/s", self.median)?;
-        if self.low < self.high {
-            write!(f, " (runs {:.0}–{:.0})", self.low, self.high)?;
+        let Spread { median, low, high } = self.0;
+        write!(f, "{median:.0} msg/s")?;
+        if low < high {
+            write!(f, " (runs {low:.0}–{high:.0})")?;
         }
         Ok(())
     }
@@ -135,10 +125,7 @@ impl std::fmt::Display for Rates {
 
 /// The rates of `RUNS` results, or the first failure.
 fn median(runs: Vec<Result<f64, String>>) -> Result<Rates, String> {
-    let mut rates = runs.into_iter().collect::<Result<Vec<f64>, String>>()?;
-    rates.sort_by(f64::total_cmp);
-    let (low, high) = (rates.first().copied().unwrap_or(f64::NAN), rates.last().copied().unwrap_or(f64::NAN));
-    Ok(Rates { median: super::percentile(&rates, 0.5), low, high })
+    Ok(Rates(Spread::of(runs.into_iter().collect::<Result<Vec<f64>, String>>()?)))
 }
 
 /// iperf3 --sctp over loopback, median of `RUNS`: messages/s of 1 KiB.
@@ -233,14 +220,14 @@ fn ratio_row(what: String, ours: Rates, anchor_name: &str, anchor: Result<Rates,
             what,
             ours: ours.to_string(),
             anchor: format!("{anchor_name} {a}"),
-            ratio: format!("{:.2}×", ours.median / a.median),
+            ratio: format!("{:.2}×", ours.0.median / a.0.median),
             target: target.map(|t| format!("≥ {t}×")).unwrap_or_default(),
             verdict: match target {
-                Some(t) if ours.median / a.median >= t => Verdict::Met,
+                Some(t) if ours.0.median / a.0.median >= t => Verdict::Met,
                 Some(_) => Verdict::Missed,
                 None => Verdict::Info,
             },
-            note: missed_note(ours.median / a.median),
+            note: missed_note(ours.0.median / a.0.median),
         },
         Err(e) => {
             Row::info("data path", format!("{what} vs {anchor_name}"), format!("{ours}; {anchor_name} failed: {e}"))
@@ -294,14 +281,14 @@ pub fn run(sizes: &Sizes, rows: &mut Vec<Row>) -> Result<(), String> {
         format!("burst of {n} × 1 KiB, 1 stream"),
         one,
         &format!("sctp_test ({few} msgs)"),
-        sctp_test(few, 1).map(Rates::once),
+        sctp_test(few, 1).map(|r| Rates(Spread::once(r))),
         None,
     ));
     rows.push(ratio_row(
         format!("burst of {n} × 1 KiB, 10 streams"),
         ten,
         &format!("sctp_test -M 10 ({few} msgs)"),
-        sctp_test(few, 10).map(Rates::once),
+        sctp_test(few, 10).map(|r| Rates(Spread::once(r))),
         None,
     ));
     rows.push(Row::info(

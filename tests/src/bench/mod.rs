@@ -252,12 +252,42 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
+/// Several runs of one measure: their median, lowest and highest (shown beside it).
+#[derive(Debug, Clone, Copy)]
+pub struct Spread {
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Spread {
+    /// The spread of `values` (NaN for none).
+    pub fn of(mut values: Vec<f64>) -> Spread {
+        values.sort_by(f64::total_cmp);
+        let (low, high) = (values.first().copied().unwrap_or(f64::NAN), values.last().copied().unwrap_or(f64::NAN));
+        Spread { median: percentile(&values, 0.5), low, high }
+    }
+
+    /// One run.
+    pub fn once(value: f64) -> Spread {
+        Spread { median: value, low: value, high: value }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn row(section: &'static str, what: &str, ours: &str) -> Row {
         Row { ratio: "2×".into(), ..Row::info(section, what, ours) }
+    }
+
+    #[test]
+    fn a_spread_is_the_median_and_range_of_its_runs() {
+        let s = Spread::of(vec![30.0, 10.0, 20.0, 50.0, 40.0]);
+        assert_eq!((s.median, s.low, s.high), (30.0, 10.0, 50.0));
+        let one = Spread::once(7.0);
+        assert_eq!((one.median, one.low, one.high), (7.0, 7.0, 7.0));
     }
 
     #[test]

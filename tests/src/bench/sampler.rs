@@ -3,7 +3,7 @@
 //! a C program making the same getsockopt calls, in the same boot — and the CPU share when
 //! the worker samples them at 10 Hz.
 
-use super::{Row, Sizes, Verdict, process_cpu, rss_kib};
+use super::{Row, Sizes, Spread, Verdict, process_cpu, rss_kib};
 use sctp_core::model::Model;
 use sctp_core::worker::dump_sampler::DumpSampler;
 use sctp_core::worker::sampler::Sampler;
@@ -81,6 +81,8 @@ fn c_floor(c_floor: &Path, rounds: usize, on: &Endpoint) -> Result<f64, String> 
 /// Turns of ours and the C floor over the same associations.
 const TURNS: usize = 5;
 
+/// Waits until the kernel has no associations left (closing sockets shut theirs down in
+/// the background, which would load whatever is measured next).
 pub(super) fn settle() {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -125,26 +127,16 @@ pub fn run(sizes: &Sizes, floor_program: &Path, rows: &mut Vec<Row>) -> Result<(
     drop(clients);
     drop(server);
     settle();
-    let sorted = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v
-    };
-    let (ours, floors, ratios) = (sorted(ours), sorted(floors), sorted(ratios));
-    let (best, floor, ratio) =
-        (super::percentile(&ours, 0.5), super::percentile(&floors, 0.5), super::percentile(&ratios, 0.5));
-    let anchor = format!(
-        "C floor {:.1} ms (turns {:.1}–{:.1})",
-        floor / 1000.0,
-        floors[0] / 1000.0,
-        floors[floors.len() - 1] / 1000.0
-    );
+    let (floors, ratios) = (Spread::of(floors), Spread::of(ratios));
+    let (best, floor, ratio) = (Spread::of(ours).median, floors.median, ratios.median);
+    let anchor =
+        format!("C floor {:.1} ms (turns {:.1}–{:.1})", floor / 1000.0, floors.low / 1000.0, floors.high / 1000.0);
     rows.push(Row {
         section: "sampler",
         what: format!(
             "one sample: {n} associations × 2 paths ({calls} getsockopt), best of {rounds}, in {TURNS} turns with the C \
              floor over the same associations: medians (the ratio: of the turns' ratios, {:.2}–{:.2}×)",
-            ratios[0],
-            ratios[ratios.len() - 1]
+            ratios.low, ratios.high
         ),
         ours: format!("{:.1} ms", best / 1000.0),
         anchor: anchor.clone(),
