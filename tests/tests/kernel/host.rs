@@ -139,7 +139,9 @@ fn another_inspector_process_s_associations_appear_with_their_owner() {
     let scratch = tempfile::tempdir().expect("a private scratch dir");
     let dir = scratch.path();
     let file = dir.join("hold.toml");
-    let hold = "[[step]]\ndo = \"sleep\"\nms = 20000\n";
+    // Held for longer than the test can take (the process is killed when it ends): under
+    // QEMU TCG beside another test, a 20 s hold had ended before both ends were found.
+    let hold = "[[step]]\ndo = \"sleep\"\nms = 120000\n";
     std::fs::write(&file, sctp_inspector_tests::loopback_scenario("hold an association", "", 5341, hold)).unwrap();
     let other = spawn(bin.to_str().unwrap(), &["run", file.to_str().unwrap()]);
     let mut s = HostSampler::open(None).expect("open the sock_diag sampler");
